@@ -1,0 +1,92 @@
+/**
+ * The storage contract of the control plane. Every backend (sqlite/, etcd/) implements it and
+ * passes the same conformance suite. Objects are opaque JSON documents (the API server owns their
+ * meaning); the store owns the revision: one global, monotonically increasing counter, written
+ * into `metadata.resourceVersion` (as a decimal string) of every object it returns.
+ *
+ * Keys: `/<group or "core">/<resource>/<namespace>/<name>` for namespaced kinds and
+ * `/<group or "core">/<resource>/<name>` for cluster-scoped ones. A list or watch takes a key
+ * prefix ending in `/` (`/core/pods/`, `/core/pods/default/`) or an exact key.
+ */
+
+/** A JSON object as stored; `metadata.resourceVersion` is set by the store on the way out. */
+export type StoredObject = Record<string, unknown> & { metadata?: Record<string, unknown> };
+
+export interface ListOptions {
+  /** At most this many items; the result then carries `continue` when more remain. */
+  limit?: number;
+  /** Opaque token from a previous page; the page is read at that page's revision. */
+  continue?: string;
+  /**
+   * Kubernetes semantics: undefined = latest (a consistent read); "0" = any (latest is fine);
+   * "N" = not older than N (latest satisfies it once the store has reached N).
+   */
+  resourceVersion?: string;
+}
+
+export interface ListResult {
+  items: StoredObject[];
+  /** The store revision the list was read at. */
+  revision: number;
+  /** Set when `limit` cut the list short. */
+  continue?: string;
+}
+
+export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
+
+export interface WatchEvent {
+  type: WatchEventType;
+  /** For DELETED, the last state of the object with the deletion's revision. */
+  object: StoredObject;
+  revision: number;
+}
+
+export interface WatchOptions {
+  /**
+   * Deliver every change with a revision greater than this. Undefined or 0: first a synthetic
+   * ADDED for every current object (at the current revision), then changes after it.
+   */
+  fromRevision?: number;
+  /** Called for each event, in revision order. */
+  onEvent(event: WatchEvent): void;
+  /**
+   * Called once when the watch can no longer continue: `StoreError` with code `Expired` when
+   * `fromRevision` is older than the retained history, or `Unavailable` when the backend fails.
+   */
+  onError(err: Error): void;
+}
+
+export interface Watch {
+  /** Stop delivering events; idempotent. */
+  stop(): void;
+}
+
+export interface UpdateOptions {
+  /** Precondition: the stored object's revision must equal this, else `Conflict`. */
+  expectedRevision?: number;
+}
+
+export interface DeleteOptions {
+  expectedRevision?: number;
+}
+
+export interface Store {
+  /** The object at `key`, or null. */
+  get(key: string): Promise<StoredObject | null>;
+  list(prefix: string, opts?: ListOptions): Promise<ListResult>;
+  /** Fails with `AlreadyExists` when the key exists. Returns the object as stored. */
+  create(key: string, obj: StoredObject): Promise<StoredObject>;
+  /** Fails with `NotFound` or `Conflict`. Returns the object as stored. */
+  update(key: string, obj: StoredObject, opts?: UpdateOptions): Promise<StoredObject>;
+  /**
+   * Read-modify-write with retry on conflict: `fn` gets the current object and returns the new
+   * one (or null to leave it unchanged). Fails with `NotFound` when the key does not exist.
+   */
+  guaranteedUpdate(key: string, fn: (current: StoredObject) => StoredObject | null): Promise<StoredObject>;
+  /** Fails with `NotFound` or `Conflict`. Returns the deleted object with the deletion revision. */
+  delete(key: string, opts?: DeleteOptions): Promise<StoredObject>;
+  watch(prefix: string, opts: WatchOptions): Watch;
+  /** The newest revision the store has committed. */
+  currentRevision(): Promise<number>;
+  close(): Promise<void>;
+}
