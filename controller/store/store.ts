@@ -6,7 +6,13 @@
  *
  * Keys: `/<group or "core">/<resource>/<namespace>/<name>` for namespaced kinds and
  * `/<group or "core">/<resource>/<name>` for cluster-scoped ones. A list or watch takes a key
- * prefix ending in `/` (`/core/pods/`, `/core/pods/default/`) or an exact key.
+ * prefix ending in `/` (`/core/pods/`, `/core/pods/default/`) or an exact key. A prefix matches
+ * by whole segments: `/core/pods/default/` never matches `/core/pods/default2/x`. Lists return
+ * items sorted by key (byte order). Keys start with `/` and contain no NUL; object keys do not end
+ * in `/`. A malformed key is `BadRequest`.
+ *
+ * Objects handed out (returned values, watch event objects) must be treated as read-only: a
+ * backend may share one event object among all its watchers.
  */
 
 /** A JSON object as stored; `metadata.resourceVersion` is set by the store on the way out. */
@@ -22,6 +28,12 @@ export interface ListOptions {
    * "N" = not older than N (latest satisfies it once the store has reached N).
    */
   resourceVersion?: string;
+  /**
+   * How `resourceVersion` "N" is read (Kubernetes `resourceVersionMatch`): `NotOlderThan`
+   * (default) reads the latest state, `Exact` reads the state at revision N (`Expired` when N is
+   * compacted). Either way N beyond the store's revision is `TooLargeResourceVersion`.
+   */
+  resourceVersionMatch?: 'NotOlderThan' | 'Exact';
 }
 
 export interface ListResult {
@@ -43,8 +55,10 @@ export interface WatchEvent {
 
 export interface WatchOptions {
   /**
-   * Deliver every change with a revision greater than this. Undefined or 0: first a synthetic
-   * ADDED for every current object (at the current revision), then changes after it.
+   * Deliver every change with a revision greater than this (it may be ahead of the store: the
+   * watch then waits). Undefined or 0: first a synthetic ADDED for every current object (event
+   * `revision` = the snapshot's revision, the object keeps its own resourceVersion), then changes
+   * after the snapshot. Events are always delivered asynchronously, never inside `watch()`.
    */
   fromRevision?: number;
   /** Called for each event, in revision order. */
@@ -79,14 +93,27 @@ export interface Store {
   /** Fails with `NotFound` or `Conflict`. Returns the object as stored. */
   update(key: string, obj: StoredObject, opts?: UpdateOptions): Promise<StoredObject>;
   /**
-   * Read-modify-write with retry on conflict: `fn` gets the current object and returns the new
-   * one (or null to leave it unchanged). Fails with `NotFound` when the key does not exist.
+   * Read-modify-write with retry on conflict: `fn` gets a private copy of the current object
+   * (it may mutate and return it, and may be async) and returns the new one, or null to leave it
+   * unchanged (the current object is then returned). Fails with `NotFound` when the key does not
+   * exist; errors thrown by `fn` propagate unchanged.
    */
-  guaranteedUpdate(key: string, fn: (current: StoredObject) => StoredObject | null): Promise<StoredObject>;
+  guaranteedUpdate(
+    key: string,
+    fn: (current: StoredObject) => StoredObject | null | Promise<StoredObject | null>,
+  ): Promise<StoredObject>;
   /** Fails with `NotFound` or `Conflict`. Returns the deleted object with the deletion revision. */
   delete(key: string, opts?: DeleteOptions): Promise<StoredObject>;
   watch(prefix: string, opts: WatchOptions): Watch;
   /** The newest revision the store has committed. */
   currentRevision(): Promise<number>;
+  /**
+   * Drops history now according to the backend's history window (backends also do this
+   * periodically on their own) and returns the compacted revision C: afterwards a watch from a
+   * revision < C, a continue token read at a revision < C and an `Exact` list below C fail with
+   * `Expired`; a watch from C or later still sees every event after it.
+   */
+  compact(): Promise<number>;
+  /** Ends every watch (their `onError` gets `Unavailable`) and releases the backend; idempotent. */
   close(): Promise<void>;
 }

@@ -1,0 +1,305 @@
+import { StoreError, isStoreError } from '../errors.js';
+import type {
+  DeleteOptions,
+  ListOptions,
+  ListResult,
+  Store,
+  StoredObject,
+  UpdateOptions,
+  Watch,
+  WatchEvent,
+  WatchEventType,
+  WatchOptions,
+} from '../store.js';
+import { decodeContinue, encodeContinue } from './continue-token.js';
+import type { CurrentRow, LogEngine, LogRow, RowType } from './engine.js';
+import { CompactionPolicy, DEFAULT_HISTORY, type HistoryWindow } from './history.js';
+import { assertObjectKey, keyRange, type KeyRange } from './keys.js';
+import { WatchHub } from './watch-hub.js';
+
+export interface LogStoreOptions {
+  history?: HistoryWindow;
+  /** Errors of background compaction (the store keeps serving; the next tick retries). */
+  onBackgroundError?: (err: Error) => void;
+}
+
+const EVENT: Record<RowType, WatchEventType> = { 0: 'ADDED', 1: 'MODIFIED', 2: 'DELETED' };
+/** Revisions dropped per compaction transaction, so one chunk never stalls writers for long. */
+const DROP_CHUNK = 2000;
+
+/** Parses a stored document and stamps the revision it was read at. */
+function decode(value: string, rev: number): StoredObject {
+  const obj = JSON.parse(value) as StoredObject;
+  const md = obj.metadata && typeof obj.metadata === 'object' ? obj.metadata : (obj.metadata = {});
+  md.resourceVersion = String(rev);
+  return obj;
+}
+
+/** A shallow copy of `obj` carrying `resourceVersion` = rev (the caller's object is not touched). */
+function stamp(obj: StoredObject, rev: number): StoredObject {
+  if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) {
+    throw new StoreError('BadRequest', 'object: must be a JSON object');
+  }
+  const md = obj.metadata && typeof obj.metadata === 'object' ? obj.metadata : {};
+  return { ...obj, metadata: { ...md, resourceVersion: String(rev) } };
+}
+
+const parseRevision = (text: string, field: string): number => {
+  if (!/^\d{1,15}$/.test(text)) throw new StoreError('BadRequest', `${field} ${JSON.stringify(text)}: must be a non-negative integer`);
+  return Number(text);
+};
+
+/**
+ * The Store semantics for single-writer backends over a revision log (`LogEngine`): MVCC reads
+ * for continue tokens and exact-revision lists, watch replay from the log, compaction by the
+ * history window. Every write runs synchronously from precondition check to commit to watch
+ * fan-out, so concurrent callers are serialised by the event loop: revision order = commit order =
+ * watch order, with no locks.
+ */
+export class LogStore implements Store {
+  private rev: number;
+  private compacted: number;
+  private dropped: number;
+  private closed = false;
+  private readonly hub = new WatchHub();
+  private readonly policy: CompactionPolicy;
+  private readonly timer: NodeJS.Timeout | undefined;
+  private compaction: Promise<number> = Promise.resolve(0);
+
+  constructor(
+    private readonly engine: LogEngine,
+    private readonly opts: LogStoreOptions = {},
+  ) {
+    const s = engine.loadState();
+    this.rev = s.revision;
+    this.compacted = s.compacted;
+    this.dropped = s.dropped;
+    this.policy = new CompactionPolicy(opts.history);
+    const interval = opts.history?.intervalMs ?? DEFAULT_HISTORY.intervalMs;
+    if (interval > 0) {
+      this.timer = setInterval(() => {
+        this.compact().catch((err: unknown) => {
+          if (!this.closed) this.opts.onBackgroundError?.(err instanceof Error ? err : new Error(String(err)));
+        });
+      }, interval);
+      this.timer.unref();
+    }
+  }
+
+  async get(key: string): Promise<StoredObject | null> {
+    this.assertOpen();
+    assertObjectKey(key);
+    const c = this.engine.current(key);
+    return c ? decode(c.value, c.rev) : null;
+  }
+
+  async list(prefix: string, opts: ListOptions = {}): Promise<ListResult> {
+    this.assertOpen();
+    const range = keyRange(prefix);
+    const limit = opts.limit ?? 0;
+    if (!Number.isSafeInteger(limit) || limit < 0) throw new StoreError('BadRequest', `limit ${limit}: must be a non-negative integer`);
+    let at: number;
+    let after = '';
+    if (opts.continue) {
+      const t = decodeContinue(opts.continue);
+      if (t.revision > this.rev) throw new StoreError('BadRequest', 'continue token: from the future of this store');
+      if (t.revision < this.compacted) {
+        throw new StoreError('Expired', `continue token at revision ${t.revision} is older than the compacted revision ${this.compacted}`);
+      }
+      at = t.revision;
+      after = t.lastKey;
+    } else {
+      at = this.listRevision(opts);
+    }
+    const rows = this.readAt(range, after, at, limit > 0 ? limit + 1 : -1);
+    const more = limit > 0 && rows.length > limit;
+    const page = more ? rows.slice(0, limit) : rows;
+    const result: ListResult = { items: page.map((r) => decode(r.value, r.rev)), revision: at };
+    if (more) result.continue = encodeContinue({ revision: at, lastKey: page[page.length - 1]!.key });
+    return result;
+  }
+
+  async create(key: string, obj: StoredObject): Promise<StoredObject> {
+    this.assertOpen();
+    assertObjectKey(key);
+    if (this.engine.currentRev(key) !== undefined) throw new StoreError('AlreadyExists', `${key} already exists`, key);
+    return this.write(key, 0, 0, obj);
+  }
+
+  async update(key: string, obj: StoredObject, opts: UpdateOptions = {}): Promise<StoredObject> {
+    this.assertOpen();
+    assertObjectKey(key);
+    const cur = this.engine.currentRev(key);
+    if (cur === undefined) throw new StoreError('NotFound', `${key} not found`, key);
+    this.precondition(key, cur, opts.expectedRevision);
+    return this.write(key, 1, cur, obj);
+  }
+
+  async guaranteedUpdate(
+    key: string,
+    fn: (current: StoredObject) => StoredObject | null | Promise<StoredObject | null>,
+  ): Promise<StoredObject> {
+    for (;;) {
+      const cur = await this.get(key);
+      if (!cur) throw new StoreError('NotFound', `${key} not found`, key);
+      const rev = Number(cur.metadata?.resourceVersion);
+      const next = await fn(cur);
+      if (next === null) return cur;
+      try {
+        return await this.update(key, next, { expectedRevision: rev });
+      } catch (err) {
+        if (!isStoreError(err, 'Conflict')) throw err;
+      }
+    }
+  }
+
+  async delete(key: string, opts: DeleteOptions = {}): Promise<StoredObject> {
+    this.assertOpen();
+    assertObjectKey(key);
+    const cur = this.engine.current(key);
+    if (!cur) throw new StoreError('NotFound', `${key} not found`, key);
+    this.precondition(key, cur.rev, opts.expectedRevision);
+    const rev = this.rev + 1;
+    this.engine.append({ rev, key, type: 2, prev: cur.rev, value: cur.value });
+    this.rev = rev;
+    this.publish(key, 2, cur.value, rev);
+    return decode(cur.value, rev);
+  }
+
+  watch(prefix: string, opts: WatchOptions): Watch {
+    let range: KeyRange;
+    let initial: WatchEvent[];
+    let after: number;
+    try {
+      this.assertOpen();
+      range = keyRange(prefix);
+      const from = opts.fromRevision ?? 0;
+      if (!Number.isSafeInteger(from) || from < 0) {
+        throw new StoreError('BadRequest', `fromRevision ${from}: must be a non-negative integer`);
+      }
+      after = from;
+      if (from === 0) {
+        const at = this.rev;
+        after = at;
+        initial = this.engine
+          .listCurrent(range, '', at, -1)
+          .map((r) => ({ type: 'ADDED', object: decode(r.value, r.rev), revision: at }));
+      } else if (from < this.compacted) {
+        throw new StoreError('Expired', `revision ${from} is older than the compacted revision ${this.compacted}`);
+      } else {
+        initial = this.engine.tail(range, from).map((r) => this.event(r));
+      }
+    } catch (err) {
+      return this.hub.failed(opts, err instanceof Error ? err : new Error(String(err)));
+    }
+    return this.hub.add(range, after, opts, initial);
+  }
+
+  async currentRevision(): Promise<number> {
+    this.assertOpen();
+    return this.rev;
+  }
+
+  compact(): Promise<number> {
+    const run = async (): Promise<number> => {
+      this.assertOpen();
+      const target = this.policy.target(this.rev);
+      if (target > this.compacted) {
+        this.engine.markCompacted(target);
+        this.compacted = target;
+      }
+      while (this.dropped < this.compacted && !this.closed) {
+        const to = Math.min(this.compacted, this.dropped + DROP_CHUNK);
+        this.engine.dropHistory(this.dropped, to);
+        this.dropped = to;
+        if (to < this.compacted) await new Promise((r) => setImmediate(r));
+      }
+      return this.compacted;
+    };
+    this.compaction = this.compaction.then(run, run);
+    return this.compaction;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    this.hub.failAll(new StoreError('Unavailable', 'store closed'));
+    await this.compaction.catch(() => undefined);
+    this.engine.close();
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new StoreError('Unavailable', 'store closed');
+  }
+
+  private precondition(key: string, rev: number, expected: number | undefined): void {
+    if (expected !== undefined && expected !== rev) {
+      throw new StoreError('Conflict', `${key}: expected revision ${expected}, stored revision is ${rev}`, key);
+    }
+  }
+
+  private write(key: string, type: RowType, prev: number, obj: StoredObject): StoredObject {
+    const rev = this.rev + 1;
+    const stored = stamp(obj, rev);
+    const value = JSON.stringify(stored);
+    this.engine.append({ rev, key, type, prev, value });
+    this.rev = rev;
+    this.publish(key, type, value, rev);
+    return stored;
+  }
+
+  private publish(key: string, type: RowType, value: string, rev: number): void {
+    if (this.hub.size === 0 || !this.hub.interested(key)) return;
+    this.hub.publish(key, { type: EVENT[type], object: decode(value, rev), revision: rev });
+  }
+
+  private event(r: LogRow): WatchEvent {
+    return { type: EVENT[r.type], object: decode(r.value, r.rev), revision: r.rev };
+  }
+
+  private listRevision(opts: ListOptions): number {
+    const rv = opts.resourceVersion ?? '';
+    const exact = opts.resourceVersionMatch === 'Exact';
+    if (opts.resourceVersionMatch !== undefined && opts.resourceVersionMatch !== 'Exact' && opts.resourceVersionMatch !== 'NotOlderThan') {
+      throw new StoreError('BadRequest', `resourceVersionMatch ${JSON.stringify(opts.resourceVersionMatch)}: must be NotOlderThan or Exact`);
+    }
+    if (rv === '' || rv === '0') {
+      if (exact) throw new StoreError('BadRequest', 'resourceVersionMatch Exact: needs a resourceVersion other than "0"');
+      return this.rev;
+    }
+    const n = parseRevision(rv, 'resourceVersion');
+    if (n > this.rev) {
+      throw new StoreError('TooLargeResourceVersion', `resourceVersion ${n} is newer than the store's revision ${this.rev}`);
+    }
+    if (!exact) return this.rev;
+    if (n < this.compacted) throw new StoreError('Expired', `resourceVersion ${n} is older than the compacted revision ${this.compacted}`);
+    return n;
+  }
+
+  /**
+   * Live rows in `range` after key `after` as of revision `at`, by key, at most `want` (-1: all).
+   * Keys untouched since `at` come from the current state; for keys changed after `at`, the state
+   * at `at` is the row their first later change superseded (gone or a delete: absent at `at`).
+   */
+  private readAt(range: KeyRange, after: string, at: number, want: number): CurrentRow[] {
+    const base = this.engine.listCurrent(range, after, at, want);
+    if (at === this.rev) return base;
+    const older: CurrentRow[] = [];
+    for (const c of this.engine.firstChangesAfter(range, after, at)) {
+      if (c.prev === 0) continue;
+      const row = this.engine.row(c.prev);
+      if (row && row.type !== 2) older.push({ key: row.key, rev: row.rev, value: row.value });
+    }
+    if (older.length === 0) return base;
+    older.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    const out: CurrentRow[] = [];
+    let i = 0;
+    let j = 0;
+    while ((want < 0 || out.length < want) && (i < base.length || j < older.length)) {
+      if (j >= older.length || (i < base.length && base[i]!.key < older[j]!.key)) out.push(base[i++]!);
+      else out.push(older[j++]!);
+    }
+    return out;
+  }
+}
