@@ -1,0 +1,237 @@
+/**
+ * UDP and TCP listeners on one port, feeding the plugin chain. UDP answers are limited to 512
+ * bytes without EDNS, or to the client's advertised size with it (TC set beyond, so clients retry
+ * over TCP). TCP is length-prefixed (RFC 1035 4.2.2), pipelined (answers are written as they are
+ * ready, RFC 7766), idle connections close, and the connection count is bounded. Undecodable
+ * packets are answered FORMERR when their header is readable and dropped otherwise.
+ */
+import dgram from 'node:dgram';
+import net from 'node:net';
+import { ADVERTISED_UDP_SIZE, MalformedMessage, PLAIN_UDP_LIMIT, decodeMessage, encodeMessage } from './codec.js';
+import { Rcode, replyTo, type DnsMessage } from './message.js';
+import { buildChain, normalizeName, type DnsRequest, type Next, type Observation, type Plugin, type Reply } from './chain.js';
+import { PacketCache, parseQueryKey, patchResponse, type QueryKey } from './packet-cache.js';
+import type { Logger } from '../daemon/logger.js';
+
+export interface DnsServerOptions {
+  host: string;
+  port: number;
+  plugins: Plugin[];
+  log: Logger;
+  /** Encoded-response cache for stable answers; omit to disable the fast path. */
+  packetCache?: PacketCache;
+  maxTcpConnections?: number;
+  tcpIdleMs?: number;
+}
+
+export interface DnsServer {
+  host: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+const BADVERS = 16;
+
+/** Starts listening and resolves once both sockets are bound. */
+export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer> {
+  const chain: Next = buildChain(opts.plugins);
+  const observers = opts.plugins.filter((p) => p.observe);
+  const cache = opts.packetCache;
+  const family = net.isIPv6(opts.host) ? 6 : 4;
+  const maxConns = opts.maxTcpConnections ?? 1000;
+  const idleMs = opts.tcpIdleMs ?? 10_000;
+
+  const observe = (o: Observation) => {
+    for (const p of observers) {
+      try {
+        p.observe!(o);
+      } catch (err) {
+        opts.log.warn('observer failed', { plugin: p.name, error: String(err) });
+      }
+    }
+  };
+
+  /** Answers one query; `respond` is called at most once. */
+  const handle = (buf: Buffer, proto: 'udp' | 'tcp', remoteAddress: string, remotePort: number, respond: (b: Buffer) => void) => {
+    const t0 = performance.now();
+    const key = cache ? parseQueryKey(buf) : undefined;
+    if (key && cache) {
+      const hit = cache.get(key.key);
+      if (hit) {
+        const limit = proto === 'tcp' ? 65535 : udpLimit(key.ednsSize);
+        let src = hit.full;
+        if (src.length > limit) {
+          hit.truncated ??= truncatedCopy(hit.full);
+          src = hit.truncated;
+        }
+        const out = patchResponse(src, buf, key);
+        respond(out);
+        if (observers.length > 0) {
+          observe({
+            qname: nameFromKey(key), qtype: buf.readUInt16BE(key.nameEnd), proto, family, remoteAddress, remotePort,
+            rcode: hit.rcode, requestSize: buf.length, responseSize: out.length, durationSeconds: (performance.now() - t0) / 1000,
+            fast: true, answerCount: out.readUInt16BE(6),
+          });
+        }
+        return;
+      }
+    }
+    let msg: DnsMessage;
+    try {
+      msg = decodeMessage(buf);
+    } catch (err) {
+      if (err instanceof MalformedMessage && err.id !== undefined && buf.length >= 12 && (buf[2]! & 0x80) === 0) {
+        respond(formErr(err.id, buf));
+      }
+      return;
+    }
+    if (msg.response) return;
+    const finish = (reply: Reply, rcodeOverride?: number) => {
+      const out = reply.msg;
+      out.id = msg.id;
+      out.response = true;
+      if (rcodeOverride !== undefined) out.rcode = rcodeOverride;
+      if (msg.edns) out.edns = { udpSize: ADVERTISED_UDP_SIZE, version: 0, dnssecOk: false };
+      else delete out.edns;
+      let bytes: Buffer;
+      try {
+        bytes = encodeMessage(out, proto === 'tcp' ? 65535 : udpLimit(msg.edns?.udpSize));
+      } catch (err) {
+        opts.log.warn('cannot encode response', { qname: msg.questions[0]?.name, error: String(err) });
+        const fail = replyTo(msg, Rcode.SERVFAIL);
+        if (msg.edns) fail.edns = { udpSize: ADVERTISED_UDP_SIZE, version: 0, dnssecOk: false };
+        bytes = encodeMessage(fail);
+        out.rcode = Rcode.SERVFAIL;
+        reply = { msg: fail };
+      }
+      respond(bytes);
+      if (reply.stable && key && cache && !out.tc) {
+        const full = proto === 'udp' && bytes.readUInt16BE(2) & 0x200 ? undefined : bytes;
+        if (full) cache.set(key.key, full, out.rcode);
+      }
+      if (observers.length > 0) {
+        const q = msg.questions[0];
+        observe({
+          qname: q?.name ?? '.', qtype: q?.type ?? 0, proto, family, remoteAddress, remotePort, rcode: out.rcode,
+          requestSize: buf.length, responseSize: bytes.length, durationSeconds: (performance.now() - t0) / 1000, fast: false,
+          answerCount: out.answers.length,
+        });
+      }
+    };
+    if (msg.opcode !== 0) return finish({ msg: replyTo(msg, Rcode.NOTIMP) });
+    if (msg.questions.length !== 1) return finish({ msg: replyTo(msg, Rcode.FORMERR) });
+    if (msg.edns && msg.edns.version !== 0) return finish({ msg: replyTo(msg) }, BADVERS);
+    const question = msg.questions[0]!;
+    const req: DnsRequest = { msg, question, qname: normalizeName(question.name), proto, remoteAddress, remotePort };
+    let result: Reply | Promise<Reply>;
+    try {
+      result = chain(req);
+    } catch (err) {
+      opts.log.error('plugin chain threw', { qname: question.name, error: String(err) });
+      return finish({ msg: replyTo(msg, Rcode.SERVFAIL) });
+    }
+    if (result instanceof Promise) {
+      result.then(finish, (err: unknown) => {
+        opts.log.error('plugin chain failed', { qname: question.name, error: String(err) });
+        finish({ msg: replyTo(msg, Rcode.SERVFAIL) });
+      });
+    } else finish(result);
+  };
+
+  const udp = dgram.createSocket({ type: family === 6 ? 'udp6' : 'udp4' });
+  udp.on('message', (buf, rinfo) => {
+    try {
+      handle(buf, 'udp', rinfo.address, rinfo.port, (out) => udp.send(out, rinfo.port, rinfo.address));
+    } catch (err) {
+      opts.log.error('udp handler failed', { error: String(err) });
+    }
+  });
+  udp.on('error', (err) => opts.log.error('udp socket error', { error: String(err) }));
+  await new Promise<void>((resolve, reject) => {
+    udp.once('error', reject);
+    udp.bind({ address: opts.host, port: opts.port, exclusive: false }, () => {
+      udp.off('error', reject);
+      resolve();
+    });
+  });
+  const port = udp.address().port;
+
+  const sockets = new Set<net.Socket>();
+  const tcp = net.createServer({ noDelay: true }, (sock) => {
+    if (sockets.size >= maxConns) {
+      sock.destroy();
+      return;
+    }
+    sockets.add(sock);
+    sock.setTimeout(idleMs, () => sock.destroy());
+    sock.on('close', () => sockets.delete(sock));
+    sock.on('error', () => sock.destroy());
+    let pending = Buffer.alloc(0);
+    sock.on('data', (chunk) => {
+      pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+      while (pending.length >= 2) {
+        const len = pending.readUInt16BE(0);
+        if (pending.length < 2 + len) break;
+        const msgBuf = pending.subarray(2, 2 + len);
+        pending = pending.subarray(2 + len);
+        if (len < 12) {
+          sock.destroy();
+          return;
+        }
+        try {
+          handle(msgBuf, 'tcp', sock.remoteAddress ?? '', sock.remotePort ?? 0, (out) => {
+            if (sock.destroyed) return;
+            const frame = Buffer.allocUnsafe(2 + out.length);
+            frame.writeUInt16BE(out.length, 0);
+            out.copy(frame, 2);
+            sock.write(frame);
+          });
+        } catch (err) {
+          opts.log.error('tcp handler failed', { error: String(err) });
+        }
+      }
+    });
+  });
+  tcp.maxConnections = maxConns + 16;
+  tcp.on('error', (err) => opts.log.error('tcp server error', { error: String(err) }));
+  await new Promise<void>((resolve, reject) => {
+    tcp.once('error', reject);
+    tcp.listen({ host: opts.host, port, exclusive: false }, () => {
+      tcp.off('error', reject);
+      resolve();
+    });
+  });
+
+  return {
+    host: opts.host,
+    port,
+    close: async () => {
+      await new Promise<void>((resolve) => udp.close(() => resolve()));
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => tcp.close(() => resolve()));
+    },
+  };
+}
+
+/** The largest UDP response allowed: 512 without EDNS, else the requester's size (at least 512). */
+export const udpLimit = (ednsSize: number | undefined): number => (ednsSize === undefined ? PLAIN_UDP_LIMIT : Math.max(PLAIN_UDP_LIMIT, ednsSize));
+
+function nameFromKey(k: QueryKey): string {
+  const name = k.key.slice(k.key.indexOf('/', k.key.indexOf('/', k.key.indexOf('/') + 1) + 1) + 1, -1);
+  return name === '' ? '.' : name;
+}
+
+/** A copy of an encoded response with TC set and only the question (and OPT) kept. */
+function truncatedCopy(full: Buffer): Buffer {
+  const msg = decodeMessage(full);
+  msg.tc = true;
+  return encodeMessage({ ...msg, answers: [], authorities: [], additionals: [] });
+}
+
+/** FORMERR for a query whose header is readable but whose body is not: header only. */
+function formErr(id: number, query: Buffer): Buffer {
+  const out = Buffer.alloc(12);
+  out.writeUInt16BE(id, 0);
+  out.writeUInt16BE(0x8000 | (query.readUInt16BE(2) & 0x7900) | Rcode.FORMERR, 2);
+  return out;
+}
