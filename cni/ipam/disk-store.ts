@@ -1,0 +1,93 @@
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, unlinkSync, writeSync, writeFileSync, renameSync } from 'node:fs';
+import { lockFile } from './flock.js';
+
+/**
+ * Reservations on disk in host-local's layout, so an operator can switch between the two
+ * plugins: `<dir>/<ip>` holds `<containerID>\r\n<ifname>` (created with O_EXCL),
+ * `<dir>/last_reserved_ip.<rangeSetIndex>` the last address handed out, `<dir>/lock` the flock.
+ */
+export class DiskStore {
+  constructor(readonly dir: string) {}
+
+  /** Runs `fn` holding the directory's lock (creating the directory first). */
+  async locked<T>(fn: () => T | Promise<T>): Promise<T> {
+    mkdirSync(this.dir, { recursive: true, mode: 0o755 });
+    const release = await lockFile(`${this.dir}/lock`);
+    try {
+      return await fn();
+    } finally {
+      release();
+    }
+  }
+
+  /** Creates the reservation file; false when the IP is already taken. */
+  reserve(ip: string, id: string, ifName: string, rangeSet: number): boolean {
+    let fd: number;
+    try {
+      fd = openSync(`${this.dir}/${ip}`, 'wx', 0o644);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw err;
+    }
+    try {
+      writeSync(fd, `${id}\r\n${ifName}`);
+    } finally {
+      closeSync(fd);
+    }
+    const tmp = `${this.dir}/.last_reserved_ip.${rangeSet}.tmp`;
+    writeFileSync(tmp, ip);
+    renameSync(tmp, `${this.dir}/last_reserved_ip.${rangeSet}`);
+    return true;
+  }
+
+  lastReserved(rangeSet: number): string | undefined {
+    try {
+      return readFileSync(`${this.dir}/last_reserved_ip.${rangeSet}`, 'utf8').trim() || undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Every reservation: ip → {id, ifName}. Files other than IPs are skipped. */
+  list(): Map<string, { id: string; ifName: string }> {
+    const out = new Map<string, { id: string; ifName: string }>();
+    let names: string[];
+    try {
+      names = readdirSync(this.dir);
+    } catch {
+      return out;
+    }
+    for (const name of names) {
+      if (!/^\d+\.\d+\.\d+\.\d+$/.test(name)) continue;
+      try {
+        const [id = '', ifName = ''] = readFileSync(`${this.dir}/${name}`, 'utf8').trim().split('\r\n');
+        out.set(name, { id: id.trim(), ifName: ifName.trim() });
+      } catch {
+        /* released concurrently */
+      }
+    }
+    return out;
+  }
+
+  has(ip: string): boolean {
+    try {
+      readFileSync(`${this.dir}/${ip}`);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** IPs held by (id, ifName); a legacy file holding just the id matches too, as in host-local. */
+  findByOwner(id: string, ifName: string): string[] {
+    return [...this.list()].filter(([, o]) => o.id === id && (o.ifName === ifName || o.ifName === '')).map(([ip]) => ip);
+  }
+
+  release(ip: string): void {
+    try {
+      unlinkSync(`${this.dir}/${ip}`);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+  }
+}

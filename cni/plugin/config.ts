@@ -1,0 +1,101 @@
+import * as z from 'zod/mini';
+import { CniCode, CniError } from './errors.js';
+
+const ipv4 = z.string().check(z.regex(/^\d{1,3}(\.\d{1,3}){3}$/, 'must be an IPv4 address'));
+const cidr4 = z.string().check(z.regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, 'must be an IPv4 CIDR'));
+
+const rangeSchema = z.object({
+  subnet: cidr4,
+  rangeStart: z.optional(ipv4),
+  rangeEnd: z.optional(ipv4),
+  gateway: z.optional(ipv4),
+});
+export type RangeConfig = z.infer<typeof rangeSchema>;
+
+const routeSchema = z.object({ dst: cidr4, gw: z.optional(ipv4) });
+
+/** `ipam`: built in when `type` is absent or "sextant", else the name of a plugin to exec. */
+export const ipamSchema = z.looseObject({
+  type: z.optional(z.string().check(z.regex(/^[A-Za-z0-9_.-]+$/, 'must be a plugin file name'))),
+  ranges: z.optional(z.array(z.array(rangeSchema).check(z.minLength(1, 'a range set needs at least one range')))),
+  subnet: z.optional(cidr4),
+  rangeStart: z.optional(ipv4),
+  rangeEnd: z.optional(ipv4),
+  gateway: z.optional(ipv4),
+  routes: z.optional(z.array(routeSchema)),
+  dataDir: z.optional(z.string().check(z.refine((s) => s.startsWith('/'), 'must be an absolute path'))),
+});
+export type IpamConfig = z.infer<typeof ipamSchema>;
+
+const attachment = z.object({ containerID: z.string(), ifname: z.string() });
+
+/** The plugin's network configuration (stdin), validated field by field. */
+export const configSchema = z.looseObject({
+  cniVersion: z.optional(z.string()),
+  cniVersions: z.optional(z.array(z.string())),
+  name: z.string().check(z.regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/, 'must match ^[a-zA-Z0-9][a-zA-Z0-9_.\\-]*$')),
+  type: z.string(),
+  bridge: z._default(z.string().check(z.minLength(1), z.maxLength(15, 'must be at most 15 characters')), 'sx0'),
+  isGateway: z._default(z.boolean(), true),
+  isDefaultGateway: z._default(z.boolean(), true),
+  ipMasq: z.optional(z.boolean()),
+  hairpinMode: z._default(z.boolean(), false),
+  promiscMode: z._default(z.boolean(), false),
+  mtu: z.optional(z.number().check(z.int(), z.minimum(576, 'must be 576-65535'), z.maximum(65535, 'must be 576-65535'))),
+  subnetFile: z.optional(z.string().check(z.refine((s) => s.startsWith('/'), 'must be an absolute path'))),
+  ipam: z.optional(ipamSchema),
+  dns: z.optional(
+    z.object({
+      nameservers: z.optional(z.array(z.string())),
+      domain: z.optional(z.string()),
+      search: z.optional(z.array(z.string())),
+      options: z.optional(z.array(z.string())),
+    }),
+  ),
+  prevResult: z.optional(z.looseObject({})),
+  'cni.dev/valid-attachments': z.optional(z.array(attachment)),
+  'cni.dev/attachments': z.optional(z.array(attachment)),
+  disableCheck: z.optional(z.boolean()),
+  disableGC: z.optional(z.boolean()),
+});
+export type NetConfig = z.infer<typeof configSchema>;
+
+/**
+ * Decodes stdin: not JSON → code 6, schema violations → code 7 naming each field
+ * (`ipam.ranges[0][0].subnet: must be an IPv4 CIDR`), contradictory options → code 7.
+ */
+export function parseConfig(stdin: string): NetConfig {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(stdin);
+  } catch (err) {
+    throw new CniError(CniCode.Decode, 'network configuration is not valid JSON', (err as Error).message);
+  }
+  const r = configSchema.safeParse(raw);
+  if (!r.success) {
+    const problems = r.error.issues.map((i) => `${formatPath(i.path)}: ${i.message}`);
+    throw new CniError(CniCode.InvalidConfig, `invalid network configuration: ${problems.join('; ')}`);
+  }
+  if (r.data.hairpinMode && r.data.promiscMode)
+    throw new CniError(CniCode.InvalidConfig, 'invalid network configuration: hairpinMode and promiscMode cannot both be true');
+  return r.data;
+}
+
+/** The config's version fields, read leniently so that VERSION and errors can answer in them. */
+export function peekVersion(stdin: string): { cniVersion?: string; cniVersions?: string[] } {
+  try {
+    const v = JSON.parse(stdin) as { cniVersion?: unknown; cniVersions?: unknown };
+    return {
+      ...(typeof v.cniVersion === 'string' ? { cniVersion: v.cniVersion } : {}),
+      ...(Array.isArray(v.cniVersions) ? { cniVersions: v.cniVersions.filter((x): x is string => typeof x === 'string') } : {}),
+    };
+  } catch {
+    return {};
+  }
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const p of path) out += typeof p === 'number' ? `[${p}]` : out ? `.${String(p)}` : String(p);
+  return out || '(root)';
+}

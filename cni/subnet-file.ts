@@ -1,0 +1,58 @@
+import * as z from 'zod/mini';
+
+/**
+ * The node subnet file: the contract between the overlay daemon (writer) and the CNI plugin
+ * (reader), modelled on flannel's `/run/flannel/subnet.env`. One `KEY=VALUE` per line, `#`
+ * comments allowed:
+ *
+ * ```
+ * SEXTANT_NETWORK=10.244.0.0/16     # cluster pod CIDR (all nodes)
+ * SEXTANT_SUBNET=10.244.1.1/24      # this node's pod CIDR, written as its gateway (first) IP
+ * SEXTANT_MTU=1450                  # pod MTU: underlay MTU - 50 (VXLAN overhead)
+ * SEXTANT_IPMASQ=true               # masquerade pod traffic leaving SEXTANT_NETWORK
+ * ```
+ *
+ * The overlay writes it atomically (temp file + rename) so the plugin never reads half a file.
+ */
+export const DEFAULT_SUBNET_FILE = '/run/sextant/subnet.env';
+
+export interface NodeSubnet {
+  /** Cluster-wide pod CIDR, e.g. 10.244.0.0/16. */
+  network: string;
+  /** This node's pod CIDR in gateway form, e.g. 10.244.1.1/24. */
+  subnet: string;
+  mtu: number;
+  ipMasq: boolean;
+}
+
+const cidr = z.string().check(z.regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, 'must be an IPv4 CIDR'));
+const schema = z.object({
+  SEXTANT_NETWORK: cidr,
+  SEXTANT_SUBNET: cidr,
+  SEXTANT_MTU: z.string().check(z.regex(/^\d+$/, 'must be a number'), z.refine((s) => Number(s) >= 576 && Number(s) <= 65535, 'must be 576-65535')),
+  SEXTANT_IPMASQ: z.enum(['true', 'false']),
+});
+
+/** Parses the file's text; throws an Error naming every bad or missing key. */
+export function parseSubnetFile(text: string): NodeSubnet {
+  const kv: Record<string, string> = {};
+  for (const raw of text.split('\n')) {
+    const line = raw.replace(/#.*/, '').trim();
+    if (!line) continue;
+    const eq = line.indexOf('=');
+    if (eq > 0) kv[line.slice(0, eq).trim()] = line.slice(eq + 1).trim();
+  }
+  const r = schema.safeParse(kv);
+  if (!r.success) throw new Error(r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+  return {
+    network: r.data.SEXTANT_NETWORK,
+    subnet: r.data.SEXTANT_SUBNET,
+    mtu: Number(r.data.SEXTANT_MTU),
+    ipMasq: r.data.SEXTANT_IPMASQ === 'true',
+  };
+}
+
+/** The file's text for `s` (the overlay daemon writes this). */
+export function formatSubnetFile(s: NodeSubnet): string {
+  return `SEXTANT_NETWORK=${s.network}\nSEXTANT_SUBNET=${s.subnet}\nSEXTANT_MTU=${s.mtu}\nSEXTANT_IPMASQ=${s.ipMasq}\n`;
+}
