@@ -1,0 +1,169 @@
+import Database from 'better-sqlite3';
+import type { CurrentRow, LogEngine, LogRow } from '../core/engine.js';
+import type { KeyRange } from '../core/keys.js';
+import { guarded } from './sqlite-errors.js';
+
+export interface SqliteEngineOptions {
+  path: string;
+  synchronous: 'FULL' | 'NORMAL';
+  /** Database size quota in bytes (SQLite max_page_count); beyond it writes fail with StorageFull. */
+  maxSizeBytes?: number;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS kv_log (
+  rev   INTEGER PRIMARY KEY,
+  key   TEXT    NOT NULL,
+  type  INTEGER NOT NULL,
+  prev  INTEGER NOT NULL,
+  value TEXT    NOT NULL
+);
+CREATE TABLE IF NOT EXISTS kv_live (
+  key TEXT PRIMARY KEY,
+  rev INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS kv_meta (
+  name  TEXT PRIMARY KEY,
+  value INTEGER NOT NULL
+) WITHOUT ROWID;
+`;
+
+const ROW_COLS = 'rev, key, type, prev, value';
+
+/**
+ * The revision log in SQLite. `kv_log` holds every write (row id = revision, so appends hit the
+ * end of the B-tree); `kv_live` maps each live key to its newest revision, which makes get and
+ * list a key-range scan joined by primary key. No secondary index: MVCC reads and compaction
+ * follow `prev` links instead, keeping a write at three B-tree inserts (log, live, nothing else).
+ *
+ * Durability: WAL journal; `synchronous=FULL` (the default) fsyncs the WAL at every commit, so an
+ * acknowledged write survives process death and power loss. `NORMAL` would survive `kill -9`
+ * (the WAL write already reached the kernel) but not a power cut or kernel crash, so it is opt-in.
+ * `locking_mode=EXCLUSIVE` makes the store the database's only user (a second server on the same
+ * file fails at open with Unavailable) and keeps the WAL index in process memory.
+ */
+export class SqliteEngine implements LogEngine {
+  private readonly db: Database.Database;
+  private readonly q;
+  private readonly appendTx: (row: LogRow) => void;
+  private readonly dropTx: (from: number, to: number) => void;
+
+  constructor(opts: SqliteEngineOptions) {
+    const db = guarded('open', () => new Database(opts.path));
+    this.db = db;
+    try {
+      guarded('open', () => {
+        db.pragma('locking_mode = EXCLUSIVE');
+        db.pragma('journal_mode = WAL');
+        db.pragma(`synchronous = ${opts.synchronous}`);
+        db.pragma('cache_size = -32768');
+        db.pragma('journal_size_limit = 67108864');
+        if (opts.maxSizeBytes !== undefined) {
+          const pageSize = db.pragma('page_size', { simple: true }) as number;
+          db.pragma(`max_page_count = ${Math.max(1, Math.floor(opts.maxSizeBytes / pageSize))}`);
+        }
+        db.exec(SCHEMA);
+        db.prepare(`INSERT OR IGNORE INTO kv_meta (name, value) VALUES ('schema', 1)`).run();
+      });
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+    this.q = {
+      liveRev: db.prepare<[string], number>('SELECT rev FROM kv_live WHERE key = ?').pluck(),
+      live: db.prepare<[string], { rev: number; value: string }>(
+        'SELECT l.rev AS rev, l.value AS value FROM kv_live c JOIN kv_log l ON l.rev = c.rev WHERE c.key = ?',
+      ),
+      insLog: db.prepare<[number, string, number, number, string]>(
+        'INSERT INTO kv_log (rev, key, type, prev, value) VALUES (?, ?, ?, ?, ?)',
+      ),
+      insLive: db.prepare<[string, number]>('INSERT INTO kv_live (key, rev) VALUES (?, ?)'),
+      updLive: db.prepare<[number, string]>('UPDATE kv_live SET rev = ? WHERE key = ?'),
+      delLive: db.prepare<[string]>('DELETE FROM kv_live WHERE key = ?'),
+      list: db.prepare<[string, string, string, number, number], CurrentRow>(
+        `SELECT c.key AS key, c.rev AS rev, l.value AS value FROM kv_live c JOIN kv_log l ON l.rev = c.rev
+         WHERE c.key >= ? AND c.key < ? AND c.key > ? AND c.rev <= ? ORDER BY c.key LIMIT ?`,
+      ),
+      firstChanges: db.prepare<[number, string, string, string], { key: string; prev: number }>(
+        `SELECT key, prev, min(rev) AS first FROM kv_log
+         WHERE rev > ? AND key >= ? AND key < ? AND key > ? GROUP BY key`,
+      ),
+      row: db.prepare<[number], LogRow>(`SELECT ${ROW_COLS} FROM kv_log WHERE rev = ?`),
+      tail: db.prepare<[number, string, string], LogRow>(
+        `SELECT ${ROW_COLS} FROM kv_log WHERE rev > ? AND key >= ? AND key < ? ORDER BY rev`,
+      ),
+      maxRev: db.prepare<[], number | null>('SELECT max(rev) FROM kv_log').pluck(),
+      getMeta: db.prepare<[string], number>('SELECT value FROM kv_meta WHERE name = ?').pluck(),
+      setMeta: db.prepare<[string, number]>(
+        'INSERT INTO kv_meta (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value',
+      ),
+      dropSuperseded: db.prepare<[number, number]>(
+        'DELETE FROM kv_log WHERE rev IN (SELECT prev FROM kv_log WHERE rev > ? AND rev <= ? AND prev > 0)',
+      ),
+      dropDeletes: db.prepare<[number, number]>('DELETE FROM kv_log WHERE rev > ? AND rev <= ? AND type = 2'),
+    };
+    const q = this.q;
+    this.appendTx = db.transaction((row: LogRow) => {
+      q.insLog.run(row.rev, row.key, row.type, row.prev, row.value);
+      if (row.type === 0) q.insLive.run(row.key, row.rev);
+      else if (row.type === 1) q.updLive.run(row.rev, row.key);
+      else q.delLive.run(row.key);
+    });
+    this.dropTx = db.transaction((from: number, to: number) => {
+      q.dropSuperseded.run(from, to);
+      q.dropDeletes.run(from, to);
+      q.setMeta.run('dropped', to);
+    });
+  }
+
+  loadState(): { revision: number; compacted: number; dropped: number } {
+    return guarded('load', () => {
+      const compacted = this.q.getMeta.get('compacted') ?? 0;
+      const dropped = this.q.getMeta.get('dropped') ?? 0;
+      return { revision: Math.max(this.q.maxRev.get() ?? 0, compacted), compacted, dropped };
+    });
+  }
+
+  currentRev(key: string): number | undefined {
+    return guarded('get', () => this.q.liveRev.get(key));
+  }
+
+  current(key: string): CurrentRow | undefined {
+    return guarded('get', () => {
+      const r = this.q.live.get(key);
+      return r && { key, rev: r.rev, value: r.value };
+    });
+  }
+
+  append(row: LogRow): void {
+    guarded('write', () => this.appendTx(row));
+  }
+
+  listCurrent(range: KeyRange, after: string, maxRev: number, limit: number): CurrentRow[] {
+    return guarded('list', () => this.q.list.all(range.start, range.end, after, maxRev, limit));
+  }
+
+  firstChangesAfter(range: KeyRange, after: string, rev: number): { key: string; prev: number }[] {
+    return guarded('list', () => this.q.firstChanges.all(rev, range.start, range.end, after));
+  }
+
+  row(rev: number): LogRow | undefined {
+    return guarded('read', () => this.q.row.get(rev));
+  }
+
+  tail(range: KeyRange, rev: number): LogRow[] {
+    return guarded('watch replay', () => this.q.tail.all(rev, range.start, range.end));
+  }
+
+  markCompacted(to: number): void {
+    guarded('compact', () => this.q.setMeta.run('compacted', to));
+  }
+
+  dropHistory(from: number, to: number): void {
+    guarded('compact', () => this.dropTx(from, to));
+  }
+
+  close(): void {
+    guarded('close', () => this.db.close());
+  }
+}
