@@ -7,7 +7,7 @@ import { KINDS } from '../../api/kinds.js';
 import type { StoredObject } from '../../store/store.js';
 import { createServiceAllocationAdmission } from './admission.js';
 
-const user = { username: 'test', groups: [] };
+const user = { name: 'test', groups: [] };
 const svcObj = (name: string, spec: Record<string, unknown> = {}): StoredObject => ({
   apiVersion: 'v1',
   kind: 'Service',
