@@ -1,0 +1,260 @@
+import { CHAINS, MASQ_MARK, endpointChain, isServiceChain, serviceChain } from './chain-names.js';
+import { categorizeEndpoints, endpointString, endpointsKey, type EndpointInfo } from './endpoint.js';
+import { hostCidr } from './ipv4.js';
+import { jumpRuleText, type JumpRule } from './jump-rules.js';
+import { externallyAccessible, type ServicePortInfo, type ServicePortName } from './service-port.js';
+
+/** Node-wide settings that shape every rule. */
+export interface RuleBuilderConfig {
+  nodeName: string;
+  /** Pod CIDR of the cluster; traffic from it to a ClusterIP is not masqueraded. Only the first is used. */
+  clusterCIDRs: readonly string[];
+  /** Restrict NodePorts to local addresses in these CIDRs; empty means every local address. */
+  nodePortCIDRs: readonly string[];
+  /** Accept NodePorts on 127.0.0.0/8 (needs route_localnet=1 in that namespace). */
+  localhostNodePorts?: boolean;
+}
+
+/** The state to program and what the kernel is known to hold. */
+export interface SyncInput {
+  services: ReadonlyMap<ServicePortName, ServicePortInfo>;
+  endpoints: ReadonlyMap<string, readonly EndpointInfo[]>;
+  /** Full: rewrite every chain and re-add missing hooks. Partial: only `changedServices`' chains. */
+  full: boolean;
+  /** `namespace/name` of Services whose chains must be rewritten on a partial sync. */
+  changedServices: ReadonlySet<string>;
+  /** Our per-service nat chains (`SX-SVC-…`, `SX-SEP-…`, …) present in the kernel now. */
+  existingChains: ReadonlySet<string>;
+  /** Hooks from built-in chains that are missing and must be inserted (full syncs only). */
+  missingJumps: readonly JumpRule[];
+}
+
+/** One `iptables-restore --noflush` payload and what it leaves in the kernel. */
+export interface SyncPlan {
+  payload: string;
+  /** Every per-service nat chain that exists after the restore. */
+  chains: Set<string>;
+  /** Stale per-service chains this payload deletes. */
+  deletedChains: string[];
+  /** Per-service chains written (flushed and refilled) by this payload. */
+  writtenChains: number;
+  /** Rules in the payload, per table. */
+  writtenRules: { filter: number; nat: number };
+  /** nat rules in per-service chains, per Service: lets the caller keep a total across partial syncs. */
+  serviceRules: Map<string, number>;
+  /** Service ports with externalTrafficPolicy Local (or internal Local) and no local endpoint. */
+  noLocalEndpoints: number;
+}
+
+const q = (text: string): string => `"${text}"`;
+
+/** Go's `%0.10f` for the statistic match: 1/(n-i) with ten decimals. */
+export const probability = (n: number): string => (1 / n).toFixed(10);
+
+class Lines {
+  readonly out: string[] = [];
+  rules = 0;
+  chain(name: string): void {
+    this.out.push(`:${name} - [0:0]`);
+  }
+  rule(text: string): void {
+    this.out.push(`-A ${text}`);
+    this.rules++;
+  }
+}
+
+/**
+ * Builds the whole filter + nat (+ mangle canary on full syncs) payload for one sync, the way
+ * kube-proxy's syncProxyRules lays out its chains: top-level chains are always rewritten; a
+ * Service's own chains only when it changed, was never written, or on a full sync; chains no
+ * longer used are flushed and deleted at the end of the nat table.
+ */
+export function buildRules(cfg: RuleBuilderConfig, input: SyncInput): SyncPlan {
+  const filterChains = new Lines();
+  const filterRules = new Lines();
+  const natChains = new Lines();
+  const natRules = new Lines();
+  const natTop = new Lines();
+  const podCidr = cfg.clusterCIDRs[0];
+  const chains = new Set<string>();
+  const serviceRules = new Map<string, number>();
+  let writtenChains = 0;
+  let noLocalEndpoints = 0;
+
+  for (const c of [CHAINS.services, CHAINS.externalServices, CHAINS.nodePorts, CHAINS.forward]) filterChains.chain(c);
+  for (const c of [CHAINS.services, CHAINS.nodePorts, CHAINS.postrouting, CHAINS.markMasq]) natChains.chain(c);
+
+  const names = [...input.services.keys()].sort();
+  for (const spn of names) {
+    const svc = input.services.get(spn)!;
+    const p = svc.protocol;
+    const all = input.endpoints.get(endpointsKey(spn, p)) ?? [];
+    const { cluster, local } = categorizeEndpoints(all, cfg.nodeName);
+    const ext = externallyAccessible(svc);
+    const internalEps = svc.internalPolicyLocal ? local : cluster;
+    const externalEps = svc.externalPolicyLocal ? local : cluster;
+    const hasEndpoints = cluster.length > 0 || local.length > 0;
+    const svcChain = serviceChain('SVC', spn, p);
+    const svlChain = serviceChain('SVL', spn, p);
+    const extChain = serviceChain('EXT', spn, p);
+    const usesSvc = cluster.length > 0 && (!svc.internalPolicyLocal || ext);
+    const usesSvl = local.length > 0 && (svc.internalPolicyLocal || (ext && svc.externalPolicyLocal));
+    const usesExt = hasEndpoints && ext;
+    const internalChain = svc.internalPolicyLocal ? svlChain : svcChain;
+    const externalPolicyChain = svc.externalPolicyLocal ? svlChain : svcChain;
+    if ((svc.internalPolicyLocal || svc.externalPolicyLocal) && local.length === 0) noLocalEndpoints++;
+
+    let internalTarget = '';
+    let externalTarget = '';
+    let filterComment = '';
+    if (!hasEndpoints) {
+      internalTarget = externalTarget = 'REJECT';
+      filterComment = `${spn} has no endpoints`;
+    } else {
+      filterComment = `${spn} has no local endpoints`;
+      if (internalEps.length === 0) internalTarget = 'DROP';
+      if (externalEps.length === 0) externalTarget = 'DROP';
+    }
+    const pm = `-p ${p}`;
+    const mm = `-m ${p}`;
+
+    for (const vip of svc.clusterIPs) {
+      if (!internalTarget) {
+        natTop.rule(`${CHAINS.services} -d ${hostCidr(vip)} ${pm} -m comment --comment ${q(`${spn} cluster IP`)} ${mm} --dport ${svc.port} -j ${internalChain}`);
+      } else {
+        filterRules.rule(`${CHAINS.services} -d ${hostCidr(vip)} ${pm} -m comment --comment ${q(filterComment)} ${mm} --dport ${svc.port} -j ${internalTarget}`);
+      }
+    }
+    for (const [ips, label] of [
+      [svc.externalIPs, 'external IP'],
+      [svc.loadBalancerIPs, 'loadbalancer IP'],
+    ] as const) {
+      for (const ip of ips) {
+        if (usesExt) natTop.rule(`${CHAINS.services} -d ${hostCidr(ip)} ${pm} -m comment --comment ${q(`${spn} ${label}`)} ${mm} --dport ${svc.port} -j ${extChain}`);
+        if (externalTarget)
+          filterRules.rule(`${CHAINS.externalServices} -d ${hostCidr(ip)} ${pm} -m comment --comment ${q(filterComment)} ${mm} --dport ${svc.port} -j ${externalTarget}`);
+      }
+    }
+    if (svc.nodePort > 0) {
+      if (usesExt) natTop.rule(`${CHAINS.nodePorts} ${pm} -m comment --comment ${spn} ${mm} --dport ${svc.nodePort} -j ${extChain}`);
+      if (externalTarget)
+        filterRules.rule(
+          `${CHAINS.externalServices} ${pm} -m comment --comment ${q(filterComment)} -m addrtype --dst-type LOCAL ${mm} --dport ${svc.nodePort} -j ${externalTarget}`,
+        );
+    }
+    if (svc.healthCheckNodePort > 0) {
+      filterRules.rule(`${CHAINS.nodePorts} -p tcp -m comment --comment ${q(`${spn} health check node port`)} -m tcp --dport ${svc.healthCheckNodePort} -j ACCEPT`);
+    }
+
+    // The Service's own chains.
+    const own: string[] = [];
+    if (usesSvc) own.push(svcChain);
+    if (usesSvl) own.push(svlChain);
+    if (usesExt) own.push(extChain);
+    const seps = new Map<string, string>();
+    for (const e of usesSvc ? cluster : []) seps.set(endpointString(e), endpointChain(spn, p, endpointString(e)));
+    for (const e of usesSvl ? local : []) seps.set(endpointString(e), endpointChain(spn, p, endpointString(e)));
+    own.push(...seps.values());
+    for (const c of own) chains.add(c);
+    const write = input.full || input.changedServices.has(svc.service) || own.some((c) => !input.existingChains.has(c));
+    if (!write) continue;
+    const before = natRules.rules;
+    writtenChains += own.length;
+    for (const c of own) natChains.chain(c);
+
+    if (usesExt) {
+      if (!svc.externalPolicyLocal) {
+        natRules.rule(`${extChain} -m comment --comment ${q(`masquerade traffic for ${spn} external destinations`)} -j ${CHAINS.markMasq}`);
+      } else {
+        const shortcut = usesSvc ? svcChain : svlChain;
+        if (podCidr) natRules.rule(`${extChain} -s ${podCidr} -m comment --comment ${q(`pod traffic for ${spn} external destinations`)} -j ${shortcut}`);
+        natRules.rule(`${extChain} -m comment --comment ${q(`masquerade LOCAL traffic for ${spn} external destinations`)} -m addrtype --src-type LOCAL -j ${CHAINS.markMasq}`);
+        natRules.rule(`${extChain} -m comment --comment ${q(`route LOCAL traffic for ${spn} external destinations`)} -m addrtype --src-type LOCAL -j ${shortcut}`);
+      }
+      if (externalEps.length > 0) natRules.rule(`${extChain} -j ${externalPolicyChain}`);
+    }
+    if (usesSvc) {
+      if (podCidr) {
+        for (const vip of svc.clusterIPs) {
+          natRules.rule(`${svcChain} ! -s ${podCidr} -d ${hostCidr(vip)} ${pm} -m comment --comment ${q(`${spn} cluster IP`)} ${mm} --dport ${svc.port} -j ${CHAINS.markMasq}`);
+        }
+      }
+      balance(natRules, svcChain, spn, svc, cluster, seps);
+    }
+    if (usesSvl) balance(natRules, svlChain, spn, svc, local, seps);
+    for (const [ep, sep] of seps) {
+      const ip = ep.slice(0, ep.lastIndexOf(':'));
+      natRules.rule(`${sep} -s ${hostCidr(ip)} -m comment --comment ${spn} -j ${CHAINS.markMasq}`);
+      const affinity = svc.affinitySeconds > 0 ? ` -m recent --set --name ${sep} --mask 255.255.255.255 --rsource` : '';
+      natRules.rule(`${sep} ${pm} -m comment --comment ${spn}${affinity} ${mm} -j DNAT --to-destination ${ep}`);
+    }
+    serviceRules.set(svc.service, (serviceRules.get(svc.service) ?? 0) + natRules.rules - before);
+  }
+
+  // Last rule of SX-SERVICES: hand locally addressed packets to the NodePort chain.
+  const npComment = q('sextant service nodeports; NOTE: this must be the last rule in this chain');
+  const notLocalhost = cfg.localhostNodePorts ? '' : ' ! -d 127.0.0.0/8';
+  if (cfg.nodePortCIDRs.length === 0) {
+    natTop.rule(`${CHAINS.services}${notLocalhost} -m comment --comment ${npComment} -m addrtype --dst-type LOCAL -j ${CHAINS.nodePorts}`);
+  } else {
+    for (const cidr of cfg.nodePortCIDRs) natTop.rule(`${CHAINS.services} -d ${cidr} -m comment --comment ${npComment} -m addrtype --dst-type LOCAL -j ${CHAINS.nodePorts}`);
+  }
+  natTop.rule(`${CHAINS.postrouting} -m mark ! --mark ${MASQ_MARK}/${MASQ_MARK} -j RETURN`);
+  natTop.rule(`${CHAINS.postrouting} -j MARK --xor-mark ${MASQ_MARK}`);
+  natTop.rule(`${CHAINS.postrouting} -m comment --comment ${q('sextant service traffic requiring SNAT')} -j MASQUERADE --random-fully`);
+  natTop.rule(`${CHAINS.markMasq} -j MARK --or-mark ${MASQ_MARK}`);
+
+  filterRules.rule(`${CHAINS.forward} -m conntrack --ctstate INVALID -j DROP`);
+  filterRules.rule(`${CHAINS.forward} -m comment --comment ${q('sextant forwarding rules')} -m mark --mark ${MASQ_MARK}/${MASQ_MARK} -j ACCEPT`);
+  filterRules.rule(`${CHAINS.forward} -m comment --comment ${q('sextant forwarding conntrack rule')} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`);
+
+  const deletedChains = [...input.existingChains].filter((c) => isServiceChain(c) && !chains.has(c)).sort();
+  for (const c of deletedChains) natChains.chain(c);
+
+  const out: string[] = [];
+  if (input.full) out.push('*mangle', `:${CHAINS.canary} - [0:0]`, 'COMMIT');
+  out.push('*filter', ...filterChains.out);
+  if (input.full) out.push(`:${CHAINS.canary} - [0:0]`);
+  out.push(...insertLines(input.missingJumps, 'filter'), ...filterRules.out, 'COMMIT');
+  out.push('*nat', ...natChains.out);
+  if (input.full) out.push(`:${CHAINS.canary} - [0:0]`);
+  out.push(...insertLines(input.missingJumps, 'nat'), ...natTop.out, ...natRules.out);
+  for (const c of deletedChains) out.push(`-X ${c}`);
+  out.push('COMMIT', '');
+  return {
+    payload: out.join('\n'),
+    chains,
+    deletedChains,
+    writtenChains,
+    writtenRules: { filter: filterRules.rules, nat: natTop.rules + natRules.rules },
+    serviceRules,
+    noLocalEndpoints,
+  };
+}
+
+/** `-I CHAIN 1` lines, in reverse so the hooks end up in JUMP_RULES order at the top. */
+function insertLines(jumps: readonly JumpRule[], table: JumpRule['table']): string[] {
+  return jumps
+    .filter((j) => j.table === table)
+    .reverse()
+    .map((j) => {
+      const [chain, ...rest] = jumpRuleText(j).split(' ');
+      return `-I ${chain} 1 ${rest.join(' ')}`;
+    });
+}
+
+/** Session-affinity rules (when enabled), then one random rule per endpoint with probability 1/(n−i). */
+function balance(lines: Lines, chain: string, spn: string, svc: ServicePortInfo, eps: readonly EndpointInfo[], seps: Map<string, string>): void {
+  if (svc.affinitySeconds > 0) {
+    for (const e of eps) {
+      const sep = seps.get(endpointString(e))!;
+      lines.rule(`${chain} -m comment --comment ${q(`${spn} -> ${endpointString(e)}`)} -m recent --rcheck --seconds ${svc.affinitySeconds} --reap --name ${sep} --mask 255.255.255.255 --rsource -j ${sep}`);
+    }
+  }
+  const n = eps.length;
+  eps.forEach((e, i) => {
+    const sep = seps.get(endpointString(e))!;
+    const stat = i < n - 1 ? ` -m statistic --mode random --probability ${probability(n - i)}` : '';
+    lines.rule(`${chain} -m comment --comment ${q(`${spn} -> ${endpointString(e)}`)}${stat} -j ${sep}`);
+  });
+}
