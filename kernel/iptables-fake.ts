@@ -15,6 +15,8 @@ export interface FakeIptables extends Iptables {
   failNextRestore(message: string): void;
   /** Simulate someone else running `iptables -t TABLE -F` and `-X` (everything, not only ours). */
   flushTable(table: string): void;
+  /** Simulate `iptables -t TABLE -F`: every chain emptied, none deleted. */
+  flushRules(table: string): void;
 }
 
 function cloneDump(d: Dump): Dump {
@@ -161,6 +163,9 @@ export function createFakeIptables(): FakeIptables {
     flushTable(name) {
       tables.set(name, emptyTable(name));
     },
+    flushRules(name) {
+      for (const c of tables.get(name)?.chains.values() ?? []) c.rules = [];
+    },
     async restore(payload) {
       if (failNext !== undefined) {
         const m = failNext;
@@ -175,8 +180,10 @@ export function createFakeIptables(): FakeIptables {
     async save(table, o = {}) {
       return renderDump(tables, table, o.counters ?? false);
     },
-    async chainExists(table, chain) {
-      return tables.get(table)?.chains.has(chain) ?? false;
+    async listChain(table, chain) {
+      const c = tables.get(table)?.chains.get(chain);
+      if (!c) return null;
+      return [c.policy === '-' ? `-N ${chain}` : `-P ${chain} ${c.policy}`, ...c.rules.map((r) => r.text)];
     },
   };
 }

@@ -30,8 +30,8 @@ export interface Iptables {
   restore(payload: string): Promise<void>;
   /** `iptables-save` of one table (or all), with packet counters when `counters`. */
   save(table?: string, opts?: { counters?: boolean }): Promise<string>;
-  /** Whether `chain` exists in `table`. */
-  chainExists(table: string, chain: string): Promise<boolean>;
+  /** `iptables -S CHAIN` lines of one chain, or null when the chain does not exist. */
+  listChain(table: string, chain: string): Promise<string[] | null>;
 }
 
 export interface RealIptablesOptions {
@@ -61,9 +61,9 @@ export function createIptables(opts: RealIptablesOptions = {}): Iptables {
       if (r.code !== 0) throw new IptablesError('save', r.code, r.stderr);
       return r.stdout;
     },
-    async chainExists(table, chain) {
+    async listChain(table, chain) {
       const r = await run('', ['-w', wait, '-t', table, '-S', chain]);
-      return r.code === 0;
+      return r.code === 0 ? r.stdout.split('\n').filter(Boolean) : null;
     },
   };
 }

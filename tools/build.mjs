@@ -1,7 +1,7 @@
 // Bundles the TypeScript sources into the executables Sextant ships (esbuild).
 // dist/sextant.mjs — the `sextant` command; each entry of `bundles` is one self-contained file.
 import { build } from 'esbuild';
-import { chmodSync, mkdirSync, existsSync } from 'node:fs';
+import { chmodSync, mkdirSync, existsSync, writeFileSync } from 'node:fs';
 
 /** Native modules stay outside the bundle; node_modules resolves them at run time. */
 const external = ['better-sqlite3', 'netlink', 'etcd3', 'cpu-features', 'ssh2'];
@@ -10,10 +10,17 @@ const bundles = [
   { entry: 'cli/main.ts', out: 'dist/sextant.mjs', format: 'esm' },
 ];
 if (existsSync('cni/plugin/main.ts')) {
-  bundles.push({ entry: 'cni/plugin/main.ts', out: 'dist/cni/sextant', format: 'cjs' });
+  // The CNI binary starts once per pod: ESM-first resolution lets esbuild tree-shake zod/mini,
+  // and minifying keeps the single file small (start-up is parse time).
+  bundles.push({ entry: 'cni/plugin/main.ts', out: 'dist/cni/sextant', format: 'cjs', mainFields: ['module', 'main'], conditions: ['import'], minify: true });
 }
 
 mkdirSync('dist', { recursive: true });
+if (existsSync('cni/plugin/main.ts')) {
+  // The extensionless CJS plugin would be read as ESM under this repo's "type": "module".
+  mkdirSync('dist/cni', { recursive: true });
+  writeFileSync('dist/cni/package.json', '{ "type": "commonjs" }\n');
+}
 await Promise.all(
   bundles.map(async (b) => {
     await build({
@@ -25,7 +32,8 @@ await Promise.all(
       format: b.format,
       external,
       sourcemap: false,
-      minify: false,
+      minify: b.minify ?? false,
+      ...(b.mainFields ? { mainFields: b.mainFields, conditions: b.conditions } : {}),
       legalComments: 'none',
       banner: {
         js:

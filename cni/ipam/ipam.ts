@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { IpamConfig } from '../plugin/config.js';
 import { CniCode, CniError } from '../plugin/errors.js';
-import type { CniIp, CniRoute } from '../plugin/result.js';
+import type { CniDns, CniIp, CniRoute } from '../plugin/result.js';
 import { DEFAULT_SUBNET_FILE, parseSubnetFile, type NodeSubnet } from '../subnet-file.js';
 import { DiskStore } from './disk-store.js';
 import { intToIp, ipToInt } from './ipv4.js';
@@ -45,6 +45,7 @@ export function rangeSetsFor(ipam: IpamConfig | undefined, subnet: () => NodeSub
 export interface Allocation {
   ips: CniIp[];
   routes: CniRoute[];
+  dns?: CniDns;
 }
 
 /** The built-in IPAM for one network: host-local semantics on host-local's on-disk layout. */

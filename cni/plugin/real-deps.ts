@@ -1,0 +1,40 @@
+import { execFile } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import { realMasqChains } from '../../kernel/ipmasq.js';
+import { openIpNetlink } from '../../kernel/netlink/ip-command.js';
+import { realNetns } from '../../kernel/netns.js';
+import { realSysctl } from '../../kernel/sysctl.js';
+import { loadNodeSubnet } from '../ipam/ipam.js';
+import type { Deps } from './context.js';
+
+/**
+ * The plugin's real kernel access. Netlink goes through iproute2 rather than the native
+ * `netlink` addon: the plugin is a short-lived process, the pod side needs another namespace
+ * (no setns in Node), and not loading the addon keeps start-up and the bundle small.
+ */
+export function realDeps(): Deps {
+  return {
+    openNetlink: openIpNetlink,
+    sysctl: realSysctl,
+    netns: realNetns,
+    masq: realMasqChains,
+    readSubnetFile: loadNodeSubnet,
+    environ: process.env,
+    isExecutable(path) {
+      try {
+        accessSync(path, constants.X_OK);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    execPlugin: (path, env, stdin) =>
+      new Promise((resolve) => {
+        const child = execFile(path, [], { env, encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
+          const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 1) : 0;
+          resolve({ code, stdout, stderr });
+        });
+        child.stdin?.end(stdin);
+      }),
+  };
+}
