@@ -1,0 +1,137 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { EndpointSlice, Pod, Service } from '../../api/index.js';
+import { reconcileSlices } from './reconcile.js';
+import { desiredEndpoints } from './endpoints.js';
+
+const svc = (spec: Partial<Service['spec']> = {}): Service => ({
+  apiVersion: 'v1',
+  kind: 'Service',
+  metadata: { name: 'web', namespace: 'default', uid: 'svc-uid', labels: { team: 'a' } },
+  spec: { selector: { app: 'web' }, clusterIP: '10.96.0.10', ports: [{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }], ...spec },
+});
+
+interface PodOpts {
+  ready?: boolean;
+  ip?: string;
+  port?: number;
+  deleting?: boolean;
+  phase?: string;
+  node?: string;
+  ns?: string;
+  hostname?: string;
+}
+const pod = (name: string, o: PodOpts = {}): Pod => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name, namespace: o.ns ?? 'default', uid: `uid-${name}`, labels: { app: 'web' }, ...(o.deleting ? { deletionTimestamp: '2025-01-01T00:00:00Z' } : {}) },
+  spec: {
+    containers: [{ name: 'c', ports: [{ name: 'http', containerPort: o.port ?? 8080 }] }],
+    ...(o.node ? { nodeName: o.node } : {}),
+    ...(o.hostname ? { hostname: o.hostname, subdomain: 'web' } : {}),
+  },
+  status: {
+    phase: o.phase ?? 'Running',
+    ...(o.ip !== '' ? { podIPs: [{ ip: o.ip ?? `10.244.0.${name.replace(/\D/g, '') || 1}` }] } : {}),
+    conditions: [{ type: 'Ready', status: o.ready === false ? 'False' : 'True' }],
+  },
+});
+
+/** Applies actions to a slice list the way the API would (names for generateName). */
+function apply(existing: EndpointSlice[], a: ReturnType<typeof reconcileSlices>): EndpointSlice[] {
+  let n = existing.length;
+  const gone = new Set(a.delete.map((s) => s.metadata.name));
+  const upd = new Map(a.update.map((s) => [s.metadata.name, s]));
+  const out = existing.filter((s) => !gone.has(s.metadata.name)).map((s) => upd.get(s.metadata.name) ?? s);
+  for (const c of a.create) out.push({ ...c, metadata: { ...c.metadata, name: `web-${n++}` } });
+  return out;
+}
+
+test('endpoint conditions, addresses, ports and hostname per pod', () => {
+  const cases: { name: string; service?: Partial<Service['spec']>; pod: Pod; want?: { ready: boolean; serving: boolean; terminating: boolean }; port?: number; hostname?: string }[] = [
+    { name: 'ready', pod: pod('p1'), want: { ready: true, serving: true, terminating: false }, port: 8080 },
+    { name: 'not ready', pod: pod('p1', { ready: false }), want: { ready: false, serving: false, terminating: false } },
+    { name: 'terminating ready', pod: pod('p1', { deleting: true }), want: { ready: false, serving: true, terminating: true } },
+    { name: 'publishNotReady', service: { publishNotReadyAddresses: true }, pod: pod('p1', { ready: false }), want: { ready: true, serving: true, terminating: false } },
+    { name: 'numeric target port', service: { ports: [{ port: 80, targetPort: 9090, protocol: 'TCP' }] }, pod: pod('p1'), want: { ready: true, serving: true, terminating: false }, port: 9090 },
+    { name: 'hostname + subdomain', pod: pod('p1', { hostname: 'h1' }), want: { ready: true, serving: true, terminating: false }, hostname: 'h1' },
+    { name: 'no IP yet', pod: pod('p1', { ip: '' }) },
+    { name: 'succeeded', pod: pod('p1', { phase: 'Succeeded' }) },
+    { name: 'other namespace', pod: pod('p1', { ns: 'other' }) },
+    { name: 'named port missing', service: { ports: [{ port: 80, targetPort: 'grpc', protocol: 'TCP' }] }, pod: pod('p1') },
+  ];
+  for (const c of cases) {
+    const a = reconcileSlices(svc(c.service), [c.pod], []);
+    assert.equal(a.create.length, 1, c.name);
+    const s = a.create[0]!;
+    assert.equal(s.metadata.labels?.['kubernetes.io/service-name'], 'web', c.name);
+    assert.equal(s.metadata.labels?.['endpointslice.kubernetes.io/managed-by'], 'endpointslice-controller.k8s.io', c.name);
+    assert.equal(s.metadata.ownerReferences?.[0]?.uid, 'svc-uid', c.name);
+    if (!c.want) {
+      assert.deepEqual(s.endpoints, [], `${c.name}: placeholder only`);
+      continue;
+    }
+    const ep = s.endpoints[0]!;
+    assert.deepEqual(ep.conditions, c.want, c.name);
+    assert.deepEqual(ep.addresses, ['10.244.0.1'], c.name);
+    assert.equal(ep.targetRef?.name, 'p1', c.name);
+    if (c.port) assert.equal(s.ports?.[0]?.port, c.port, c.name);
+    assert.equal(ep.hostname, c.hostname, c.name);
+  }
+});
+
+test('slices: at most 100 endpoints each, split by port mapping, minimal writes', () => {
+  const pods = Array.from({ length: 250 }, (_, i) => pod(`p${i}`, { ip: `10.244.${i >> 8}.${i & 255}`, port: i < 230 ? 8080 : 8081 }));
+  let slices = apply([], reconcileSlices(svc(), pods, []));
+  const sizes = slices.map((s) => s.endpoints.length).sort((a, b) => a - b);
+  assert.deepEqual(sizes, [20, 30, 100, 100], '230 on 8080 in 3 slices, 20 on 8081 in one');
+  assert.equal(new Set(slices.flatMap((s) => s.endpoints.map((e) => e.addresses[0]))).size, 250);
+
+  const again = reconcileSlices(svc(), pods, slices);
+  assert.deepEqual(again, { create: [], update: [], delete: [] }, 'no change, no write');
+
+  // One pod turns not-ready: exactly one slice is rewritten.
+  const flipped = pods.map((p, i) => (i === 7 ? pod('p7', { ip: p.status!.podIPs![0]!.ip, ready: false }) : p));
+  const one = reconcileSlices(svc(), flipped, slices);
+  assert.equal(one.update.length, 1);
+  assert.equal(one.create.length + one.delete.length, 0);
+  slices = apply(slices, one);
+
+  // A new pod fills a slice with room rather than making a new slice.
+  const more = [...flipped, pod('p999', { ip: '10.244.9.9' })];
+  const fill = reconcileSlices(svc(), more, slices);
+  assert.equal(fill.create.length, 0);
+  assert.equal(fill.update.length, 1);
+  slices = apply(slices, fill);
+
+  // Every pod gone: one empty placeholder remains.
+  const none = reconcileSlices(svc(), [], slices);
+  slices = apply(slices, none);
+  assert.equal(slices.length, 1);
+  assert.deepEqual(slices[0]!.endpoints, []);
+});
+
+test('slices of other services and user slices are left alone', () => {
+  const user: EndpointSlice = {
+    apiVersion: 'discovery.k8s.io/v1',
+    kind: 'EndpointSlice',
+    metadata: { name: 'web-manual', namespace: 'default', labels: { 'kubernetes.io/service-name': 'web' } },
+    addressType: 'IPv4',
+    endpoints: [],
+  };
+  const a = reconcileSlices(svc(), [pod('p1')], [user]);
+  assert.equal(a.delete.length, 0);
+  assert.equal(a.create.length, 1);
+});
+
+test('legacy Endpoints: ready and not-ready addresses, terminating pods left out', () => {
+  const ep = desiredEndpoints(svc(), [pod('p1'), pod('p2', { ready: false }), pod('p3', { deleting: true })]);
+  assert.deepEqual(ep.subsets, [
+    {
+      ports: [{ name: 'http', port: 8080, protocol: 'TCP' }],
+      addresses: [{ ip: '10.244.0.1', targetRef: { kind: 'Pod', namespace: 'default', name: 'p1', uid: 'uid-p1' } }],
+      notReadyAddresses: [{ ip: '10.244.0.2', targetRef: { kind: 'Pod', namespace: 'default', name: 'p2', uid: 'uid-p2' } }],
+    },
+  ]);
+  assert.equal(desiredEndpoints(svc(), []).subsets, undefined);
+});

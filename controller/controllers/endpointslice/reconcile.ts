@@ -1,0 +1,162 @@
+/**
+ * The EndpointSlice controller's pure core: from a Service, the Pods it selects and the slices
+ * this controller already manages for it, the minimal list of creates, updates and deletes.
+ * Endpoints stay in the slice that holds them, new ones fill slices with room before a new slice
+ * is made, a slice whose content is unchanged is never written, and a service without endpoints
+ * keeps one empty placeholder slice, as Kubernetes does.
+ */
+import type { Endpoint, EndpointPort, EndpointSlice, OwnerReference, Pod, Service } from '../../api/index.js';
+import {
+  addressTypeOf,
+  endpointFor,
+  endpointKey,
+  HEADLESS_LABEL,
+  MANAGED_BY,
+  MANAGED_BY_LABEL,
+  MAX_ENDPOINTS_PER_SLICE,
+  podBacksService,
+  portsKey,
+  resolvePorts,
+  SERVICE_NAME_LABEL,
+} from './pod-endpoint.js';
+
+export interface SliceActions {
+  create: EndpointSlice[];
+  update: EndpointSlice[];
+  delete: EndpointSlice[];
+}
+
+export interface ReconcileOptions {
+  maxEndpointsPerSlice?: number;
+}
+
+/** Whether the slice is one this controller manages for the service. */
+export function isManagedSliceOf(slice: EndpointSlice, svc: Service): boolean {
+  const l = slice.metadata.labels ?? {};
+  return l[SERVICE_NAME_LABEL] === svc.metadata.name && l[MANAGED_BY_LABEL] === MANAGED_BY;
+}
+
+export function sliceLabels(svc: Service): Record<string, string> {
+  const labels: Record<string, string> = { ...(svc.metadata.labels ?? {}) };
+  labels[SERVICE_NAME_LABEL] = svc.metadata.name ?? '';
+  labels[MANAGED_BY_LABEL] = MANAGED_BY;
+  if (svc.spec.clusterIP === 'None') labels[HEADLESS_LABEL] = '';
+  else delete labels[HEADLESS_LABEL];
+  return labels;
+}
+
+export function serviceOwnerRef(svc: Service): OwnerReference {
+  return { apiVersion: 'v1', kind: 'Service', name: svc.metadata.name ?? '', uid: svc.metadata.uid ?? '', controller: true, blockOwnerDeletion: true };
+}
+
+const sortEndpoints = (eps: Endpoint[]) => eps.sort((a, b) => (endpointKey(a) < endpointKey(b) ? -1 : endpointKey(a) > endpointKey(b) ? 1 : 0));
+const canonical = (v: unknown): string =>
+  JSON.stringify(v, (_k, x: unknown) =>
+    x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x as Record<string, unknown>).filter(([, y]) => y !== undefined).sort(([a], [b]) => (a < b ? -1 : 1))) : x,
+  );
+
+/** The endpoints each distinct port mapping gets (pods resolving named ports differently split). */
+export function desiredEndpointGroups(svc: Service, pods: readonly Pod[]): Map<string, { ports: EndpointPort[]; endpoints: Map<string, Endpoint> }> {
+  const type = addressTypeOf(svc);
+  const groups = new Map<string, { ports: EndpointPort[]; endpoints: Map<string, Endpoint> }>();
+  for (const pod of pods) {
+    if (pod.metadata.namespace !== svc.metadata.namespace || !podBacksService(pod, type)) continue;
+    const ep = endpointFor(svc, pod, type);
+    if (!ep) continue;
+    const ports = resolvePorts(svc, pod);
+    if ((svc.spec.ports?.length ?? 0) > 0 && ports.length === 0) continue;
+    const key = portsKey(ports);
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = { ports, endpoints: new Map() }));
+    g.endpoints.set(endpointKey(ep), ep);
+  }
+  return groups;
+}
+
+/**
+ * The actions that make the managed slices of `svc` match `pods`. `existing` may include
+ * slices of other services; only this service's managed ones are considered.
+ */
+export function reconcileSlices(svc: Service, pods: readonly Pod[], existing: readonly EndpointSlice[], opts: ReconcileOptions = {}): SliceActions {
+  const max = opts.maxEndpointsPerSlice ?? MAX_ENDPOINTS_PER_SLICE;
+  const type = addressTypeOf(svc);
+  const labels = sliceLabels(svc);
+  const owner = serviceOwnerRef(svc);
+  const actions: SliceActions = { create: [], update: [], delete: [] };
+  const mine = existing.filter((s) => isManagedSliceOf(s, svc));
+  const groups = desiredEndpointGroups(svc, pods);
+
+  const build = (base: EndpointSlice | undefined, ports: EndpointPort[], endpoints: Endpoint[]): EndpointSlice => ({
+    apiVersion: 'discovery.k8s.io/v1',
+    kind: 'EndpointSlice',
+    metadata: base
+      ? { ...base.metadata, labels, ownerReferences: [owner] }
+      : { generateName: `${(svc.metadata.name ?? '').slice(0, 57)}-`, namespace: svc.metadata.namespace, labels, ownerReferences: [owner] },
+    addressType: type,
+    endpoints: sortEndpoints(endpoints),
+    ports,
+  });
+  const same = (a: EndpointSlice, b: EndpointSlice) =>
+    a.addressType === b.addressType &&
+    canonical(a.metadata.labels ?? {}) === canonical(b.metadata.labels ?? {}) &&
+    canonical(a.metadata.ownerReferences ?? []) === canonical(b.metadata.ownerReferences ?? []) &&
+    canonical(sortEndpoints([...a.endpoints])) === canonical(b.endpoints) &&
+    canonical(a.ports ?? []) === canonical(b.ports ?? []);
+
+  if (groups.size === 0) {
+    // One placeholder: an empty slice tells consumers the service has no endpoints.
+    const keep = mine.find((s) => s.endpoints.length === 0 && s.addressType === type) ?? mine[0];
+    for (const s of mine) if (s !== keep) actions.delete.push(s);
+    const want = build(keep, [], []);
+    if (!keep) actions.create.push(want);
+    else if (!same(keep, want)) actions.update.push(want);
+    return actions;
+  }
+
+  const byPorts = new Map<string, EndpointSlice[]>();
+  for (const s of mine) {
+    if (s.addressType !== type) {
+      actions.delete.push(s);
+      continue;
+    }
+    const k = portsKey(s.ports ?? []);
+    if (!byPorts.has(k)) byPorts.set(k, []);
+    byPorts.get(k)!.push(s);
+  }
+  for (const [k, slices] of byPorts) {
+    if (!groups.has(k)) {
+      actions.delete.push(...slices);
+      byPorts.delete(k);
+    }
+  }
+  for (const [k, g] of groups) {
+    const slices = byPorts.get(k) ?? [];
+    const remaining = new Map(g.endpoints);
+    const plans = slices.map((s) => {
+      const kept: Endpoint[] = [];
+      for (const ep of s.endpoints) {
+        const key = endpointKey(ep);
+        const want = remaining.get(key);
+        if (want && kept.length < max) {
+          kept.push(want);
+          remaining.delete(key);
+        }
+      }
+      return { base: s, endpoints: kept };
+    });
+    const fresh = [...remaining.values()];
+    // Fill slices that were going to be written anyway, then any with room, then new ones.
+    const order = [...plans].sort((a, b) => Number(same(a.base, build(a.base, g.ports, a.endpoints))) - Number(same(b.base, build(b.base, g.ports, b.endpoints))));
+    for (const p of order) while (fresh.length > 0 && p.endpoints.length < max) p.endpoints.push(fresh.shift()!);
+    for (const p of plans) {
+      if (p.endpoints.length === 0) {
+        actions.delete.push(p.base);
+        continue;
+      }
+      const want = build(p.base, g.ports, p.endpoints);
+      if (!same(p.base, want)) actions.update.push(want);
+    }
+    while (fresh.length > 0) actions.create.push(build(undefined, g.ports, fresh.splice(0, max)));
+  }
+  return actions;
+}
