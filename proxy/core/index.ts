@@ -9,3 +9,5 @@ export * from './chain-names.js';
 export * from './jump-rules.js';
 export * from './rule-builder.js';
 export * from './packet-tracer.js';
+export * from './kernel-state.js';
+export * from './conntrack-plan.js';

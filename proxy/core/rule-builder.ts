@@ -212,12 +212,11 @@ export function buildRules(cfg: RuleBuilderConfig, input: SyncInput): SyncPlan {
   for (const c of deletedChains) natChains.chain(c);
 
   const out: string[] = [];
-  if (input.full) out.push('*mangle', `:${CHAINS.canary} - [0:0]`, 'COMMIT');
-  out.push('*filter', ...filterChains.out);
-  if (input.full) out.push(`:${CHAINS.canary} - [0:0]`);
+  const canary = input.full ? [`:${CHAINS.canary} - [0:0]`, `-A ${CHAINS.canary} -j RETURN`] : [];
+  if (input.full) out.push('*mangle', ...canary, 'COMMIT');
+  out.push('*filter', ...filterChains.out, ...canary);
   out.push(...insertLines(input.missingJumps, 'filter'), ...filterRules.out, 'COMMIT');
-  out.push('*nat', ...natChains.out);
-  if (input.full) out.push(`:${CHAINS.canary} - [0:0]`);
+  out.push('*nat', ...natChains.out, ...canary);
   out.push(...insertLines(input.missingJumps, 'nat'), ...natTop.out, ...natRules.out);
   for (const c of deletedChains) out.push(`-X ${c}`);
   out.push('COMMIT', '');
