@@ -6,5 +6,7 @@ import type { Command } from '../daemon/command.js';
  * own `command.ts`.
  */
 export const commands: Record<string, { summary: string; load: () => Promise<Command<any>> }> = {
+  'install-cni': { summary: 'install the CNI plugin binary and an example conflist', load: async () => (await import('../cni/plugin/install-command.js')).default },
+  dns: { summary: 'serve cluster DNS (Kubernetes DNS spec) and forward the rest', load: async () => (await import('../dns/command.js')).default },
   version: { summary: 'print the version', load: async () => (await import('./version-command.js')).default },
 };

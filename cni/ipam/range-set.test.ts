@@ -4,8 +4,8 @@ import { intToIp } from './ipv4.js';
 import { nextFree, resolveRange } from './range-set.js';
 
 describe('range-set (host-local rules)', () => {
-  const cases = [
-    { name: 'defaults: .1 gateway, .2 first', range: { subnet: '10.0.0.0/24' }, taken: [] as string[], last: undefined, want: '10.0.0.2' },
+  const cases: { name: string; range: { subnet: string; rangeStart?: string; rangeEnd?: string }; taken: string[]; last: string | undefined; want: string | undefined }[] = [
+    { name: 'defaults: .1 gateway, .2 first', range: { subnet: '10.0.0.0/24' }, taken: [], last: undefined, want: '10.0.0.2' },
     { name: 'round robin after last reserved', range: { subnet: '10.0.0.0/24' }, taken: [], last: '10.0.0.7', want: '10.0.0.8' },
     { name: 'wraps to the start, skipping the gateway', range: { subnet: '10.0.0.0/29' }, taken: [], last: '10.0.0.6', want: '10.0.0.2' },
     { name: 'skips reserved', range: { subnet: '10.0.0.0/29' }, taken: ['10.0.0.2', '10.0.0.3'], last: undefined, want: '10.0.0.4' },
