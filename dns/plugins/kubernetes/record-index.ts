@@ -53,6 +53,21 @@ export class RecordIndex {
     this.listeners.push(cb);
   }
 
+  /** A Service by namespace and name (any letter case), for the external plugin. */
+  service(namespace: string, name: string): ServiceLike | undefined {
+    return this.services.get(`${namespace}/${name}`) ?? this.servicesLower().get(`${namespace}/${name}`);
+  }
+
+  private lowerCache: Map<string, ServiceLike> | undefined;
+  private lowerGen = -1;
+  private servicesLower(): Map<string, ServiceLike> {
+    if (!this.lowerCache || this.lowerGen !== this.generation) {
+      this.lowerCache = new Map([...this.services].map(([k, v]) => [k.toLowerCase(), v]));
+      this.lowerGen = this.generation;
+    }
+    return this.lowerCache;
+  }
+
   get serviceCount(): number {
     return this.services.size;
   }

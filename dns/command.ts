@@ -1,0 +1,103 @@
+/**
+ * `sextant dns`: the cluster DNS server. Flags cover the common case (the CoreDNS default
+ * Corefile: errors, health, ready, kubernetes, metrics, cache, loop, forward, loadbalance);
+ * `--config FILE` gives full control (see config.ts). With `--workers N` the process forks N
+ * workers that share the UDP and TCP sockets (node:cluster), each with its own watch and index.
+ */
+import cluster from 'node:cluster';
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { defineCommand } from '../daemon/command.js';
+import { flagTypes } from '../daemon/flags.js';
+import { createLogger } from '../daemon/logger.js';
+import { onShutdown } from '../daemon/shutdown.js';
+import { loadDnsConfigFile, parseDnsConfig, resolvConfUpstreams, type DnsConfig } from './config.js';
+import { DnsError } from './errors.js';
+import { startDnsInstance } from './instance.js';
+
+const flags = {
+  kubeconfig: { help: 'kubeconfig of the API server to watch (default $KUBECONFIG or ~/.kube/config)', schema: z.string().optional() },
+  listen: { help: 'UDP and TCP address to serve DNS on', schema: flagTypes.hostPort().default('0.0.0.0:53') },
+  'cluster-domain': { help: 'the cluster zone', schema: z.string().regex(/^[a-zA-Z0-9.-]+$/, 'must be a domain name').default('cluster.local') },
+  upstream: { help: 'upstream resolvers ADDR[:PORT],... (default: nameservers of /etc/resolv.conf)', schema: flagTypes.list().optional() },
+  ttl: { help: 'TTL of cluster records, seconds', schema: z.coerce.number().int().min(0, 'must be 0-3600').max(3600, 'must be 0-3600').default(5) },
+  config: { help: 'YAML config file (replaces the flags below except --kubeconfig)', schema: z.string().optional() },
+  'metrics-listen': { help: 'Prometheus /metrics address', schema: z.string().default(':9153') },
+  'health-listen': { help: '/health address', schema: z.string().default(':8080') },
+  'ready-listen': { help: '/ready address', schema: z.string().default(':8181') },
+  pods: { help: 'pod records: disabled, insecure or verified', schema: z.enum(['disabled', 'insecure', 'verified'], { message: 'must be disabled, insecure or verified' }).default('insecure') },
+  'external-zone': { help: 'zone for the external plugin (<svc>.<ns>.<zone> → external IPs)', schema: z.string().optional() },
+  workers: { help: 'processes sharing the port', schema: z.coerce.number().int().min(1, 'must be 1-64').max(64, 'must be 1-64').default(1) },
+  'log-queries': { help: 'log every query (the log plugin)', schema: z.boolean().default(false), boolean: true },
+  lameduck: { help: 'keep serving this long after SIGTERM', schema: flagTypes.duration().prefault('5s') },
+};
+
+/** The config the flags describe. */
+export function configFromFlags(f: {
+  kubeconfig?: string | undefined; listen: string; clusterDomain: string; upstream?: string[] | undefined; ttl: number;
+  metricsListen: string; healthListen: string; readyListen: string; pods: 'disabled' | 'insecure' | 'verified';
+  externalZone?: string | undefined; workers: number; logQueries: boolean; lameduck: number;
+}, resolvConf: () => string): DnsConfig {
+  const upstreams = f.upstream ?? resolvConfUpstreams(resolvConf());
+  return parseDnsConfig({
+    listen: f.listen, workers: f.workers,
+    errors: {}, health: { listen: f.healthListen, lameduckMs: f.lameduck }, ready: { listen: f.readyListen },
+    metrics: { listen: f.metricsListen }, loop: {}, loadbalance: {}, cache: {},
+    ...(f.logQueries ? { log: {} } : {}),
+    kubernetes: { zone: f.clusterDomain, pods: f.pods, ttl: f.ttl, ...(f.kubeconfig ? { kubeconfig: f.kubeconfig } : {}) },
+    ...(f.externalZone ? { external: { zone: f.externalZone, ttl: f.ttl } } : {}),
+    ...(upstreams.length > 0 ? { forward: { upstreams } } : {}),
+  }, 'flags');
+}
+
+export default defineCommand({
+  name: 'dns',
+  usage: 'sextant dns [flags]',
+  summary: 'Serve the cluster DNS zone (Kubernetes DNS spec 1.1.0) and forward the rest, CoreDNS-style.',
+  flags,
+  async run(f) {
+    const log = createLogger('dns');
+    let cfg: DnsConfig;
+    try {
+      cfg = f.config ? loadDnsConfigFile(f.config) : configFromFlags(f, () => { try { return readFileSync('/etc/resolv.conf', 'utf8'); } catch { return ''; } });
+      if (f.config && f.kubeconfig && cfg.kubernetes) cfg.kubernetes.kubeconfig = f.kubeconfig;
+    } catch (err) {
+      process.stderr.write(`sextant dns: ${(err as Error).message}\n`);
+      return 2;
+    }
+    if (!cfg.forward) log.warn('no upstreams: names outside the cluster zone are answered REFUSED', { code: 'DNS_NO_UPSTREAMS' });
+    if (cfg.workers > 1 && cluster.isPrimary) {
+      for (let i = 0; i < cfg.workers; i++) cluster.fork();
+      let exiting = false;
+      cluster.on('exit', (w, code) => {
+        log.error('worker exited', { pid: w.process.pid, code });
+        if (!exiting) {
+          exiting = true;
+          for (const other of Object.values(cluster.workers ?? {})) other?.kill();
+          process.exitCode = code || 1;
+        }
+      });
+      onShutdown(log, async () => {
+        exiting = true;
+        for (const w of Object.values(cluster.workers ?? {})) w?.kill('SIGTERM');
+        await new Promise((r) => cluster.once('exit', r));
+      });
+      await new Promise(() => {});
+    }
+    try {
+      const inst = await startDnsInstance(cfg, {
+        log, source: 'watch',
+        onLoop: () => {
+          log.error(new DnsError('DNS_LOOP_DETECTED', 'forwarding to itself; fix the upstreams (e.g. not 127.0.0.53)').message);
+          process.exit(1);
+        },
+      });
+      log.info('serving', { listen: cfg.listen, port: inst.server.port, plugins: inst.plugins.map((p) => p.name) });
+      onShutdown(log, () => inst.stop());
+      await new Promise(() => {});
+    } catch (err) {
+      process.stderr.write(`sextant dns: ${(err as Error).message}\n`);
+      return 1;
+    }
+  },
+});

@@ -1,0 +1,13 @@
+/**
+ * What a plugin's setup receives: the shared logger and metrics registry, plus hooks into the
+ * server (clearing the packet cache when a zone changes).
+ */
+import type { Registry } from 'prom-client';
+import type { Logger } from '../daemon/logger.js';
+
+export interface SetupContext {
+  log: Logger;
+  registry: Registry;
+  /** Tells the server every stable answer it cached may be stale. */
+  invalidate: () => void;
+}
