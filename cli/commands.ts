@@ -8,5 +8,6 @@ import type { Command } from '../daemon/command.js';
 export const commands: Record<string, { summary: string; load: () => Promise<Command<any>> }> = {
   'install-cni': { summary: 'install the CNI plugin binary and an example conflist', load: async () => (await import('../cni/plugin/install-command.js')).default },
   dns: { summary: 'serve cluster DNS (Kubernetes DNS spec) and forward the rest', load: async () => (await import('../dns/command.js')).default },
+  server: { summary: 'run the control plane: Kubernetes API server + embedded store', load: async () => (await import('../controller/server/command.js')).default },
   version: { summary: 'print the version', load: async () => (await import('./version-command.js')).default },
 };

@@ -1,0 +1,60 @@
+/**
+ * What the API server needs from the object model (controller/api), behind one interface so the
+ * REST layer stays independent of how decoding, defaulting, validation and selectors are written.
+ * `apiModel()` wires the controller/api implementation.
+ */
+import { parseObject } from '../api/decode.js';
+import { defaultObject } from '../api/defaults.js';
+import { matchesFields, parseFieldSelector } from '../api/field-selector.js';
+import type { KindInfo } from '../api/kinds.js';
+import { allKinds } from '../api/kinds.js';
+import { matchesLabels, parseLabelSelector } from '../api/label-selector.js';
+import { validateObject } from '../api/validate.js';
+import { findUnknownFields } from '../api/unknown-fields.js';
+import type { StoredObject } from '../store/store.js';
+import type { StatusCause } from './errors.js';
+
+/** A compiled selector: true when the object is selected. */
+export type ObjectPredicate = (obj: StoredObject) => boolean;
+
+export type DecodeOutcome = { ok: true; value: StoredObject } | { ok: false; causes: StatusCause[] };
+
+export interface ApiModel {
+  /** Every kind served, in discovery order. */
+  kinds(): readonly KindInfo[];
+  /** Drops nulls and unknown fields and checks types; type errors come back as causes. */
+  decode(kind: KindInfo, raw: StoredObject): DecodeOutcome;
+  /** A defaulted copy (Service type, port protocol, restartPolicy, ...). */
+  applyDefaults(kind: KindInfo, obj: StoredObject): StoredObject;
+  /** Semantic problems of `obj` (and of the change from `old` on update); empty when valid. */
+  validate(kind: KindInfo, obj: StoredObject, old?: StoredObject): StatusCause[];
+  /** Paths of fields the schema does not know (`spec.foo`, `spec.ports[0].bar`). */
+  findUnknownFields(kind: KindInfo, obj: StoredObject): string[];
+  /** Parses a `labelSelector` query value; throws Error with a message on bad syntax. */
+  labelSelector(text: string): ObjectPredicate;
+  /** Parses a `fieldSelector` query value for a kind; throws Error on bad syntax or field. */
+  fieldSelector(kind: KindInfo, text: string): ObjectPredicate;
+}
+
+export function apiModel(): ApiModel {
+  return {
+    kinds: () => allKinds(),
+    decode: (kind, raw) => {
+      const r = parseObject(kind, raw);
+      return r.ok
+        ? { ok: true, value: r.value as StoredObject }
+        : { ok: false, causes: r.causes.map((c) => ({ ...c, message: c.message ?? 'Invalid value' })) };
+    },
+    applyDefaults: (kind, obj) => defaultObject(kind, obj) as StoredObject,
+    validate: (kind, obj, old) => validateObject(kind, obj, old ? { old } : {}),
+    findUnknownFields: (kind, obj) => findUnknownFields(kind, obj),
+    labelSelector: (text) => {
+      const sel = parseLabelSelector(text);
+      return (o) => matchesLabels(sel, (o.metadata as { labels?: Record<string, string> } | undefined)?.labels);
+    },
+    fieldSelector: (kind, text) => {
+      const sel = parseFieldSelector(text, kind.kind);
+      return (o) => matchesFields(sel, o);
+    },
+  };
+}

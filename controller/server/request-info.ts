@@ -1,0 +1,79 @@
+/**
+ * Turns a request path and method into what it asks for (the verb, group, version, resource,
+ * namespace, name, subresource), as the Kubernetes request-info resolver does. Pure: no I/O.
+ */
+export type Verb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete' | 'deletecollection';
+
+export interface ResourceRequest {
+  kind: 'resource';
+  verb: Verb;
+  group: string;
+  version: string;
+  resource: string;
+  namespace?: string;
+  name?: string;
+  subresource?: string;
+}
+
+export type RequestInfo =
+  | ResourceRequest
+  | { kind: 'discovery-root'; root: 'api' | 'apis' }
+  | { kind: 'discovery-group'; group: string }
+  | { kind: 'discovery-version'; group: string; version: string }
+  | { kind: 'other'; path: string };
+
+/** Subresources of the `namespaces` resource itself (`/api/v1/namespaces/x/status`). */
+const namespaceSubresources = new Set(['status', 'finalize']);
+
+const truthy = (v: string | null) => v === 'true' || v === '1';
+
+export function resolveRequest(method: string, path: string, query: URLSearchParams): RequestInfo {
+  const parts = path.split('/').filter((p) => p !== '').map(decodeURIComponent);
+  let group: string;
+  let version: string;
+  let rest: string[];
+  if (parts[0] === 'api') {
+    if (parts.length === 1) return { kind: 'discovery-root', root: 'api' };
+    group = '';
+    version = parts[1]!;
+    rest = parts.slice(2);
+  } else if (parts[0] === 'apis') {
+    if (parts.length === 1) return { kind: 'discovery-root', root: 'apis' };
+    if (parts.length === 2) return { kind: 'discovery-group', group: parts[1]! };
+    group = parts[1]!;
+    version = parts[2]!;
+    rest = parts.slice(3);
+  } else {
+    return { kind: 'other', path };
+  }
+  if (rest.length === 0) return { kind: 'discovery-version', group, version };
+
+  let watchPrefix = false;
+  if (rest[0] === 'watch') {
+    watchPrefix = true;
+    rest = rest.slice(1);
+  }
+  let namespace: string | undefined;
+  if (rest[0] === 'namespaces' && rest.length >= 3 && !(group === '' && rest.length === 3 && namespaceSubresources.has(rest[2]!))) {
+    namespace = rest[1];
+    rest = rest.slice(2);
+  }
+  const [resource, name, subresource, ...extra] = rest;
+  if (!resource || extra.length > 0) return { kind: 'other', path };
+
+  const m = method.toUpperCase();
+  let verb: Verb;
+  if (m === 'GET' || m === 'HEAD') verb = name ? 'get' : watchPrefix || truthy(query.get('watch')) ? 'watch' : 'list';
+  else if (m === 'POST') verb = 'create';
+  else if (m === 'PUT') verb = 'update';
+  else if (m === 'PATCH') verb = 'patch';
+  else if (m === 'DELETE') verb = name ? 'delete' : 'deletecollection';
+  else return { kind: 'other', path };
+  if (watchPrefix && m === 'GET') verb = 'watch';
+
+  const info: ResourceRequest = { kind: 'resource', verb, group, version, resource };
+  if (namespace !== undefined) info.namespace = namespace;
+  if (name !== undefined) info.name = name;
+  if (subresource !== undefined) info.subresource = subresource;
+  return info;
+}
