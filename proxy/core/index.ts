@@ -11,3 +11,4 @@ export * from './rule-builder.js';
 export * from './packet-tracer.js';
 export * from './kernel-state.js';
 export * from './conntrack-plan.js';
+export * from './cleanup-plan.js';
