@@ -9,5 +9,7 @@ export const commands: Record<string, { summary: string; load: () => Promise<Com
   'install-cni': { summary: 'install the CNI plugin binary and an example conflist', load: async () => (await import('../cni/plugin/install-command.js')).default },
   dns: { summary: 'serve cluster DNS (Kubernetes DNS spec) and forward the rest', load: async () => (await import('../dns/command.js')).default },
   server: { summary: 'run the control plane: Kubernetes API server + embedded store', load: async () => (await import('../controller/server/command.js')).default },
+  proxy: { summary: 'program iptables for Services from Service/EndpointSlice watches (kube-proxy iptables mode)', load: async () => (await import('../proxy/command.js')).default },
+  trace: { summary: "explain what a node's service rules do with a packet", load: async () => (await import('../proxy/trace-command.js')).default },
   version: { summary: 'print the version', load: async () => (await import('./version-command.js')).default },
 };
