@@ -33,6 +33,9 @@ test('root lists every group-version with a hash URL', () => {
   }
   assert.equal(cache.document('/api/v1/')?.hash, cache.document('api/v1')?.hash);
   assert.equal(cache.document('apis/nope/v1'), undefined);
+  assert.equal(cache.lookup('/openapi/v3'), cache.root);
+  assert.equal(cache.lookup('/openapi/v3/apis/apps/v1?hash=x'), cache.document('apis/apps/v1'));
+  assert.equal(cache.lookup('/openapi/v2'), undefined);
 });
 
 test('documents are OpenAPI 3.0 with no JSON-Schema-only keys', () => {

@@ -73,6 +73,8 @@ export interface OpenApiV3Cache {
   readonly root: ServedDocument;
   /** The document for `api/v1` or `apis/<group>/<version>` (no leading slash, no query). */
   document(path: string): ServedDocument | undefined;
+  /** By request path: `/openapi/v3` → root, `/openapi/v3/apis/apps/v1` → that document. */
+  lookup(urlPath: string): ServedDocument | undefined;
   readonly paths: readonly string[];
 }
 
@@ -90,5 +92,12 @@ export const createOpenApiV3Cache = (kinds: readonly KindInfo[]): OpenApiV3Cache
     docs.set(path, served);
     index.paths[path] = { serverRelativeURL: `/openapi/v3/${path}?hash=${served.hash}` };
   }
-  return { root: serve(index), document: (path) => docs.get(path.replace(/^\/+|\/+$/g, '')), paths: [...docs.keys()] };
+  const root = serve(index);
+  const document = (path: string) => docs.get(path.replace(/^\/+|\/+$/g, ''));
+  const lookup = (urlPath: string) => {
+    const rest = urlPath.split('?')[0]?.replace(/\/+$/, '') ?? '';
+    if (rest === '/openapi/v3') return root;
+    return rest.startsWith('/openapi/v3/') ? document(rest.slice('/openapi/v3/'.length)) : undefined;
+  };
+  return { root, document, lookup, paths: [...docs.keys()] };
 };

@@ -94,3 +94,16 @@ export const toTableEvent = (kind: KindRef, object: AnyStored, opts: Omit<TableO
   const rv = typeof meta.resourceVersion === 'string' ? meta.resourceVersion : undefined;
   return toTable(kind, [object], rv === undefined ? opts : { ...opts, resourceVersion: rv });
 };
+
+/**
+ * Adapter for the API server's `TableConverter` seam (controller/server/table-output.ts): kubectl's
+ * columns and cells for `kind`; the server adds row objects and list metadata itself.
+ */
+export const kubectlTableConverter = (
+  kind: { readonly kind: string },
+  objects: readonly AnyStored[],
+  _opts?: { wide?: boolean; includeObject?: IncludeObject },
+): { columnDefinitions: TableColumnDefinition[]; rows: TableRow[] } => ({
+  columnDefinitions: tableColumns(kind),
+  rows: tableRows(kind, objects, { includeObject: 'None' }),
+});
