@@ -9,6 +9,7 @@ import { defineCommand } from '../../daemon/command.js';
 import { flagTypes } from '../../daemon/flags.js';
 import { createLogger } from '../../daemon/logger.js';
 import { onShutdown } from '../../daemon/shutdown.js';
+import { allKinds } from '../api/kinds.js';
 import { openSqliteStore } from '../store/sqlite/index.js';
 import { startApiServer } from './api-server.js';
 import { writeKubeconfig } from './kubeconfig.js';
@@ -38,7 +39,7 @@ export default defineCommand({
       synchronous: flags.sqliteSynchronous,
       onBackgroundError: (err) => log.warn('store background task failed', { error: err.message }),
     });
-    const parts = await serverParts();
+    const parts = serverParts(allKinds());
     const server = await startApiServer({
       store,
       log,

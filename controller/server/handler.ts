@@ -30,8 +30,15 @@ import { serveBinding, serveLog, serveScale } from './subresources.js';
 import type { TableConverter } from './table-output.js';
 import type { OpenWatch } from './watch-stream.js';
 
-/** Serves `/openapi/v3` and `/openapi/v3/<group-version>`; null = not found. */
-export type OpenApiProvider = (path: string, query: URLSearchParams) => unknown | null;
+/** A pre-serialised document with its ETag. */
+export interface ServedDoc {
+  body: Buffer;
+  etag: string;
+  contentType: string;
+}
+
+/** Serves `/openapi/v3` and `/openapi/v3/<group-version>`; undefined = not found. */
+export type OpenApiProvider = (path: string) => ServedDoc | undefined;
 
 export interface ServerVersion {
   major: string;
@@ -122,13 +129,21 @@ export function createApiHandler(o: ApiHandlerOptions): ApiHandler {
       return;
     }
     if (path.startsWith('/openapi/v3') && o.openapi) {
-      const doc = o.openapi(path, url.searchParams);
-      if (doc !== null) return sendJson(res, 200, doc);
+      const doc = o.openapi(path);
+      if (doc) {
+        if (req.headers['if-none-match'] === doc.etag) {
+          res.writeHead(304, { ETag: doc.etag });
+          res.end();
+          return;
+        }
+        res.writeHead(200, { 'Content-Type': doc.contentType, 'Content-Length': doc.body.length, ETag: doc.etag, 'Cache-Control': url.searchParams.has('hash') ? 'public, immutable, max-age=31536000' : 'no-cache, private' });
+        res.end(doc.body);
+        return;
+      }
     }
     if (path === '/') {
       return sendJson(res, 200, { paths: ['/api', '/api/v1', '/apis', ...kinds().filter((k) => k.group).map((k) => `/apis/${k.group}/${k.version}`), '/healthz', '/livez', '/metrics', '/openapi/v3', '/readyz', '/version'].filter((p, i, a) => a.indexOf(p) === i) });
     }
-    void req;
     throw errors.pathNotFound(url.pathname);
   }
 

@@ -1,11 +1,17 @@
 /**
- * The pluggable parts of the API server that live in sibling modules: Table printing
- * (table/) and OpenAPI documents (openapi/). Loaded here so api-server.ts stays independent of
- * them and a missing module degrades to NAME/AGE tables and a 404 for /openapi/v3.
+ * The API server's pluggable parts that live in sibling modules: kubectl's Table columns per
+ * kind (table/) and the OpenAPI v3 documents (openapi/), built once from the kinds registry.
  */
+import type { KindInfo } from '../api/kinds.js';
 import type { OpenApiProvider } from './handler.js';
+import { createOpenApiV3Cache } from './openapi/index.js';
+import { kubectlTableConverter } from './table/index.js';
 import type { TableConverter } from './table-output.js';
 
-export async function serverParts(): Promise<{ table?: TableConverter; openapi?: OpenApiProvider }> {
-  return {};
+export function serverParts(kinds: readonly KindInfo[]): { table: TableConverter; openapi: OpenApiProvider } {
+  const cache = createOpenApiV3Cache(kinds);
+  return {
+    table: kubectlTableConverter as unknown as TableConverter,
+    openapi: (path) => cache.lookup(path),
+  };
 }
