@@ -38,8 +38,11 @@ export interface LogEngine {
   loadState(): { revision: number; compacted: number; dropped: number };
   currentRev(key: string): number | undefined;
   current(key: string): CurrentRow | undefined;
-  /** Durably appends `row` and makes it the key's current state (or removes it for a delete). */
-  append(row: LogRow): void;
+  /**
+   * Durably appends `rows` (consecutive revisions) in ONE transaction and makes each the key's
+   * current state (or removes the key for a delete). All or nothing: on failure none is written.
+   */
+  append(rows: LogRow[]): void;
   /** Live objects in `range` with key > `after` and revision ≤ `maxRev`, by key, at most `limit` (-1: all). */
   listCurrent(range: KeyRange, after: string, maxRev: number, limit: number): CurrentRow[];
   /** For each key in `range` with key > `after` changed after `rev`: its first such row's `prev`. */

@@ -23,6 +23,15 @@ export interface LogStoreOptions {
   onBackgroundError?: (err: Error) => void;
 }
 
+interface PendingWrite {
+  op: 'create' | 'update' | 'delete';
+  key: string;
+  obj?: StoredObject;
+  expected?: number | undefined;
+  resolve(obj: StoredObject): void;
+  reject(err: unknown): void;
+}
+
 const EVENT: Record<RowType, WatchEventType> = { 0: 'ADDED', 1: 'MODIFIED', 2: 'DELETED' };
 /** Revisions dropped per compaction transaction, so one chunk never stalls writers for long. */
 const DROP_CHUNK = 2000;
@@ -37,9 +46,6 @@ function decode(value: string, rev: number): StoredObject {
 
 /** A shallow copy of `obj` carrying `resourceVersion` = rev (the caller's object is not touched). */
 function stamp(obj: StoredObject, rev: number): StoredObject {
-  if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) {
-    throw new StoreError('BadRequest', 'object: must be a JSON object');
-  }
   const md = obj.metadata && typeof obj.metadata === 'object' ? obj.metadata : {};
   return { ...obj, metadata: { ...md, resourceVersion: String(rev) } };
 }
@@ -52,9 +58,10 @@ const parseRevision = (text: string, field: string): number => {
 /**
  * The Store semantics for single-writer backends over a revision log (`LogEngine`): MVCC reads
  * for continue tokens and exact-revision lists, watch replay from the log, compaction by the
- * history window. Every write runs synchronously from precondition check to commit to watch
- * fan-out, so concurrent callers are serialised by the event loop: revision order = commit order =
- * watch order, with no locks.
+ * history window. Writes are queued and group-committed (see `flush`): one synchronous step runs
+ * precondition checks, the commit and the watch fan-out for a batch, so concurrent callers are
+ * serialised by the event loop: call order = revision order = commit order = watch order, with no
+ * locks, and concurrent writers share one fsync.
  */
 export class LogStore implements Store {
   private rev: number;
@@ -65,6 +72,8 @@ export class LogStore implements Store {
   private readonly policy: CompactionPolicy;
   private readonly timer: NodeJS.Timeout | undefined;
   private compaction: Promise<number> = Promise.resolve(0);
+  private pending: PendingWrite[] = [];
+  private flushScheduled = false;
 
   constructor(
     private readonly engine: LogEngine,
@@ -119,20 +128,12 @@ export class LogStore implements Store {
     return result;
   }
 
-  async create(key: string, obj: StoredObject): Promise<StoredObject> {
-    this.assertOpen();
-    assertObjectKey(key);
-    if (this.engine.currentRev(key) !== undefined) throw new StoreError('AlreadyExists', `${key} already exists`, key);
-    return this.write(key, 0, 0, obj);
+  create(key: string, obj: StoredObject): Promise<StoredObject> {
+    return this.enqueue({ op: 'create', key, obj });
   }
 
-  async update(key: string, obj: StoredObject, opts: UpdateOptions = {}): Promise<StoredObject> {
-    this.assertOpen();
-    assertObjectKey(key);
-    const cur = this.engine.currentRev(key);
-    if (cur === undefined) throw new StoreError('NotFound', `${key} not found`, key);
-    this.precondition(key, cur, opts.expectedRevision);
-    return this.write(key, 1, cur, obj);
+  update(key: string, obj: StoredObject, opts: UpdateOptions = {}): Promise<StoredObject> {
+    return this.enqueue({ op: 'update', key, obj, expected: opts.expectedRevision });
   }
 
   async guaranteedUpdate(
@@ -153,17 +154,8 @@ export class LogStore implements Store {
     }
   }
 
-  async delete(key: string, opts: DeleteOptions = {}): Promise<StoredObject> {
-    this.assertOpen();
-    assertObjectKey(key);
-    const cur = this.engine.current(key);
-    if (!cur) throw new StoreError('NotFound', `${key} not found`, key);
-    this.precondition(key, cur.rev, opts.expectedRevision);
-    const rev = this.rev + 1;
-    this.engine.append({ rev, key, type: 2, prev: cur.rev, value: cur.value });
-    this.rev = rev;
-    this.publish(key, 2, cur.value, rev);
-    return decode(cur.value, rev);
+  delete(key: string, opts: DeleteOptions = {}): Promise<StoredObject> {
+    return this.enqueue({ op: 'delete', key, expected: opts.expectedRevision });
   }
 
   watch(prefix: string, opts: WatchOptions): Watch {
@@ -222,6 +214,7 @@ export class LogStore implements Store {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    if (this.pending.length > 0) this.flush();
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
     this.hub.failAll(new StoreError('Unavailable', 'store closed'));
@@ -239,14 +232,82 @@ export class LogStore implements Store {
     }
   }
 
-  private write(key: string, type: RowType, prev: number, obj: StoredObject): StoredObject {
-    const rev = this.rev + 1;
-    const stored = stamp(obj, rev);
-    const value = JSON.stringify(stored);
-    this.engine.append({ rev, key, type, prev, value });
+  private enqueue(w: Omit<PendingWrite, 'resolve' | 'reject'>): Promise<StoredObject> {
+    return new Promise((resolve, reject) => {
+      try {
+        this.assertOpen();
+        assertObjectKey(w.key);
+        if (w.obj !== undefined && (w.obj === null || typeof w.obj !== 'object' || Array.isArray(w.obj))) {
+          throw new StoreError('BadRequest', 'object: must be a JSON object', w.key);
+        }
+      } catch (err) {
+        reject(err);
+        return;
+      }
+      this.pending.push({ ...w, resolve, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  /**
+   * Group commit: every write queued since the last flush is checked in call order against the
+   * committed state plus the batch's own earlier writes, and the accepted ones are committed in
+   * one transaction (one fsync for the batch). Only then are revisions published, watchers fed and
+   * callers resolved. A failed commit rejects the whole batch and consumes no revision.
+   */
+  private flush(): void {
+    this.flushScheduled = false;
+    const batch = this.pending;
+    this.pending = [];
+    if (this.closed) {
+      for (const w of batch) w.reject(new StoreError('Unavailable', 'store closed'));
+      return;
+    }
+    const overlay = new Map<string, CurrentRow | null>();
+    const live = (key: string): CurrentRow | undefined =>
+      overlay.has(key) ? (overlay.get(key) ?? undefined) : this.engine.current(key);
+    const accepted: { w: PendingWrite; row: LogRow; result: StoredObject }[] = [];
+    let rev = this.rev;
+    for (const w of batch) {
+      try {
+        const cur = live(w.key);
+        let row: LogRow;
+        let result: StoredObject;
+        if (w.op === 'create') {
+          if (cur) throw new StoreError('AlreadyExists', `${w.key} already exists`, w.key);
+          result = stamp(w.obj!, rev + 1);
+          row = { rev: rev + 1, key: w.key, type: 0, prev: 0, value: JSON.stringify(result) };
+        } else {
+          if (!cur) throw new StoreError('NotFound', `${w.key} not found`, w.key);
+          this.precondition(w.key, cur.rev, w.expected);
+          if (w.op === 'update') {
+            result = stamp(w.obj!, rev + 1);
+            row = { rev: rev + 1, key: w.key, type: 1, prev: cur.rev, value: JSON.stringify(result) };
+          } else {
+            result = decode(cur.value, rev + 1);
+            row = { rev: rev + 1, key: w.key, type: 2, prev: cur.rev, value: cur.value };
+          }
+        }
+        rev++;
+        overlay.set(w.key, row.type === 2 ? null : { key: w.key, rev: row.rev, value: row.value });
+        accepted.push({ w, row, result });
+      } catch (err) {
+        w.reject(err);
+      }
+    }
+    if (accepted.length === 0) return;
+    try {
+      this.engine.append(accepted.map((a) => a.row));
+    } catch (err) {
+      for (const a of accepted) a.w.reject(err);
+      return;
+    }
     this.rev = rev;
-    this.publish(key, type, value, rev);
-    return stored;
+    for (const a of accepted) this.publish(a.row.key, a.row.type, a.row.value, a.row.rev);
+    for (const a of accepted) a.w.resolve(a.result);
   }
 
   private publish(key: string, type: RowType, value: string, rev: number): void {

@@ -77,7 +77,7 @@ export class WatchHub {
   private schedule(w: Watcher): void {
     if (w.scheduled) return;
     w.scheduled = true;
-    setImmediate(() => this.flush(w));
+    queueMicrotask(() => this.flush(w));
   }
 
   private flush(w: Watcher): void {

@@ -41,12 +41,14 @@ export class MemoryEngine implements LogEngine {
     return r && { key, rev: r.rev, value: r.value };
   }
 
-  append(row: LogRow): void {
-    this.rows.set(row.rev, row);
-    this.revs.push(row.rev);
-    this.revision = row.rev;
-    if (row.type === 2) this.live.delete(row.key);
-    else this.live.set(row.key, row);
+  append(rows: LogRow[]): void {
+    for (const row of rows) {
+      this.rows.set(row.rev, row);
+      this.revs.push(row.rev);
+      this.revision = row.rev;
+      if (row.type === 2) this.live.delete(row.key);
+      else this.live.set(row.key, row);
+    }
   }
 
   listCurrent(range: KeyRange, after: string, maxRev: number, limit: number): CurrentRow[] {

@@ -45,7 +45,7 @@ const ROW_COLS = 'rev, key, type, prev, value';
 export class SqliteEngine implements LogEngine {
   private readonly db: Database.Database;
   private readonly q;
-  private readonly appendTx: (row: LogRow) => void;
+  private readonly appendTx: (rows: LogRow[]) => void;
   private readonly dropTx: (from: number, to: number) => void;
 
   constructor(opts: SqliteEngineOptions) {
@@ -103,11 +103,13 @@ export class SqliteEngine implements LogEngine {
       dropDeletes: db.prepare<[number, number]>('DELETE FROM kv_log WHERE rev > ? AND rev <= ? AND type = 2'),
     };
     const q = this.q;
-    this.appendTx = db.transaction((row: LogRow) => {
-      q.insLog.run(row.rev, row.key, row.type, row.prev, row.value);
-      if (row.type === 0) q.insLive.run(row.key, row.rev);
-      else if (row.type === 1) q.updLive.run(row.rev, row.key);
-      else q.delLive.run(row.key);
+    this.appendTx = db.transaction((rows: LogRow[]) => {
+      for (const row of rows) {
+        q.insLog.run(row.rev, row.key, row.type, row.prev, row.value);
+        if (row.type === 0) q.insLive.run(row.key, row.rev);
+        else if (row.type === 1) q.updLive.run(row.rev, row.key);
+        else q.delLive.run(row.key);
+      }
     });
     this.dropTx = db.transaction((from: number, to: number) => {
       q.dropSuperseded.run(from, to);
@@ -135,8 +137,8 @@ export class SqliteEngine implements LogEngine {
     });
   }
 
-  append(row: LogRow): void {
-    guarded('write', () => this.appendTx(row));
+  append(rows: LogRow[]): void {
+    guarded('write', () => this.appendTx(rows));
   }
 
   listCurrent(range: KeyRange, after: string, maxRev: number, limit: number): CurrentRow[] {

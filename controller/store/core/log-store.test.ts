@@ -1,0 +1,76 @@
+// Group-commit behaviour of the shared log store (beyond the conformance suite, which does not
+// assume any ordering between writes that are in flight at the same time).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { StoreError, isStoreError } from '../errors.js';
+import type { WatchEvent } from '../store.js';
+import { MemoryEngine } from '../memory/memory-engine.js';
+import type { LogRow } from './engine.js';
+import { LogStore } from './log-store.js';
+
+class FlakyEngine extends MemoryEngine {
+  failNext = false;
+  batches: number[] = [];
+  override append(rows: LogRow[]): void {
+    this.batches.push(rows.length);
+    if (this.failNext) {
+      this.failNext = false;
+      throw new StoreError('StorageFull', 'disk full (test)');
+    }
+    super.append(rows);
+  }
+}
+
+const settle = <T>(p: Promise<T>) => p.then((v) => ({ ok: true as const, v }), (e: unknown) => ({ ok: false as const, e }));
+
+test('writes in flight together commit as one batch, in call order, each with its own outcome', async () => {
+  const engine = new FlakyEngine();
+  const s = new LogStore(engine, { history: { intervalMs: 0 } });
+  const events: WatchEvent[] = [];
+  const errors: Error[] = [];
+  s.watch('/a/', { fromRevision: 0, onEvent: (e) => events.push(e), onError: (e) => errors.push(e) });
+  const results = await Promise.all([
+    settle(s.create('/a/x', { metadata: { name: 'x' }, data: { v: 1 } })),
+    settle(s.update('/a/x', { metadata: { name: 'x' }, data: { v: 2 } }, { expectedRevision: 1 })),
+    settle(s.create('/a/x', { metadata: { name: 'x' } })),
+    settle(s.update('/a/x', { metadata: { name: 'x' } }, { expectedRevision: 1 })),
+    settle(s.delete('/a/x')),
+    settle(s.update('/a/x', { metadata: { name: 'x' } })),
+    settle(s.create('/a/x', { metadata: { name: 'x' }, data: { v: 3 } })),
+  ]);
+  assert.deepEqual(engine.batches, [4], 'one commit for the whole batch');
+  const outcome = results.map((r) => (r.ok ? Number(r.v.metadata?.resourceVersion) : isStoreError(r.e) ? r.e.code : String(r.e)));
+  assert.deepEqual(outcome, [1, 2, 'AlreadyExists', 'Conflict', 3, 'NotFound', 4]);
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(events.map((e) => `${e.type}@${e.revision}`), ['ADDED@1', 'MODIFIED@2', 'DELETED@3', 'ADDED@4']);
+  assert.deepEqual(errors, []);
+  await s.close();
+});
+
+test('a failed commit rejects the whole batch, takes no revision and publishes nothing', async () => {
+  const engine = new FlakyEngine();
+  const s = new LogStore(engine, { history: { intervalMs: 0 } });
+  await s.create('/a/base', { metadata: { name: 'base' } });
+  const events: WatchEvent[] = [];
+  const errors: Error[] = [];
+  s.watch('/a/', { fromRevision: 1, onEvent: (e) => events.push(e), onError: (e) => errors.push(e) });
+  engine.failNext = true;
+  const results = await Promise.all([settle(s.create('/a/x', {})), settle(s.update('/a/base', { data: { v: 2 } }))]);
+  for (const r of results) assert.ok(!r.ok && isStoreError(r.e, 'StorageFull'));
+  assert.equal(await s.currentRevision(), 1);
+  assert.equal(await s.get('/a/x'), null);
+  const next = await s.create('/a/x', {});
+  assert.equal(next.metadata?.resourceVersion, '2', 'the store recovers with the next write');
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(events.map((e) => `${e.type}@${e.revision}`), ['ADDED@2']);
+  assert.deepEqual(errors, []);
+  await s.close();
+});
+
+test('close() commits writes already queued before refusing new ones', async () => {
+  const s = new LogStore(new MemoryEngine(), { history: { intervalMs: 0 } });
+  const queued = s.create('/a/x', {});
+  await s.close();
+  assert.equal((await queued).metadata?.resourceVersion, '1');
+  await assert.rejects(s.create('/a/y', {}), (e: unknown) => isStoreError(e, 'Unavailable'));
+});
