@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Node, Pod } from '../../api/index.js';
-import { schedulePod } from './schedule.js';
+import { countsFromPods, schedulePod } from './schedule.js';
 
 const node = (name: string, o: { ready?: boolean; unschedulable?: boolean; labels?: Record<string, string>; taint?: string } = {}): Node => ({
   apiVersion: 'v1',
@@ -38,7 +38,7 @@ test('scheduler: filters and messages', () => {
     { name: 'no nodes', nodes: [], pod: pod('p'), want: /^0\/0 nodes are available\.$/ },
   ];
   for (const c of cases) {
-    const r = schedulePod(c.pod, c.nodes, []);
+    const r = schedulePod(c.pod, c.nodes, countsFromPods([]));
     if (typeof c.want === 'string') assert.equal(r.node, c.want, c.name);
     else assert.match(r.node === undefined ? r.message : `bound to ${r.node}`, c.want, c.name);
   }
@@ -50,7 +50,7 @@ test('scheduler: spreads replicas of one owner across nodes', () => {
   const placed: string[] = [];
   for (let i = 0; i < 6; i++) {
     const p = pod(`r${i}`, { owner: 'rs1' });
-    const r = schedulePod(p, nodes, bound);
+    const r = schedulePod(p, nodes, countsFromPods(bound));
     assert.ok(r.node);
     placed.push(r.node);
     bound.push({ ...p, spec: { ...p.spec, nodeName: r.node } });

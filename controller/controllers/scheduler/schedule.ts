@@ -40,11 +40,31 @@ export function unfitReason(pod: Pod, node: Node): string | undefined {
 
 export const controllerUid = (pod: Pod) => pod.metadata.ownerReferences?.find((o) => o.controller)?.uid;
 
+/** How many pods sit on a node, in total and per controlling owner (uid). */
+export interface PlacementCounts {
+  total(node: string): number;
+  owned(node: string, ownerUid: string): number;
+}
+
+/** Counts from a list of bound pods (tests, small clusters; the runner keeps an index). */
+export function countsFromPods(bound: readonly Pod[]): PlacementCounts {
+  const total = new Map<string, number>();
+  const same = new Map<string, number>();
+  for (const p of bound) {
+    const n = p.spec.nodeName;
+    if (!n || p.metadata.deletionTimestamp) continue;
+    total.set(n, (total.get(n) ?? 0) + 1);
+    const o = controllerUid(p);
+    if (o) same.set(`${n}\0${o}`, (same.get(`${n}\0${o}`) ?? 0) + 1);
+  }
+  return { total: (n) => total.get(n) ?? 0, owned: (n, o) => same.get(`${n}\0${o}`) ?? 0 };
+}
+
 /**
- * Picks a node for `pod`. `bound` are the pods already placed (their spec.nodeName counts),
- * including earlier decisions of this scheduler the cache has not seen yet.
+ * Picks a node for `pod`. `counts` covers the pods already placed, including earlier decisions
+ * of this scheduler the cache has not seen yet.
  */
-export function schedulePod(pod: Pod, nodes: readonly Node[], bound: readonly Pod[]): ScheduleResult {
+export function schedulePod(pod: Pod, nodes: readonly Node[], counts: PlacementCounts): ScheduleResult {
   const reasons = new Map<string, number>();
   const fit: Node[] = [];
   for (const n of nodes) {
@@ -58,18 +78,11 @@ export function schedulePod(pod: Pod, nodes: readonly Node[], bound: readonly Po
     return { message: msg };
   }
   const owner = controllerUid(pod);
-  const total = new Map<string, number>();
-  const same = new Map<string, number>();
-  for (const p of bound) {
-    const n = p.spec.nodeName;
-    if (!n || p.metadata.deletionTimestamp) continue;
-    total.set(n, (total.get(n) ?? 0) + 1);
-    if (owner && controllerUid(p) === owner) same.set(n, (same.get(n) ?? 0) + 1);
-  }
+  const same = (n: string) => (owner ? counts.owned(n, owner) : 0);
   fit.sort((a, b) => {
     const an = a.metadata.name ?? '';
     const bn = b.metadata.name ?? '';
-    return (same.get(an) ?? 0) - (same.get(bn) ?? 0) || (total.get(an) ?? 0) - (total.get(bn) ?? 0) || an.localeCompare(bn);
+    return same(an) - same(bn) || counts.total(an) - counts.total(bn) || an.localeCompare(bn);
   });
   return { node: fit[0]!.metadata.name ?? '' };
 }

@@ -1,0 +1,168 @@
+/**
+ * The EndpointSlice (and legacy Endpoints) controller's runner: Service, Pod and EndpointSlice
+ * informers feed a queue of service keys; a sync reads the caches (overlaid with its own recent
+ * writes), asks the pure core for the minimal actions and performs them through the API.
+ */
+import type { EndpointSlice, Endpoints, Pod, Service } from '../../api/index.js';
+import { KINDS, isApiError } from '../../api/index.js';
+import { runController, type SyncResult } from '../runtime/controller.js';
+import type { ControllerContext, StartedController } from '../runtime/context.js';
+import { keyOf, splitKey } from '../runtime/informers.js';
+import { LabelIndex } from '../runtime/label-index.js';
+import { WriteCache } from '../runtime/write-cache.js';
+import { desiredEndpoints, endpointsEqual } from './endpoints.js';
+import { isPodReady, MANAGED_BY, MANAGED_BY_LABEL, SERVICE_NAME_LABEL } from './pod-endpoint.js';
+import { isManagedSliceOf, reconcileSlices } from './reconcile.js';
+
+export interface EndpointSliceControllerOptions {
+  workers?: number;
+  maxEndpointsPerSlice?: number;
+  /** Also maintain core/v1 Endpoints (default true). */
+  legacyEndpoints?: boolean;
+}
+
+/** Fields of a pod the endpoints depend on; other changes (e.g. container statuses) are ignored. */
+const podFingerprint = (p: Pod) =>
+  JSON.stringify([
+    p.metadata.labels,
+    p.metadata.deletionTimestamp,
+    p.status?.podIPs ?? p.status?.podIP,
+    p.status?.phase,
+    isPodReady(p),
+    p.spec.nodeName,
+    p.spec.hostname,
+    p.spec.subdomain,
+  ]);
+
+export function startEndpointSliceController(ctx: ControllerContext, opts: EndpointSliceControllerOptions = {}): StartedController {
+  const services = ctx.informers.for(KINDS.Service);
+  const pods = ctx.informers.for(KINDS.Pod);
+  const slices = ctx.informers.for(KINDS.EndpointSlice);
+  const endpoints = opts.legacyEndpoints === false ? undefined : ctx.informers.for(KINDS.Endpoints);
+  const podIndex = new LabelIndex<Pod>();
+  const slicesByService = new Map<string, Map<string, EndpointSlice>>();
+  const sliceWrites = new WriteCache<EndpointSlice>();
+  const epWrites = new WriteCache<Endpoints>();
+
+  const sync = async (key: string): Promise<SyncResult | void> => {
+    const { namespace, name } = splitKey(key);
+    const svc = services.get(namespace, name);
+    const mine = sliceWrites.merge([...(slicesByService.get(key)?.values() ?? [])], () => true);
+    if (!svc) {
+      for (const s of mine) if (s.metadata.labels?.[MANAGED_BY_LABEL] === MANAGED_BY) await del(s);
+      const ep = endpoints?.get(namespace, name);
+      if (ep && epWrites.view(ep)) {
+        await ctx.client.delete(KINDS.Endpoints, namespace, name).catch((err: unknown) => {
+          if (!isApiError(err, 'NotFound')) throw err;
+        });
+        epWrites.deleted(ep);
+      }
+      return;
+    }
+    if (!svc.spec.selector || Object.keys(svc.spec.selector).length === 0 || svc.spec.type === 'ExternalName') return;
+    const selected = podIndex.selectedBy(namespace ?? '', svc.spec.selector);
+    const actions = reconcileSlices(svc, selected, mine.filter((s) => isManagedSliceOf(s, svc)), opts.maxEndpointsPerSlice ? { maxEndpointsPerSlice: opts.maxEndpointsPerSlice } : {});
+    await Promise.all([
+      ...actions.create.map(async (s) => sliceWrites.wrote(await ctx.client.create(KINDS.EndpointSlice, s))),
+      ...actions.update.map(async (s) => sliceWrites.wrote(await ctx.client.update(KINDS.EndpointSlice, s))),
+      ...actions.delete.map(del),
+    ]);
+    if (endpoints) {
+      const want = desiredEndpoints(svc, selected);
+      const cached = endpoints.get(namespace, name);
+      const have = cached ? epWrites.view(cached) : epWrites.merge([], (e) => keyOf(e) === key)[0];
+      if (!have) epWrites.wrote(await ctx.client.create(KINDS.Endpoints, want));
+      else if (!endpointsEqual(have, want)) {
+        want.metadata = { ...have.metadata, labels: want.metadata.labels };
+        epWrites.wrote(await ctx.client.update(KINDS.Endpoints, want));
+      }
+    }
+  };
+  const del = async (s: EndpointSlice) => {
+    try {
+      await ctx.client.delete(KINDS.EndpointSlice, s.metadata.namespace, s.metadata.name ?? '');
+    } catch (err) {
+      if (!isApiError(err, 'NotFound')) throw err;
+    }
+    sliceWrites.deleted(s);
+  };
+
+  const runner = runController({ name: 'endpointslice', sync, workers: opts.workers ?? 4, logger: ctx.log, clock: ctx.clock });
+  const svcByNs = new Map<string, Map<string, Service>>();
+  const enqueueForPodIndexed = (p: Pod) => {
+    const m = svcByNs.get(p.metadata.namespace ?? '');
+    if (!m) return;
+    for (const s of m.values()) {
+      const sel = Object.entries(s.spec.selector ?? {});
+      if (sel.length > 0 && sel.every(([k, v]) => p.metadata.labels?.[k] === v)) runner.queue.add(keyOf(s));
+    }
+  };
+  const trackSvc = (s: Service, gone = false) => {
+    const ns = s.metadata.namespace ?? '';
+    let m = svcByNs.get(ns);
+    if (!m) svcByNs.set(ns, (m = new Map()));
+    if (gone) m.delete(s.metadata.name ?? '');
+    else m.set(s.metadata.name ?? '', s);
+  };
+  services.addHandlers({
+    onAdd: (s) => {
+      trackSvc(s);
+      runner.queue.add(keyOf(s));
+    },
+    onUpdate: (_o, s) => {
+      trackSvc(s);
+      runner.queue.add(keyOf(s));
+    },
+    onDelete: (s) => {
+      trackSvc(s, true);
+      runner.queue.add(keyOf(s));
+    },
+  });
+  pods.addHandlers({
+    onAdd: (p) => {
+      podIndex.upsert(p);
+      enqueueForPodIndexed(p);
+    },
+    onUpdate: (o, p) => {
+      podIndex.upsert(p);
+      if (podFingerprint(o) === podFingerprint(p)) return;
+      enqueueForPodIndexed(o);
+      enqueueForPodIndexed(p);
+    },
+    onDelete: (p) => {
+      podIndex.remove(p);
+      enqueueForPodIndexed(p);
+    },
+  });
+  const sliceService = (s: EndpointSlice) => {
+    const svc = s.metadata.labels?.[SERVICE_NAME_LABEL];
+    return svc ? `${s.metadata.namespace}/${svc}` : undefined;
+  };
+  const trackSlice = (s: EndpointSlice, gone: boolean) => {
+    const k = sliceService(s);
+    if (!k) return;
+    let m = slicesByService.get(k);
+    if (!m) slicesByService.set(k, (m = new Map()));
+    if (gone) m.delete(s.metadata.name ?? '');
+    else m.set(s.metadata.name ?? '', s);
+    const ours = sliceWrites.isOwn(s, gone);
+    sliceWrites.observed(s, gone);
+    // Someone else changed (or deleted) a slice we manage: put it right.
+    if (!ours && s.metadata.labels?.[MANAGED_BY_LABEL] === MANAGED_BY) runner.queue.add(k);
+  };
+  slices.addHandlers({
+    onAdd: (s) => trackSlice(s, false),
+    onUpdate: (o, s) => {
+      const ok = sliceService(o);
+      if (ok && ok !== sliceService(s)) slicesByService.get(ok)?.delete(o.metadata.name ?? '');
+      trackSlice(s, false);
+    },
+    onDelete: (s) => trackSlice(s, true),
+  });
+  endpoints?.addHandlers({
+    onAdd: (e) => epWrites.observed(e),
+    onUpdate: (_o, e) => epWrites.observed(e),
+    onDelete: (e) => epWrites.observed(e, true),
+  });
+  return { name: runner.name, idle: () => runner.idle(), stop: () => runner.stop() };
+}
