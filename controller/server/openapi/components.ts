@@ -18,7 +18,7 @@ import { endpointAddressSchema, endpointSubsetSchema, endpointsPortSchema } from
 import { statusCauseSchema, statusSchema } from '../../api/status.js';
 import { patchFieldsForKind } from '../patch/merge-keys.js';
 import { META, componentName } from './names.js';
-import { applyPatchExtensions, toOpenApi30, type SchemaObject } from './schema-shape.js';
+import { SCALAR_COMPONENTS, applyPatchExtensions, toOpenApi30, type SchemaObject } from './schema-shape.js';
 
 const deleteOptionsSchema = z
   .object({
@@ -117,6 +117,7 @@ export const buildComponents = (kinds: readonly KindInfo[]): Record<string, Sche
   for (const [name, schema] of Object.entries(generated.schemas)) {
     schemas[name] = { ...toOpenApi30(schema), ...(extensions.get(name) ?? {}) };
   }
+  Object.assign(schemas, SCALAR_COMPONENTS);
   for (const k of documentKinds(kinds)) applyPatchExtensions(schemas, componentName(k), patchFieldsForKind(k.kind));
   return reachable(schemas, roots);
 };

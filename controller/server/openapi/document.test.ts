@@ -109,5 +109,6 @@ test('kubectl explain service.spec.ports has described fields and int-or-string 
   assert.equal(props.port?.type, 'integer');
   assert.ok(typeof props.port?.description === 'string');
   assert.deepEqual(port.required, ['port']);
-  assert.equal(props.targetPort?.['x-kubernetes-int-or-string'], true);
+  assert.equal(resolve(d, props.targetPort as Node)['x-kubernetes-int-or-string'], true);
+  assert.equal(resolve(d, props.targetPort as Node).format, 'int-or-string');
 });

@@ -7,9 +7,19 @@ const isObject = (v: unknown): v is SchemaObject => typeof v === 'object' && v !
 const REF_PREFIX = '#/components/schemas/';
 const PATCH_KEYS = ['x-kubernetes-patch-merge-key', 'x-kubernetes-patch-strategy'];
 
+export const INT_OR_STRING = 'io.k8s.apimachinery.pkg.util.intstr.IntOrString';
+export const QUANTITY = 'io.k8s.apimachinery.pkg.api.resource.Quantity';
+
+/** The scalar components int-or-string fields refer to; without a `type`, kubectl explain names them (`<IntOrString>`) as against a real cluster. */
+export const SCALAR_COMPONENTS: Record<string, SchemaObject> = {
+  [INT_OR_STRING]: { description: 'An integer or a string, e.g. a port number or a port name.', format: 'int-or-string', 'x-kubernetes-int-or-string': true },
+  [QUANTITY]: { description: 'A fixed-point quantity such as 500m, 128Mi or 2.', 'x-kubernetes-int-or-string': true },
+};
+
 /**
  * Reshapes zod's JSON Schema into what Kubernetes publishes and kubectl reads: no `$id`/`$schema`,
- * no ±2^53 bounds on integers, int-or-string as `x-kubernetes-int-or-string` over integer|string,
+ * no ±2^53 bounds on integers, int-or-string fields as `allOf: [{$ref: IntOrString}]` (or Quantity)
+ * the way Kubernetes publishes them (kubectl explain then prints `<IntOrString>`),
  * `$ref` with siblings wrapped as `allOf: [{$ref}]` (OpenAPI 3.0 ignores siblings of `$ref`),
  * and no strategic-merge extensions (the patch table adds the authoritative ones afterwards).
  */
@@ -30,8 +40,9 @@ export const toOpenApi30 = (node: unknown): SchemaObject => {
     }
   }
   if (out['x-kubernetes-int-or-string'] === true) {
-    const { anyOf: _a, oneOf: _o, type: _t, ...rest } = out;
-    return { ...rest, anyOf: [{ type: 'integer' }, { type: 'string' }] };
+    const { anyOf: _a, oneOf: _o, type: _t, 'x-kubernetes-int-or-string': _x, ...rest } = out;
+    const quantity = typeof rest.description === 'string' && rest.description.startsWith('A resource quantity');
+    return { ...rest, allOf: [{ $ref: `${REF_PREFIX}${quantity ? QUANTITY : INT_OR_STRING}` }] };
   }
   if (typeof out.$ref === 'string' && Object.keys(out).length > 1) {
     const { $ref, ...rest } = out;
