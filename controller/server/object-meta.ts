@@ -56,7 +56,7 @@ export function desiredStateChanged(oldObj: StoredObject, newObj: StoredObject):
   const keys = new Set([...Object.keys(oldObj), ...Object.keys(newObj)]);
   for (const k of keys) {
     if (k === 'metadata' || k === 'status' || k === 'apiVersion' || k === 'kind') continue;
-    if (JSON.stringify(oldObj[k]) !== JSON.stringify(newObj[k])) return true;
+    if (!jsonEqual(oldObj[k], newObj[k])) return true;
   }
   return false;
 }
@@ -79,8 +79,24 @@ export function carryServerFields(oldObj: StoredObject, newObj: StoredObject): v
   n.generation = desiredStateChanged(oldObj, newObj) ? gen + 1 : gen;
 }
 
+/** Deep equality of JSON values, independent of key order; `undefined` members count as absent. */
+export function jsonEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    return a.every((x, i) => jsonEqual(x, b[i]));
+  }
+  const ao = a as Record<string, unknown>;
+  const bo = b as Record<string, unknown>;
+  const ak = Object.keys(ao).filter((k) => ao[k] !== undefined);
+  const bk = Object.keys(bo).filter((k) => bo[k] !== undefined);
+  if (ak.length !== bk.length) return false;
+  return ak.every((k) => jsonEqual(ao[k], bo[k]));
+}
+
 /** True when the two objects are the same apart from resourceVersion (a write would be a no-op). */
 export function sameObject(a: StoredObject, b: StoredObject): boolean {
   const strip = (o: StoredObject) => ({ ...o, metadata: { ...(o.metadata ?? {}), resourceVersion: undefined } });
-  return JSON.stringify(strip(a)) === JSON.stringify(strip(b));
+  return jsonEqual(strip(a), strip(b));
 }

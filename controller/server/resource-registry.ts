@@ -184,7 +184,9 @@ export class ResourceRegistry {
         throw errors.conflict(refOf(kind), name, 'the object has been modified; please apply your changes to the latest version and try again');
       const proposed = this.decodeOrInvalid(kind, await compute(structuredClone(current)));
       const next = this.model.applyDefaults(kind, this.mergeForUpdate(kind, current, proposed, opts.subresource, opts.markDeletion));
-      this.invalidIfNeeded(kind, next, current);
+      // A binding is the one write allowed to set a pod's spec.nodeName, so it skips the
+      // immutability checks of a user update.
+      this.invalidIfNeeded(kind, next, opts.subresource === 'binding' ? undefined : current);
       if (sameObject(current, next)) return current;
       const nm = metaOf(next);
       if (nm.deletionTimestamp && (!nm.finalizers || nm.finalizers.length === 0) && !waitsForNodeAgent(kind, next)) {
