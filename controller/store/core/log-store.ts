@@ -273,20 +273,21 @@ export class LogStore implements Store {
     let rev = this.rev;
     for (const w of batch) {
       try {
-        const cur = live(w.key);
+        const curRev = overlay.has(w.key) ? overlay.get(w.key)?.rev : this.engine.currentRev(w.key);
         let row: LogRow;
         let result: StoredObject;
         if (w.op === 'create') {
-          if (cur) throw new StoreError('AlreadyExists', `${w.key} already exists`, w.key);
+          if (curRev !== undefined) throw new StoreError('AlreadyExists', `${w.key} already exists`, w.key);
           result = stamp(w.obj!, rev + 1);
           row = { rev: rev + 1, key: w.key, type: 0, prev: 0, value: JSON.stringify(result) };
         } else {
-          if (!cur) throw new StoreError('NotFound', `${w.key} not found`, w.key);
-          this.precondition(w.key, cur.rev, w.expected);
+          if (curRev === undefined) throw new StoreError('NotFound', `${w.key} not found`, w.key);
+          this.precondition(w.key, curRev, w.expected);
           if (w.op === 'update') {
             result = stamp(w.obj!, rev + 1);
-            row = { rev: rev + 1, key: w.key, type: 1, prev: cur.rev, value: JSON.stringify(result) };
+            row = { rev: rev + 1, key: w.key, type: 1, prev: curRev, value: JSON.stringify(result) };
           } else {
+            const cur = live(w.key)!;
             result = decode(cur.value, rev + 1);
             row = { rev: rev + 1, key: w.key, type: 2, prev: cur.rev, value: cur.value };
           }
