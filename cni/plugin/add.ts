@@ -2,7 +2,7 @@ import { NetlinkError } from '../../kernel/netlink/types.js';
 import type { Invocation } from './context.js';
 import { execDelegate, isDelegated } from './delegate-ipam.js';
 import { CniCode, CniError } from './errors.js';
-import { hostPlan, podPlan, resultRoutes, type AttachSpec } from './attach-plan.js';
+import { bridgePlan, podPlan, resultRoutes, vethPlan, type AttachSpec } from './attach-plan.js';
 import { hostVethName, masqChainName, randomMac } from './names.js';
 import { renderResult, type CniResult } from './result.js';
 import { builtinIpam, effectiveIpMasq, subnetOf } from './settings.js';
@@ -54,8 +54,9 @@ export async function cmdAdd(inv: Invocation): Promise<Record<string, unknown>> 
       ips,
       routes,
     };
+    await ensureBridge(inv, spec);
     try {
-      await host.apply(hostPlan(spec));
+      await host.apply(vethPlan(spec));
     } catch (err) {
       if (err instanceof NetlinkError && err.kind === 'exists' && /peer|veth/.test(err.message))
         throw new CniError(CniCode.Kernel, `container interface ${env.ifName} or host veth ${spec.hostVeth} already exists`, err.message);
@@ -98,6 +99,33 @@ export async function cmdAdd(inv: Invocation): Promise<Record<string, unknown>> 
   } catch (err) {
     await teardown(inv, { masq: true }).catch(() => undefined);
     throw err;
+  } finally {
+    host.close();
+  }
+}
+
+/**
+ * Brings the bridge to the wanted state. Parallel ADDs race to create the bridge and its
+ * gateway address; losing the race ("exists") just means re-reading and going on.
+ */
+async function ensureBridge(inv: Invocation, spec: AttachSpec): Promise<void> {
+  const host = inv.deps.openNetlink();
+  try {
+    for (let attempt = 0; ; attempt++) {
+      const ops = bridgePlan(spec);
+      if (!ops.length) return;
+      try {
+        await host.apply(ops);
+        return;
+      } catch (err) {
+        if (!(err instanceof NetlinkError && err.kind === 'exists') || attempt >= 3) throw kernelError('bridge', err);
+        const [link, addrs] = await Promise.all([host.getLink(spec.bridge), host.listAddresses(spec.bridge)]);
+        if (link && link.kind !== 'bridge') throw new CniError(CniCode.Kernel, `${spec.bridge} already exists and is not a bridge`);
+        spec.existingBridge = link;
+        spec.bridgeAddresses = addrs.map((a) => a.cidr);
+        if (link) spec.bridgeMac = link.mac;
+      }
+    }
   } finally {
     host.close();
   }

@@ -27,8 +27,11 @@ export function gatewayCidrs(ips: readonly CniIp[]): string[] {
   return [...new Set(ips.filter((ip) => ip.gateway).map((ip) => `${ip.gateway}/${ip.address.split('/')[1]}`))];
 }
 
-/** Host-side ops: bridge (created once per node), gateway address, veth with its pod end in the netns. */
-export function hostPlan(s: AttachSpec): NetlinkOp[] {
+/**
+ * Bridge ops: create it (once per node), bring it up, give it the gateway addresses, promisc.
+ * Empty when the bridge is already as wanted — the common case, costing no kernel call.
+ */
+export function bridgePlan(s: AttachSpec): NetlinkOp[] {
   const ops: NetlinkOp[] = [];
   if (!s.existingBridge) {
     ops.push({ op: 'link.add', link: { kind: 'bridge', name: s.bridge, mtu: s.mtu, mac: s.bridgeMac } });
@@ -39,6 +42,12 @@ export function hostPlan(s: AttachSpec): NetlinkOp[] {
     for (const cidr of gatewayCidrs(s.ips)) if (!have.has(cidr.split('/')[0])) ops.push({ op: 'addr.add', addr: { link: s.bridge, cidr } });
   }
   if (s.promisc && !s.existingBridge?.promisc) ops.push({ op: 'link.set', name: s.bridge, change: { promisc: true } });
+  return ops;
+}
+
+/** Veth ops: the pair with its pod end created directly in the netns, the host end on the bridge. */
+export function vethPlan(s: AttachSpec): NetlinkOp[] {
+  const ops: NetlinkOp[] = [];
   ops.push({
     op: 'link.add',
     link: { kind: 'veth', name: s.hostVeth, mtu: s.mtu, mac: s.hostMac, peer: { name: s.podIfName, mac: s.podMac, netnsPath: s.netns } },

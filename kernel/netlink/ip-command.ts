@@ -96,7 +96,7 @@ function routeArgs(r: RouteSpec): string {
 
 /** Maps iproute2's messages to the kernel error the fake also raises. */
 export function classifyIpError(stderr: string): NetlinkErrorKind {
-  if (/File exists|already exists/i.test(stderr)) return 'exists';
+  if (/File exists|already exists|already assigned/i.test(stderr)) return 'exists';
   if (/No such (device|process|file)|Cannot find device|does not exist|not found|Cannot assign requested/i.test(stderr))
     return 'not-found';
   if (/Invalid argument|Error:/i.test(stderr)) return 'invalid';
