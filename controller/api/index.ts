@@ -27,3 +27,6 @@ export { FieldErrors, invalidMessage, type FieldCause } from './field-errors.js'
 export { validateObject, type ValidateOptions } from './validate.js';
 export * from './label-selector.js';
 export * from './field-selector.js';
+export * from './kubeconfig.js';
+export * from './client.js';
+export * from './informer.js';

@@ -1,0 +1,375 @@
+/**
+ * ApiClient: a small Kubernetes REST client over node:http/https with keep-alive agents. It speaks
+ * only the public API, so daemons run unchanged against Sextant's server or a real kube-apiserver.
+ * Every non-2xx answer becomes an ApiError carrying the Status code, reason, message and causes.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import { StringDecoder } from 'node:string_decoder';
+import { ApiError } from './errors.js';
+import type { KindInfo } from './kinds.js';
+import { loadKubeconfig } from './kubeconfig.js';
+import { watchEventSchema, type List, type WatchEvent } from './list.js';
+import { statusSchema, type Status } from './status.js';
+
+export interface ApiClientOptions {
+  /** `https://host:6443` or `http://127.0.0.1:6443`. */
+  server: string;
+  token?: string;
+  /** Re-read the bearer token from this file when it changes (projected tokens rotate). */
+  tokenFile?: string;
+  ca?: string | Buffer;
+  cert?: string | Buffer;
+  key?: string | Buffer;
+  insecureSkipTLSVerify?: boolean;
+  tlsServerName?: string;
+  username?: string;
+  password?: string;
+  userAgent?: string;
+  /** Timeout of non-watch requests (default 30 s). */
+  requestTimeoutMs?: number;
+  /** The kubeconfig context's namespace, for callers that want a default. */
+  namespace?: string;
+}
+
+export interface ListOptions {
+  namespace?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+  limit?: number;
+  continue?: string;
+  resourceVersion?: string;
+  resourceVersionMatch?: string;
+}
+
+export interface WatchOptions<T> {
+  namespace?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+  resourceVersion?: string;
+  allowWatchBookmarks?: boolean;
+  /** Server-side timeout; the server ends the stream cleanly after it. */
+  timeoutSeconds?: number;
+  /** Called for every event line, in order (ERROR events included, with a Status object). */
+  onEvent(event: WatchEvent<T>): void;
+  /** Called once when the stream ends: no error for a clean end, else the cause. */
+  onClose(err?: Error): void;
+}
+
+export interface WatchHandle {
+  /** Abort the stream; onClose is not called after stop(). */
+  stop(): void;
+}
+
+export interface DeleteOptions {
+  propagationPolicy?: 'Background' | 'Foreground' | 'Orphan';
+  gracePeriodSeconds?: number;
+  preconditions?: { uid?: string; resourceVersion?: string };
+}
+
+export interface WriteOptions {
+  fieldManager?: string;
+  fieldValidation?: 'Strict' | 'Warn' | 'Ignore';
+  dryRun?: boolean;
+  /** Address a subresource (`status`, `scale`, `binding`) of the named object. */
+  subresource?: string;
+}
+
+export type PatchType = 'merge' | 'strategic' | 'json' | 'apply';
+
+const PATCH_CONTENT_TYPES: Record<PatchType, string> = {
+  merge: 'application/merge-patch+json',
+  strategic: 'application/strategic-merge-patch+json',
+  json: 'application/json-patch+json',
+  apply: 'application/apply-patch+yaml',
+};
+
+const REASONS: Record<number, string> = {
+  400: 'BadRequest', 401: 'Unauthorized', 403: 'Forbidden', 404: 'NotFound', 405: 'MethodNotAllowed',
+  406: 'NotAcceptable', 409: 'Conflict', 410: 'Expired', 413: 'RequestEntityTooLarge', 415: 'UnsupportedMediaType',
+  422: 'Invalid', 429: 'TooManyRequests', 500: 'InternalError', 503: 'ServiceUnavailable', 504: 'Timeout',
+};
+
+/** An ApiError from a Status object (or from a bare HTTP code when the body is not a Status). */
+export function apiErrorFromStatus(code: number, body: unknown): ApiError {
+  const r = statusSchema.safeParse(body);
+  if (r.success && (r.data.kind === 'Status' || r.data.reason !== undefined || r.data.message !== undefined)) {
+    const s: Status = r.data;
+    const c = s.code ?? code;
+    return new ApiError(c, s.reason ?? REASONS[c] ?? 'Unknown', s.message ?? `HTTP ${c}`, s.details?.causes ?? [], s);
+  }
+  const text = typeof body === 'string' ? body.trim().slice(0, 500) : '';
+  return new ApiError(code, REASONS[code] ?? 'Unknown', text || `the server answered HTTP ${code}`);
+}
+
+type Meta = { metadata?: { name?: string; namespace?: string } };
+
+export class ApiClient {
+  readonly server: URL;
+  readonly namespace: string;
+  private readonly agent: http.Agent;
+  private readonly watchAgent: http.Agent;
+  private readonly mod: typeof http | typeof https;
+  private token: string | undefined;
+  private tokenMtime = 0;
+
+  constructor(private readonly opts: ApiClientOptions) {
+    this.server = new URL(opts.server);
+    if (this.server.protocol !== 'http:' && this.server.protocol !== 'https:') {
+      throw new ApiError(0, 'BadRequest', `api: server must be an http:// or https:// URL, got ${opts.server}`);
+    }
+    this.namespace = opts.namespace ?? 'default';
+    this.token = opts.token;
+    const tls = {
+      ca: opts.ca, cert: opts.cert, key: opts.key,
+      rejectUnauthorized: !opts.insecureSkipTLSVerify,
+      servername: opts.tlsServerName,
+    };
+    if (this.server.protocol === 'https:') {
+      this.mod = https;
+      this.agent = new https.Agent({ keepAlive: true, maxSockets: 32, ...tls });
+      this.watchAgent = new https.Agent({ keepAlive: false, ...tls });
+    } else {
+      this.mod = http;
+      this.agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
+      this.watchAgent = new http.Agent({ keepAlive: false });
+    }
+  }
+
+  /** A client for the current context of a kubeconfig (default `$KUBECONFIG` or `~/.kube/config`). */
+  static fromKubeconfig(path?: string, opts: { context?: string } = {}): ApiClient {
+    const c = loadKubeconfig(path, opts);
+    return new ApiClient(c);
+  }
+
+  /** Closes idle keep-alive sockets. */
+  close(): void {
+    this.agent.destroy();
+    this.watchAgent.destroy();
+  }
+
+  /** The URL path of a kind's collection or of one object (and its subresource). */
+  path(kind: KindInfo, namespace: string | undefined, name?: string, subresource?: string): string {
+    let p = kind.group === '' ? `/api/${kind.version}` : `/apis/${kind.group}/${kind.version}`;
+    if (kind.namespaced && namespace) p += `/namespaces/${encodeURIComponent(namespace)}`;
+    p += `/${kind.resource}`;
+    if (name !== undefined) p += `/${encodeURIComponent(name)}`;
+    if (subresource) p += `/${subresource}`;
+    return p;
+  }
+
+  private headers(extra: Record<string, string>): Record<string, string> {
+    const h: Record<string, string> = { Accept: 'application/json', 'User-Agent': this.opts.userAgent ?? 'sextant', ...extra };
+    if (this.opts.tokenFile) {
+      try {
+        const m = statSync(this.opts.tokenFile).mtimeMs;
+        if (m !== this.tokenMtime) {
+          this.token = readFileSync(this.opts.tokenFile, 'utf8').trim();
+          this.tokenMtime = m;
+        }
+      } catch {
+        // keep the last token; the server will say 401 if it is stale
+      }
+    }
+    if (this.token) h.Authorization = `Bearer ${this.token}`;
+    else if (this.opts.username !== undefined) {
+      h.Authorization = `Basic ${Buffer.from(`${this.opts.username}:${this.opts.password ?? ''}`).toString('base64')}`;
+    }
+    return h;
+  }
+
+  /**
+   * One request; resolves with the parsed JSON body of a 2xx answer, rejects with ApiError
+   * otherwise (code 0 when no answer arrived). Public for the odd endpoint the verbs do not cover.
+   */
+  request<T>(method: string, path: string, opts: { query?: Record<string, string | number | boolean | undefined>; body?: unknown; contentType?: string; timeoutMs?: number } = {}): Promise<T> {
+    const url = new URL(path, this.server);
+    for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    const payload = opts.body === undefined ? undefined : Buffer.from(typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body));
+    const headers = this.headers(payload ? { 'Content-Type': opts.contentType ?? 'application/json', 'Content-Length': String(payload.length) } : {});
+    return new Promise<T>((resolve, reject) => {
+      const req = this.mod.request(url, { method, headers, agent: this.agent }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', (err) => reject(new ApiError(0, 'ConnectionError', `api: ${method} ${url.pathname}: ${err.message}`)));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          const code = res.statusCode ?? 0;
+          let body: unknown = text;
+          if (text !== '' && /json/.test(res.headers['content-type'] ?? 'application/json')) {
+            try {
+              body = JSON.parse(text);
+            } catch {
+              body = text;
+            }
+          }
+          if (code >= 200 && code < 300) resolve(body as T);
+          else reject(apiErrorFromStatus(code, body));
+        });
+      });
+      req.setTimeout(opts.timeoutMs ?? this.opts.requestTimeoutMs ?? 30_000, () => {
+        req.destroy(new Error(`timed out after ${opts.timeoutMs ?? this.opts.requestTimeoutMs ?? 30_000} ms`));
+      });
+      req.on('error', (err) => reject(new ApiError(0, 'ConnectionError', `api: ${method} ${url.pathname}: ${err.message}`)));
+      req.end(payload);
+    });
+  }
+
+  get<T>(kind: KindInfo<T>, namespace: string | undefined, name: string, opts: { subresource?: string; resourceVersion?: string } = {}): Promise<T> {
+    return this.request<T>('GET', this.path(kind as KindInfo, namespace, name, opts.subresource), { query: { resourceVersion: opts.resourceVersion } });
+  }
+
+  list<T>(kind: KindInfo<T>, opts: ListOptions = {}): Promise<List<T>> {
+    const { namespace, ...query } = opts;
+    return this.request<List<T>>('GET', this.path(kind as KindInfo, namespace), { query: { ...query } });
+  }
+
+  /** Creates `obj` in `obj.metadata.namespace` (or, for a subresource such as binding, under `name`). */
+  create<T>(kind: KindInfo<T>, obj: T, opts: WriteOptions & { name?: string } = {}): Promise<T> {
+    const meta = (obj as Meta).metadata;
+    const name = opts.subresource ? opts.name ?? meta?.name : undefined;
+    return this.request<T>('POST', this.path(kind as KindInfo, meta?.namespace, name, opts.subresource), {
+      body: obj, query: writeQuery(opts),
+    });
+  }
+
+  update<T>(kind: KindInfo<T>, obj: T, opts: WriteOptions = {}): Promise<T> {
+    const meta = (obj as Meta).metadata;
+    if (!meta?.name) return Promise.reject(new ApiError(0, 'BadRequest', 'api: update needs metadata.name'));
+    return this.request<T>('PUT', this.path(kind as KindInfo, meta.namespace, meta.name, opts.subresource), { body: obj, query: writeQuery(opts) });
+  }
+
+  updateStatus<T>(kind: KindInfo<T>, obj: T, opts: WriteOptions = {}): Promise<T> {
+    return this.update(kind, obj, { ...opts, subresource: 'status' });
+  }
+
+  patch<T>(kind: KindInfo<T>, namespace: string | undefined, name: string, patch: unknown, type: PatchType, opts: WriteOptions & { force?: boolean } = {}): Promise<T> {
+    return this.request<T>('PATCH', this.path(kind as KindInfo, namespace, name, opts.subresource), {
+      body: patch,
+      contentType: PATCH_CONTENT_TYPES[type],
+      query: { ...writeQuery(opts), force: opts.force },
+    });
+  }
+
+  /** Deletes an object; resolves with what the server answers (the object or a Status). */
+  delete(kind: KindInfo, namespace: string | undefined, name: string, opts: DeleteOptions & { dryRun?: boolean } = {}): Promise<unknown> {
+    const { dryRun, ...body } = opts;
+    return this.request('DELETE', this.path(kind, namespace, name), {
+      body: { kind: 'DeleteOptions', apiVersion: 'v1', ...body },
+      query: { dryRun: dryRun ? 'All' : undefined },
+    });
+  }
+
+  /**
+   * Starts a watch. Resolves once the server accepted it (HTTP 200) with a handle to stop it;
+   * rejects with ApiError when the server refused it (e.g. 410 Expired, 403).
+   */
+  watch<T>(kind: KindInfo<T>, opts: WatchOptions<T>): Promise<WatchHandle> {
+    const url = new URL(this.path(kind as KindInfo, opts.namespace), this.server);
+    const q: Record<string, string | number | boolean | undefined> = {
+      watch: 'true',
+      labelSelector: opts.labelSelector || undefined,
+      fieldSelector: opts.fieldSelector || undefined,
+      resourceVersion: opts.resourceVersion,
+      allowWatchBookmarks: opts.allowWatchBookmarks,
+      timeoutSeconds: opts.timeoutSeconds,
+    };
+    for (const [k, v] of Object.entries(q)) if (v !== undefined) url.searchParams.set(k, String(v));
+    const idleMs = ((opts.timeoutSeconds ?? 600) + 60) * 1000;
+    return new Promise<WatchHandle>((resolve, reject) => {
+      let stopped = false;
+      let closed = false;
+      let started = false;
+      const close = (err?: Error) => {
+        if (closed || stopped) return;
+        closed = true;
+        opts.onClose(err);
+      };
+      const req = this.mod.request(url, { method: 'GET', headers: this.headers({}), agent: this.watchAgent }, (res) => {
+        const code = res.statusCode ?? 0;
+        if (code !== 200) {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            let body: unknown = text;
+            try {
+              body = JSON.parse(text);
+            } catch {
+              // not JSON: keep the text
+            }
+            closed = true;
+            reject(apiErrorFromStatus(code, body));
+          });
+          return;
+        }
+        started = true;
+        resolve({
+          stop: () => {
+            stopped = true;
+            req.destroy();
+          },
+        });
+        const decoder = new StringDecoder('utf8');
+        let buf = '';
+        const handleLine = (line: string) => {
+          if (line.trim() === '') return;
+          let parsed: unknown;
+          try {
+            parsed = JSON.parse(line);
+          } catch {
+            throw new ApiError(0, 'BadWatchEvent', `api: watch ${url.pathname}: malformed event line: ${line.slice(0, 200)}`);
+          }
+          const r = watchEventSchema.safeParse(parsed);
+          if (!r.success) throw new ApiError(0, 'BadWatchEvent', `api: watch ${url.pathname}: invalid event: ${r.error.issues[0]?.message ?? ''}`);
+          opts.onEvent(r.data as WatchEvent<T>);
+        };
+        res.on('data', (chunk: Buffer) => {
+          if (stopped || closed) return;
+          buf += decoder.write(chunk);
+          let nl: number;
+          try {
+            while ((nl = buf.indexOf('\n')) >= 0 && !stopped && !closed) {
+              const line = buf.slice(0, nl);
+              buf = buf.slice(nl + 1);
+              handleLine(line);
+            }
+          } catch (err) {
+            close(err as Error);
+            req.destroy();
+          }
+        });
+        res.on('end', () => {
+          if (stopped || closed) return;
+          try {
+            handleLine(buf + decoder.end());
+            close();
+          } catch (err) {
+            close(err as Error);
+          }
+        });
+        res.on('error', (err) => close(new ApiError(0, 'ConnectionError', `api: watch ${url.pathname}: ${err.message}`)));
+        res.on('close', () => {
+          if (!res.complete) close(new ApiError(0, 'ConnectionError', `api: watch ${url.pathname}: connection closed mid-stream`));
+        });
+      });
+      req.setTimeout(idleMs, () => req.destroy(new Error(`no data for ${idleMs} ms`)));
+      req.on('error', (err) => {
+        const e = new ApiError(0, 'ConnectionError', `api: watch ${url.pathname}: ${err.message}`);
+        if (!closed && !stopped) {
+          // before the stream started: a rejected start; after it: a closed stream
+          if (!started) {
+            closed = true;
+            reject(e);
+          } else close(e);
+        }
+      });
+      req.end();
+    });
+  }
+}
+
+function writeQuery(opts: WriteOptions): Record<string, string | undefined> {
+  return { fieldManager: opts.fieldManager, fieldValidation: opts.fieldValidation, dryRun: opts.dryRun ? 'All' : undefined };
+}
