@@ -50,7 +50,7 @@ export function cachePlugin(opts: CacheOptions): Plugin & { size(): number } {
     return { ttl: Math.max(opts.minTtl, Math.min(t, opts.maxTtl)), kind: 'success' };
   };
 
-  const age = (rrs: ResourceRecord[], by: number): ResourceRecord[] => rrs.map((r) => ({ ...r, ttl: Math.max(0, r.ttl - by) }));
+  const age = (rrs: ResourceRecord[], by: number, left: number): ResourceRecord[] => rrs.map((r) => ({ ...r, ttl: Math.max(0, Math.min(r.ttl - by, left)) }));
 
   return {
     name: 'cache',
@@ -62,8 +62,9 @@ export function cachePlugin(opts: CacheOptions): Plugin & { size(): number } {
       if (hit && hit.expiresAt > t) {
         hits.inc({ server: 'dns://', type: success.has(key) ? 'success' : 'denial' });
         const aged = Math.floor((t - hit.storedAt) / 1000);
+        const left = Math.ceil((hit.expiresAt - t) / 1000);
         const m = hit.msg;
-        return { msg: { ...m, id: req.msg.id, rd: req.msg.rd, questions: req.msg.questions.slice(0, 1), answers: age(m.answers, aged), authorities: age(m.authorities, aged), additionals: age(m.additionals, aged) } };
+        return { msg: { ...m, id: req.msg.id, rd: req.msg.rd, questions: req.msg.questions.slice(0, 1), answers: age(m.answers, aged, left), authorities: age(m.authorities, aged, left), additionals: age(m.additionals, aged, left) } };
       }
       if (hit) {
         success.delete(key);
