@@ -46,10 +46,12 @@ export function overlayCleanupPayload(forwardJumps: readonly string[], postrouti
   const del = (rule: string) => rule.replace(/^-A /, '-D ');
   return [
     '*filter',
+    `:${CHAIN_FORWARD} - [0:0]`,
     ...forwardJumps.map(del),
     `-X ${CHAIN_FORWARD}`,
     'COMMIT',
     '*nat',
+    `:${CHAIN_POSTROUTING} - [0:0]`,
     ...postroutingJumps.map(del),
     `-X ${CHAIN_POSTROUTING}`,
     'COMMIT',
