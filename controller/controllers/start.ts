@@ -1,0 +1,144 @@
+/**
+ * Starting the control loops: `startControllers` runs the enabled controllers against any
+ * Kubernetes API (through ApiClient and shared informers only), and `attachControllers` is what
+ * `sextant server` calls — it also builds the ClusterIP/NodePort admission over the server's
+ * store (rebuilt from stored Services before the server takes requests).
+ */
+import type { Logger } from 'winston';
+import { ApiClient } from '../api/client.js';
+import { createInformer } from '../api/informer.js';
+import type { AdmissionHook } from '../server/admission.js';
+import type { Store } from '../store/store.js';
+import { createServiceAllocationAdmission, type ServiceAllocationAdmission } from './allocators/admission.js';
+import { IpAllocator } from './allocators/ip-allocator.js';
+import { startDeploymentController } from './deployment/controller.js';
+import { startEndpointSliceController } from './endpointslice/controller.js';
+import { enabledControllers, type ControllerName } from './flags.js';
+import { startGarbageCollector } from './gc/controller.js';
+import { startNodeIpamController } from './ipam/controller.js';
+import { parseAdvertised } from './kubernetes-service/desired.js';
+import { startKubernetesServiceController } from './kubernetes-service/controller.js';
+import { startNodeLifecycleController } from './nodelifecycle/controller.js';
+import { startReplicaSetController } from './replicaset/controller.js';
+import { realClock, type Clock } from './runtime/clock.js';
+import type { ControllerContext, StartedController } from './runtime/context.js';
+import { createEventRecorder } from './runtime/events.js';
+import { SharedInformers } from './runtime/informers.js';
+import { startScheduler } from './scheduler/controller.js';
+
+export interface ControllersOptions {
+  enabled?: ReadonlySet<ControllerName>;
+  serviceCIDR?: string;
+  clusterCIDR?: string;
+  nodeCIDRMaskSize?: number;
+  nodeGracePeriodMs?: number;
+  /** `HOST:PORT` of the API server for `default/kubernetes`; that controller is off without it. */
+  advertiseAddress?: string;
+  log: Pick<Logger, 'info' | 'warn' | 'debug' | 'error'>;
+  clock?: Clock;
+  endpointSliceWorkers?: number;
+}
+
+export interface RunningControllers {
+  readonly controllers: StartedController[];
+  readonly informers: SharedInformers;
+  /** Resolves once every informer has listed and every queue is empty (tests, benchmarks). */
+  idle(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Starts the enabled controllers against the API `client` talks to. */
+export async function startControllers(client: ApiClient, opts: ControllersOptions): Promise<RunningControllers> {
+  const on = opts.enabled ?? enabledControllers('*');
+  const clock = opts.clock ?? realClock;
+  const informers = new SharedInformers((kind) => createInformer(client, kind, { onError: (err) => opts.log.debug(`informer ${kind.resource}: ${err.message}`) }));
+  const ctx: ControllerContext = {
+    client,
+    informers,
+    clock,
+    log: opts.log,
+    events: (component) => createEventRecorder(client, component, clock, (err) => opts.log.debug(`event not recorded: ${err.message}`)),
+  };
+  const started: StartedController[] = [];
+  if (on.has('endpointslice')) started.push(startEndpointSliceController(ctx, opts.endpointSliceWorkers ? { workers: opts.endpointSliceWorkers } : {}));
+  if (on.has('node-ipam')) started.push(startNodeIpamController(ctx, { ...(opts.clusterCIDR ? { clusterCIDR: opts.clusterCIDR } : {}), ...(opts.nodeCIDRMaskSize ? { nodeCIDRMaskSize: opts.nodeCIDRMaskSize } : {}) }));
+  if (on.has('deployment')) started.push(startDeploymentController(ctx));
+  if (on.has('replicaset')) started.push(startReplicaSetController(ctx));
+  if (on.has('garbage-collector')) started.push(startGarbageCollector(ctx));
+  if (on.has('scheduler')) started.push(startScheduler(ctx));
+  if (on.has('node-lifecycle')) started.push(startNodeLifecycleController(ctx, opts.nodeGracePeriodMs ? { gracePeriodMs: opts.nodeGracePeriodMs } : {}));
+  if (on.has('kubernetes-service') && opts.advertiseAddress) {
+    const clusterIP = new IpAllocator(opts.serviceCIDR ?? '10.96.0.0/12').firstAddress();
+    started.push(startKubernetesServiceController(ctx, { clusterIP, endpoint: parseAdvertised(opts.advertiseAddress) }));
+  }
+  informers.start();
+  opts.log.info('controllers started', { controllers: started.map((c) => c.name) });
+  return {
+    controllers: started,
+    informers,
+    idle: async () => {
+      await informers.synced();
+      for (let i = 0; i < 3; i++) await Promise.all(started.map((c) => c.idle()));
+    },
+    stop: async () => {
+      informers.stop();
+      await Promise.all(started.map((c) => c.stop()));
+    },
+  };
+}
+
+/** The flags of `controllerFlags`, parsed (camel-cased as daemon/flags does). */
+export interface ControllerFlagValues {
+  controllers: string;
+  serviceClusterIpRange: string;
+  serviceNodePortRange: string;
+  clusterCidr: string;
+  nodeCidrMaskSize: number;
+  nodeMonitorGracePeriod: number;
+}
+
+export interface AttachedControllers {
+  /** Admission hooks to hand to the API server (ClusterIP/NodePort allocation). */
+  readonly admission: AdmissionHook[];
+  /** Starts the control loops once the server listens at `url`. */
+  start(url: string, advertiseAddress: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** For `sextant server`: call before starting the API server, then `start` once it listens. */
+export async function attachControllers(store: Store, flags: ControllerFlagValues, log: Logger): Promise<AttachedControllers> {
+  const on = enabledControllers(flags.controllers);
+  let allocation: ServiceAllocationAdmission | undefined;
+  if (on.has('service-allocation')) {
+    allocation = createServiceAllocationAdmission({
+      store,
+      serviceCIDR: flags.serviceClusterIpRange,
+      nodePortRange: flags.serviceNodePortRange,
+      onRepairProblem: (m) => log.warn(`service allocation repair: ${m}`),
+    });
+    const report = await allocation.start();
+    log.info('service allocations rebuilt', { ips: allocation.allocator.ips.allocated().size, nodePorts: allocation.allocator.ports.allocated().size, duplicates: report.duplicates.length });
+  }
+  let running: RunningControllers | undefined;
+  let client: ApiClient | undefined;
+  return {
+    admission: allocation ? [allocation.hook] : [],
+    async start(url, advertiseAddress) {
+      client = new ApiClient({ server: url, userAgent: 'sextant-controllers' });
+      running = await startControllers(client, {
+        enabled: on,
+        serviceCIDR: flags.serviceClusterIpRange,
+        clusterCIDR: flags.clusterCidr,
+        nodeCIDRMaskSize: flags.nodeCidrMaskSize,
+        nodeGracePeriodMs: flags.nodeMonitorGracePeriod,
+        advertiseAddress,
+        log,
+      });
+    },
+    async stop() {
+      await running?.stop();
+      allocation?.stop();
+      client?.close();
+    },
+  };
+}
