@@ -3,7 +3,7 @@
  * REST layer stays independent of how decoding, defaulting, validation and selectors are written.
  * `apiModel()` wires the controller/api implementation.
  */
-import { parseObject } from '../api/decode.js';
+import { dropNulls, parseObject } from '../api/decode.js';
 import { defaultObject } from '../api/defaults.js';
 import { matchesFields, parseFieldSelector } from '../api/field-selector.js';
 import type { KindInfo } from '../api/kinds.js';
@@ -40,12 +40,23 @@ export function apiModel(): ApiModel {
   return {
     kinds: () => allKinds(),
     decode: (kind, raw) => {
+      // Fast path: with no unknown fields there is nothing to strip, and validateObject parses
+      // with the schema anyway (type errors surface there as the same causes).
+      if (findUnknownFields(kind, raw).length === 0) return { ok: true, value: dropNulls(raw) };
       const r = parseObject(kind, raw);
       return r.ok
         ? { ok: true, value: r.value as StoredObject }
         : { ok: false, causes: r.causes.map((c) => ({ ...c, message: c.message ?? 'Invalid value' })) };
     },
-    applyDefaults: (kind, obj) => defaultObject(kind, obj) as StoredObject,
+    applyDefaults: (kind, obj) => {
+      try {
+        return defaultObject(kind, obj) as StoredObject;
+      } catch {
+        // A shape the defaulters cannot walk (a string where a list belongs): leave it as is
+        // and let validation report the type error as a 422.
+        return obj;
+      }
+    },
     validate: (kind, obj, old) => validateObject(kind, obj, old ? { old } : {}),
     findUnknownFields: (kind, obj) => findUnknownFields(kind, obj),
     labelSelector: (text) => {
