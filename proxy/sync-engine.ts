@@ -5,6 +5,7 @@ import {
   CHAINS,
   EndpointSliceChangeTracker,
   ServiceChangeTracker,
+  RuleCache,
   buildRules,
   categorizeEndpoints,
   endpointsKey,
@@ -78,6 +79,7 @@ export class SyncEngine {
   private stopped = false;
   private unappliedSince: number | undefined;
   private readonly serviceRuleCounts = new Map<string, number>();
+  private readonly ruleCache = new RuleCache();
   private lastUpdated = 0;
   /** Called after each successful sync with the health-check NodePorts to serve. */
   onHealthChecks: ((targets: HealthCheckTarget[]) => void) | undefined;
@@ -221,7 +223,7 @@ export class SyncEngine {
         changedServices: changed,
         existingChains: this.existingChains,
         missingJumps: jumps,
-      });
+      }, this.ruleCache);
       payloadBytes = plan.payload.length;
       try {
         await this.opts.iptables.restore(plan.payload);

@@ -1,4 +1,4 @@
-import { isIPv4 } from './ipv4.js';
+import { isIPv4, parseIPv4 } from './ipv4.js';
 import { SERVICE_NAME_LABEL, type EndpointSliceLike } from './k8s-types.js';
 import { servicePortName, type Protocol, type ServicePortName } from './service-port.js';
 
@@ -62,9 +62,7 @@ export function endpointsFromSlices(slices: Iterable<EndpointSliceLike>): Map<Se
 export const endpointsKey = (spn: ServicePortName, protocol: Protocol): string => `${spn}\0${protocol}`;
 
 function compareEndpoints(a: EndpointInfo, b: EndpointInfo): number {
-  const ka = a.ip.split('.').map((o) => o.padStart(3, '0')).join('.');
-  const kb = b.ip.split('.').map((o) => o.padStart(3, '0')).join('.');
-  return ka < kb ? -1 : ka > kb ? 1 : a.port - b.port;
+  return (parseIPv4(a.ip) ?? 0) - (parseIPv4(b.ip) ?? 0) || a.port - b.port;
 }
 
 /**

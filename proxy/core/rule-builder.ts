@@ -63,134 +63,191 @@ class Lines {
   }
 }
 
+/** The rules one service port contributes, kept between syncs while its inputs are unchanged. */
+interface PortRules {
+  info: ServicePortInfo;
+  endpoints: readonly EndpointInfo[] | undefined;
+  filter: string;
+  filterCount: number;
+  top: string;
+  topCount: number;
+  /** The port's own chains (SVC/SVL/EXT/SEP), and the rules that fill them. */
+  own: string[];
+  body: string;
+  bodyCount: number;
+  noLocal: boolean;
+}
+
+/**
+ * Per-port results reused across syncs: an entry is valid while the ServicePortInfo and endpoint
+ * list objects are the same ones (the change trackers replace them on every change), so a partial
+ * sync at 10,000 services costs one string join, not 10,000 rebuilds.
+ */
+export class RuleCache {
+  readonly ports = new Map<ServicePortName, PortRules>();
+}
+
+function portRules(cfg: RuleBuilderConfig, spn: ServicePortName, svc: ServicePortInfo, all: readonly EndpointInfo[]): PortRules {
+  const filter = new Lines();
+  const top = new Lines();
+  const body = new Lines();
+  const podCidr = cfg.clusterCIDRs[0];
+  const p = svc.protocol;
+  const { cluster, local } = categorizeEndpoints(all, cfg.nodeName);
+  const ext = externallyAccessible(svc);
+  const internalEps = svc.internalPolicyLocal ? local : cluster;
+  const externalEps = svc.externalPolicyLocal ? local : cluster;
+  const hasEndpoints = cluster.length > 0 || local.length > 0;
+  const svcChain = serviceChain('SVC', spn, p);
+  const svlChain = serviceChain('SVL', spn, p);
+  const extChain = serviceChain('EXT', spn, p);
+  const usesSvc = cluster.length > 0 && (!svc.internalPolicyLocal || ext);
+  const usesSvl = local.length > 0 && (svc.internalPolicyLocal || (ext && svc.externalPolicyLocal));
+  const usesExt = hasEndpoints && ext;
+  const internalChain = svc.internalPolicyLocal ? svlChain : svcChain;
+  const externalPolicyChain = svc.externalPolicyLocal ? svlChain : svcChain;
+  const noLocal = (svc.internalPolicyLocal || svc.externalPolicyLocal) && local.length === 0;
+
+  let internalTarget = '';
+  let externalTarget = '';
+  let filterComment = '';
+  if (!hasEndpoints) {
+    internalTarget = externalTarget = 'REJECT';
+    filterComment = `${spn} has no endpoints`;
+  } else {
+    filterComment = `${spn} has no local endpoints`;
+    if (internalEps.length === 0) internalTarget = 'DROP';
+    if (externalEps.length === 0) externalTarget = 'DROP';
+  }
+  const pm = `-p ${p}`;
+  const mm = `-m ${p}`;
+
+  for (const vip of svc.clusterIPs) {
+    if (!internalTarget) {
+      top.rule(`${CHAINS.services} -d ${hostCidr(vip)} ${pm} -m comment --comment ${q(`${spn} cluster IP`)} ${mm} --dport ${svc.port} -j ${internalChain}`);
+    } else {
+      filter.rule(`${CHAINS.services} -d ${hostCidr(vip)} ${pm} -m comment --comment ${q(filterComment)} ${mm} --dport ${svc.port} -j ${internalTarget}`);
+    }
+  }
+  for (const [ips, label] of [
+    [svc.externalIPs, 'external IP'],
+    [svc.loadBalancerIPs, 'loadbalancer IP'],
+  ] as const) {
+    for (const ip of ips) {
+      if (usesExt) top.rule(`${CHAINS.services} -d ${hostCidr(ip)} ${pm} -m comment --comment ${q(`${spn} ${label}`)} ${mm} --dport ${svc.port} -j ${extChain}`);
+      if (externalTarget)
+        filter.rule(`${CHAINS.externalServices} -d ${hostCidr(ip)} ${pm} -m comment --comment ${q(filterComment)} ${mm} --dport ${svc.port} -j ${externalTarget}`);
+    }
+  }
+  if (svc.nodePort > 0) {
+    if (usesExt) top.rule(`${CHAINS.nodePorts} ${pm} -m comment --comment ${spn} ${mm} --dport ${svc.nodePort} -j ${extChain}`);
+    if (externalTarget)
+      filter.rule(
+        `${CHAINS.externalServices} ${pm} -m comment --comment ${q(filterComment)} -m addrtype --dst-type LOCAL ${mm} --dport ${svc.nodePort} -j ${externalTarget}`,
+      );
+  }
+  if (svc.healthCheckNodePort > 0) {
+    filter.rule(`${CHAINS.nodePorts} -p tcp -m comment --comment ${q(`${spn} health check node port`)} -m tcp --dport ${svc.healthCheckNodePort} -j ACCEPT`);
+  }
+
+  // The Service's own chains.
+  const own: string[] = [];
+  if (usesSvc) own.push(svcChain);
+  if (usesSvl) own.push(svlChain);
+  if (usesExt) own.push(extChain);
+  const seps = new Map<string, string>();
+  for (const e of usesSvc ? cluster : []) seps.set(endpointString(e), endpointChain(spn, p, endpointString(e)));
+  for (const e of usesSvl ? local : []) seps.set(endpointString(e), endpointChain(spn, p, endpointString(e)));
+  own.push(...seps.values());
+
+  if (usesExt) {
+    if (!svc.externalPolicyLocal) {
+      body.rule(`${extChain} -m comment --comment ${q(`masquerade traffic for ${spn} external destinations`)} -j ${CHAINS.markMasq}`);
+    } else {
+      const shortcut = usesSvc ? svcChain : svlChain;
+      if (podCidr) body.rule(`${extChain} -s ${podCidr} -m comment --comment ${q(`pod traffic for ${spn} external destinations`)} -j ${shortcut}`);
+      body.rule(`${extChain} -m comment --comment ${q(`masquerade LOCAL traffic for ${spn} external destinations`)} -m addrtype --src-type LOCAL -j ${CHAINS.markMasq}`);
+      body.rule(`${extChain} -m comment --comment ${q(`route LOCAL traffic for ${spn} external destinations`)} -m addrtype --src-type LOCAL -j ${shortcut}`);
+    }
+    if (externalEps.length > 0) body.rule(`${extChain} -j ${externalPolicyChain}`);
+  }
+  if (usesSvc) {
+    if (podCidr) {
+      for (const vip of svc.clusterIPs) {
+        body.rule(`${svcChain} ! -s ${podCidr} -d ${hostCidr(vip)} ${pm} -m comment --comment ${q(`${spn} cluster IP`)} ${mm} --dport ${svc.port} -j ${CHAINS.markMasq}`);
+      }
+    }
+    balance(body, svcChain, spn, svc, cluster, seps);
+  }
+  if (usesSvl) balance(body, svlChain, spn, svc, local, seps);
+  for (const [ep, sep] of seps) {
+    const ip = ep.slice(0, ep.lastIndexOf(':'));
+    body.rule(`${sep} -s ${hostCidr(ip)} -m comment --comment ${spn} -j ${CHAINS.markMasq}`);
+    const affinity = svc.affinitySeconds > 0 ? ` -m recent --set --name ${sep} --mask 255.255.255.255 --rsource` : '';
+    body.rule(`${sep} ${pm} -m comment --comment ${spn}${affinity} ${mm} -j DNAT --to-destination ${ep}`);
+  }
+  return {
+    info: svc,
+    endpoints: undefined,
+    filter: filter.out.join('\n'),
+    filterCount: filter.rules,
+    top: top.out.join('\n'),
+    topCount: top.rules,
+    own,
+    body: body.out.join('\n'),
+    bodyCount: body.rules,
+    noLocal,
+  };
+}
+
 /**
  * Builds the whole filter + nat (+ mangle canary on full syncs) payload for one sync, the way
  * kube-proxy's syncProxyRules lays out its chains: top-level chains are always rewritten; a
  * Service's own chains only when it changed, was never written, or on a full sync; chains no
  * longer used are flushed and deleted at the end of the nat table.
  */
-export function buildRules(cfg: RuleBuilderConfig, input: SyncInput): SyncPlan {
-  const filterChains = new Lines();
-  const filterRules = new Lines();
-  const natChains = new Lines();
-  const natRules = new Lines();
-  const natTop = new Lines();
-  const podCidr = cfg.clusterCIDRs[0];
+export function buildRules(cfg: RuleBuilderConfig, input: SyncInput, cache: RuleCache = new RuleCache()): SyncPlan {
+  const filterParts: string[] = [];
+  const topParts: string[] = [];
+  const chainDecls: string[] = [];
+  const bodyParts: string[] = [];
+  let filterCount = 0;
+  let natCount = 0;
   const chains = new Set<string>();
   const serviceRules = new Map<string, number>();
   let writtenChains = 0;
   let noLocalEndpoints = 0;
 
-  for (const c of [CHAINS.services, CHAINS.externalServices, CHAINS.nodePorts, CHAINS.forward]) filterChains.chain(c);
-  for (const c of [CHAINS.services, CHAINS.nodePorts, CHAINS.postrouting, CHAINS.markMasq]) natChains.chain(c);
-
   const names = [...input.services.keys()].sort();
+  const seen = new Set<ServicePortName>();
   for (const spn of names) {
     const svc = input.services.get(spn)!;
-    const p = svc.protocol;
-    const all = input.endpoints.get(endpointsKey(spn, p)) ?? [];
-    const { cluster, local } = categorizeEndpoints(all, cfg.nodeName);
-    const ext = externallyAccessible(svc);
-    const internalEps = svc.internalPolicyLocal ? local : cluster;
-    const externalEps = svc.externalPolicyLocal ? local : cluster;
-    const hasEndpoints = cluster.length > 0 || local.length > 0;
-    const svcChain = serviceChain('SVC', spn, p);
-    const svlChain = serviceChain('SVL', spn, p);
-    const extChain = serviceChain('EXT', spn, p);
-    const usesSvc = cluster.length > 0 && (!svc.internalPolicyLocal || ext);
-    const usesSvl = local.length > 0 && (svc.internalPolicyLocal || (ext && svc.externalPolicyLocal));
-    const usesExt = hasEndpoints && ext;
-    const internalChain = svc.internalPolicyLocal ? svlChain : svcChain;
-    const externalPolicyChain = svc.externalPolicyLocal ? svlChain : svcChain;
-    if ((svc.internalPolicyLocal || svc.externalPolicyLocal) && local.length === 0) noLocalEndpoints++;
-
-    let internalTarget = '';
-    let externalTarget = '';
-    let filterComment = '';
-    if (!hasEndpoints) {
-      internalTarget = externalTarget = 'REJECT';
-      filterComment = `${spn} has no endpoints`;
-    } else {
-      filterComment = `${spn} has no local endpoints`;
-      if (internalEps.length === 0) internalTarget = 'DROP';
-      if (externalEps.length === 0) externalTarget = 'DROP';
+    const eps = input.endpoints.get(endpointsKey(spn, svc.protocol));
+    let r = cache.ports.get(spn);
+    if (!r || r.info !== svc || r.endpoints !== eps) {
+      r = portRules(cfg, spn, svc, eps ?? []);
+      r.endpoints = eps;
+      cache.ports.set(spn, r);
     }
-    const pm = `-p ${p}`;
-    const mm = `-m ${p}`;
-
-    for (const vip of svc.clusterIPs) {
-      if (!internalTarget) {
-        natTop.rule(`${CHAINS.services} -d ${hostCidr(vip)} ${pm} -m comment --comment ${q(`${spn} cluster IP`)} ${mm} --dport ${svc.port} -j ${internalChain}`);
-      } else {
-        filterRules.rule(`${CHAINS.services} -d ${hostCidr(vip)} ${pm} -m comment --comment ${q(filterComment)} ${mm} --dport ${svc.port} -j ${internalTarget}`);
-      }
-    }
-    for (const [ips, label] of [
-      [svc.externalIPs, 'external IP'],
-      [svc.loadBalancerIPs, 'loadbalancer IP'],
-    ] as const) {
-      for (const ip of ips) {
-        if (usesExt) natTop.rule(`${CHAINS.services} -d ${hostCidr(ip)} ${pm} -m comment --comment ${q(`${spn} ${label}`)} ${mm} --dport ${svc.port} -j ${extChain}`);
-        if (externalTarget)
-          filterRules.rule(`${CHAINS.externalServices} -d ${hostCidr(ip)} ${pm} -m comment --comment ${q(filterComment)} ${mm} --dport ${svc.port} -j ${externalTarget}`);
-      }
-    }
-    if (svc.nodePort > 0) {
-      if (usesExt) natTop.rule(`${CHAINS.nodePorts} ${pm} -m comment --comment ${spn} ${mm} --dport ${svc.nodePort} -j ${extChain}`);
-      if (externalTarget)
-        filterRules.rule(
-          `${CHAINS.externalServices} ${pm} -m comment --comment ${q(filterComment)} -m addrtype --dst-type LOCAL ${mm} --dport ${svc.nodePort} -j ${externalTarget}`,
-        );
-    }
-    if (svc.healthCheckNodePort > 0) {
-      filterRules.rule(`${CHAINS.nodePorts} -p tcp -m comment --comment ${q(`${spn} health check node port`)} -m tcp --dport ${svc.healthCheckNodePort} -j ACCEPT`);
-    }
-
-    // The Service's own chains.
-    const own: string[] = [];
-    if (usesSvc) own.push(svcChain);
-    if (usesSvl) own.push(svlChain);
-    if (usesExt) own.push(extChain);
-    const seps = new Map<string, string>();
-    for (const e of usesSvc ? cluster : []) seps.set(endpointString(e), endpointChain(spn, p, endpointString(e)));
-    for (const e of usesSvl ? local : []) seps.set(endpointString(e), endpointChain(spn, p, endpointString(e)));
-    own.push(...seps.values());
-    for (const c of own) chains.add(c);
-    const write = input.full || input.changedServices.has(svc.service) || own.some((c) => !input.existingChains.has(c));
+    seen.add(spn);
+    if (r.filter) filterParts.push(r.filter);
+    if (r.top) topParts.push(r.top);
+    filterCount += r.filterCount;
+    natCount += r.topCount;
+    if (r.noLocal) noLocalEndpoints++;
+    for (const c of r.own) chains.add(c);
+    const write = input.full || input.changedServices.has(svc.service) || r.own.some((c) => !input.existingChains.has(c));
     if (!write) continue;
-    const before = natRules.rules;
-    writtenChains += own.length;
-    for (const c of own) natChains.chain(c);
-
-    if (usesExt) {
-      if (!svc.externalPolicyLocal) {
-        natRules.rule(`${extChain} -m comment --comment ${q(`masquerade traffic for ${spn} external destinations`)} -j ${CHAINS.markMasq}`);
-      } else {
-        const shortcut = usesSvc ? svcChain : svlChain;
-        if (podCidr) natRules.rule(`${extChain} -s ${podCidr} -m comment --comment ${q(`pod traffic for ${spn} external destinations`)} -j ${shortcut}`);
-        natRules.rule(`${extChain} -m comment --comment ${q(`masquerade LOCAL traffic for ${spn} external destinations`)} -m addrtype --src-type LOCAL -j ${CHAINS.markMasq}`);
-        natRules.rule(`${extChain} -m comment --comment ${q(`route LOCAL traffic for ${spn} external destinations`)} -m addrtype --src-type LOCAL -j ${shortcut}`);
-      }
-      if (externalEps.length > 0) natRules.rule(`${extChain} -j ${externalPolicyChain}`);
-    }
-    if (usesSvc) {
-      if (podCidr) {
-        for (const vip of svc.clusterIPs) {
-          natRules.rule(`${svcChain} ! -s ${podCidr} -d ${hostCidr(vip)} ${pm} -m comment --comment ${q(`${spn} cluster IP`)} ${mm} --dport ${svc.port} -j ${CHAINS.markMasq}`);
-        }
-      }
-      balance(natRules, svcChain, spn, svc, cluster, seps);
-    }
-    if (usesSvl) balance(natRules, svlChain, spn, svc, local, seps);
-    for (const [ep, sep] of seps) {
-      const ip = ep.slice(0, ep.lastIndexOf(':'));
-      natRules.rule(`${sep} -s ${hostCidr(ip)} -m comment --comment ${spn} -j ${CHAINS.markMasq}`);
-      const affinity = svc.affinitySeconds > 0 ? ` -m recent --set --name ${sep} --mask 255.255.255.255 --rsource` : '';
-      natRules.rule(`${sep} ${pm} -m comment --comment ${spn}${affinity} ${mm} -j DNAT --to-destination ${ep}`);
-    }
-    serviceRules.set(svc.service, (serviceRules.get(svc.service) ?? 0) + natRules.rules - before);
+    writtenChains += r.own.length;
+    for (const c of r.own) chainDecls.push(`:${c} - [0:0]`);
+    if (r.body) bodyParts.push(r.body);
+    natCount += r.bodyCount;
+    serviceRules.set(svc.service, (serviceRules.get(svc.service) ?? 0) + r.bodyCount);
   }
+  for (const spn of cache.ports.keys()) if (!seen.has(spn)) cache.ports.delete(spn);
 
+  const filterTop = new Lines();
+  const natTop = new Lines();
   // Last rule of SX-SERVICES: hand locally addressed packets to the NodePort chain.
   const npComment = q('sextant service nodeports; NOTE: this must be the last rule in this chain');
   const notLocalhost = cfg.localhostNodePorts ? '' : ' ! -d 127.0.0.0/8';
@@ -204,28 +261,29 @@ export function buildRules(cfg: RuleBuilderConfig, input: SyncInput): SyncPlan {
   natTop.rule(`${CHAINS.postrouting} -m comment --comment ${q('sextant service traffic requiring SNAT')} -j MASQUERADE --random-fully`);
   natTop.rule(`${CHAINS.markMasq} -j MARK --or-mark ${MASQ_MARK}`);
 
-  filterRules.rule(`${CHAINS.forward} -m conntrack --ctstate INVALID -j DROP`);
-  filterRules.rule(`${CHAINS.forward} -m comment --comment ${q('sextant forwarding rules')} -m mark --mark ${MASQ_MARK}/${MASQ_MARK} -j ACCEPT`);
-  filterRules.rule(`${CHAINS.forward} -m comment --comment ${q('sextant forwarding conntrack rule')} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`);
+  filterTop.rule(`${CHAINS.forward} -m conntrack --ctstate INVALID -j DROP`);
+  filterTop.rule(`${CHAINS.forward} -m comment --comment ${q('sextant forwarding rules')} -m mark --mark ${MASQ_MARK}/${MASQ_MARK} -j ACCEPT`);
+  filterTop.rule(`${CHAINS.forward} -m comment --comment ${q('sextant forwarding conntrack rule')} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`);
 
   const deletedChains = [...input.existingChains].filter((c) => isServiceChain(c) && !chains.has(c)).sort();
-  for (const c of deletedChains) natChains.chain(c);
+  for (const c of deletedChains) chainDecls.push(`:${c} - [0:0]`);
+  const filterDecls = [CHAINS.services, CHAINS.externalServices, CHAINS.nodePorts, CHAINS.forward].map((c) => `:${c} - [0:0]`);
+  const natDecls = [CHAINS.services, CHAINS.nodePorts, CHAINS.postrouting, CHAINS.markMasq].map((c) => `:${c} - [0:0]`);
 
-  const out: string[] = [];
   const canary = input.full ? [`:${CHAINS.canary} - [0:0]`, `-A ${CHAINS.canary} -j RETURN`] : [];
-  if (input.full) out.push('*mangle', ...canary, 'COMMIT');
-  out.push('*filter', ...filterChains.out, ...canary);
-  out.push(...insertLines(input.missingJumps, 'filter'), ...filterRules.out, 'COMMIT');
-  out.push('*nat', ...natChains.out, ...canary);
-  out.push(...insertLines(input.missingJumps, 'nat'), ...natTop.out, ...natRules.out);
-  for (const c of deletedChains) out.push(`-X ${c}`);
-  out.push('COMMIT', '');
+  // Sections are joined one by one: spreading 200k-line arrays into push() overflows the stack.
+  const sections: string[][] = [];
+  if (input.full) sections.push(['*mangle', ...canary, 'COMMIT']);
+  sections.push(['*filter'], filterDecls, canary, insertLines(input.missingJumps, 'filter'), filterParts, filterTop.out, ['COMMIT']);
+  sections.push(['*nat'], natDecls, chainDecls, canary, insertLines(input.missingJumps, 'nat'), topParts, natTop.out, bodyParts);
+  sections.push(deletedChains.map((c) => `-X ${c}`), ['COMMIT', '']);
+  const payload = sections.filter((x) => x.length > 0).map((x) => x.join('\n')).join('\n');
   return {
-    payload: out.join('\n'),
+    payload,
     chains,
     deletedChains,
     writtenChains,
-    writtenRules: { filter: filterRules.rules, nat: natTop.rules + natRules.rules },
+    writtenRules: { filter: filterCount + filterTop.rules, nat: natCount + natTop.rules },
     serviceRules,
     noLocalEndpoints,
   };

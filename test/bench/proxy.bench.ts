@@ -1,0 +1,160 @@
+/**
+ * Service-proxy benchmark (one JSON document on stdout), in scratch network namespaces:
+ * - full sync of N Services × E endpoints next to a bare `iptables-restore --noflush` of the same
+ *   payload into an empty namespace (ratio target ≤ 1.2), payload size;
+ * - one endpoint change at N services: time from the change event to the restore having returned
+ *   (rule in the kernel), p50/p99 over C changes (target p99 ≤ 50 ms);
+ * - RSS after the full sync (target ≤ 300 MB).
+ * Env: SX_SERVICES (10000), SX_ENDPOINTS (5), SX_CHANGES (100), SX_IPTABLES_MODE (nft|legacy).
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { createLogger } from '../../daemon/logger.js';
+import { createFakeConntrack } from '../../kernel/conntrack.js';
+import { createIptables, type Iptables, type IptablesMode } from '../../kernel/iptables.js';
+import type { EndpointSliceLike, ServiceLike } from '../../proxy/core/index.js';
+import { SyncEngine, type SyncResult } from '../../proxy/sync-engine.js';
+
+const N = Number(process.env.SX_SERVICES ?? 10_000);
+const E = Number(process.env.SX_ENDPOINTS ?? 5);
+const CHANGES = Number(process.env.SX_CHANGES ?? 100);
+const mode = (process.env.SX_IPTABLES_MODE ?? 'nft') as IptablesMode;
+const id = randomBytes(3).toString('hex');
+const nsEngine = `sx-pxb-${id}`;
+const nsBare = `sx-pxr-${id}`;
+
+const ip = (i: number) => `10.${96 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}`;
+const podIp = (i: number, j: number) => `10.${128 + ((i * E + j) >> 16)}.${((i * E + j) >> 8) & 255}.${(i * E + j) & 255}`;
+const service = (i: number): ServiceLike => ({
+  metadata: { namespace: 'bench', name: `svc-${i}` },
+  spec: { type: 'ClusterIP', clusterIP: ip(i), ports: [{ name: 'http', port: 80, protocol: 'TCP' }] },
+});
+const endpointSlice = (i: number, gen = 0): EndpointSliceLike => ({
+  metadata: { namespace: 'bench', name: `svc-${i}-abc`, labels: { 'kubernetes.io/service-name': `svc-${i}` } },
+  addressType: 'IPv4',
+  ports: [{ name: 'http', port: 8080, protocol: 'TCP' }],
+  endpoints: Array.from({ length: E }, (_, j) => ({
+    addresses: [j === 0 && gen > 0 ? `10.250.${(gen >> 8) & 255}.${gen & 255}` : podIp(i, j)],
+    nodeName: j % 2 ? 'node-b' : 'node-a',
+    conditions: { ready: true },
+  })),
+});
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
+};
+const round = (x: number) => Math.round(x * 100) / 100;
+
+function recording(inner: Iptables): Iptables & { payloads: string[]; restoreMs: number[] } {
+  const payloads: string[] = [];
+  const restoreMs: number[] = [];
+  return {
+    mode: inner.mode,
+    payloads,
+    restoreMs,
+    save: (t, o) => inner.save(t, o),
+    listChain: (t, c) => inner.listChain(t, c),
+    async restore(p) {
+      const t0 = performance.now();
+      await inner.restore(p);
+      restoreMs.push(performance.now() - t0);
+      payloads.push(p);
+    },
+  };
+}
+
+async function main() {
+  for (const ns of [nsEngine, nsBare]) execFileSync('ip', ['netns', 'add', ns]);
+  try {
+    const iptables = recording(createIptables({ mode, netns: nsEngine, waitSeconds: 30 }));
+    const engine = new SyncEngine({
+      iptables,
+      conntrack: createFakeConntrack(),
+      config: { nodeName: 'node-a', clusterCIDRs: ['10.244.0.0/16'], nodePortCIDRs: [] },
+      log: createLogger('proxy-bench', { silent: true }),
+      minSyncPeriodMs: 0,
+      syncPeriodMs: 3_600_000,
+    });
+    for (let i = 0; i < N; i++) {
+      engine.onServiceChange(undefined, service(i));
+      engine.onSliceChange(endpointSlice(i), false);
+    }
+    const t0 = performance.now();
+    const full = await engine.syncNow();
+    const fullMs = performance.now() - t0;
+    if (!full.ok) throw new Error('full sync failed');
+    const payload = iptables.payloads[0]!;
+    const rssAfterFull = process.memoryUsage().rss;
+
+    const bare = createIptables({ mode, netns: nsBare, waitSeconds: 30 });
+    const t1 = performance.now();
+    await bare.restore(payload);
+    const bareMs = performance.now() - t1;
+
+    const waiters: ((r: SyncResult) => void)[] = [];
+    engine.onSynced = (r) => waiters.splice(0).forEach((w) => w(r));
+    engine.start();
+    const latencies: number[] = [];
+    const partialRestoreMs: number[] = [];
+    let partialBytes = 0;
+    for (let c = 1; c <= CHANGES; c++) {
+      const i = (c * 97) % N;
+      const done = new Promise<SyncResult>((resolve) => waiters.push(resolve));
+      const start = performance.now();
+      engine.onSliceChange(endpointSlice(i, c), false);
+      const r = await done;
+      latencies.push(performance.now() - start);
+      if (!r.ok || r.full) throw new Error(`change ${c}: sync ok=${r.ok} full=${r.full}`);
+      partialRestoreMs.push(iptables.restoreMs.at(-1)!);
+      partialBytes = r.payloadBytes;
+    }
+    await engine.stop();
+    const last = `10.250.${(CHANGES >> 8) & 255}.${CHANGES & 255}:8080`;
+    const inKernel = (await iptables.save('nat')).includes(`--to-destination ${last}`);
+    const status = readFileSync('/proc/self/status', 'utf8');
+    const hwm = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) * 1024;
+    process.stdout.write(
+      JSON.stringify(
+        {
+          benchmark: 'proxy',
+          iptables: `${mode} (${execFileSync(`iptables-${mode}`, ['--version'], { encoding: 'utf8' }).trim()})`,
+          services: N,
+          endpointsPerService: E,
+          fullSync: {
+            ms: round(fullMs),
+            bareRestoreMs: round(bareMs),
+            ratio: round(fullMs / bareMs),
+            target: 1.2,
+            payloadBytes: payload.length,
+            payloadLines: payload.split('\n').length,
+          },
+          endpointChange: {
+            changes: CHANGES,
+            p50Ms: round(pct(latencies, 50)),
+            p99Ms: round(pct(latencies, 99)),
+            maxMs: round(Math.max(...latencies)),
+            target_p99Ms: 50,
+            restoreP50Ms: round(pct(partialRestoreMs, 50)),
+            partialPayloadBytes: partialBytes,
+            lastChangeInKernel: inKernel,
+          },
+          memory: { rssAfterFullSyncMB: round(rssAfterFull / 2 ** 20), peakRssMB: round(hwm / 2 ** 20), targetMB: 300 },
+        },
+        null,
+        2,
+      ) + '\n',
+    );
+  } finally {
+    for (const ns of [nsEngine, nsBare]) {
+      try {
+        execFileSync('ip', ['netns', 'del', ns]);
+      } catch {
+        /* gone */
+      }
+    }
+  }
+}
+
+await main();
