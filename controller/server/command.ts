@@ -3,6 +3,8 @@
  * SQLite store. Writes a kubeconfig for kubectl when asked; SIGTERM ends watches, stops the
  * listener and closes the store.
  */
+import { chmodSync, rmSync } from 'node:fs';
+import http from 'node:http';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { defineCommand } from '../../daemon/command.js';
@@ -26,7 +28,17 @@ export default defineCommand({
       help: 'HOST:PORT clients should use (kubeconfig, discovery); default: the listen address',
       schema: flagTypes.hostPort().optional(),
     },
+    'listen-unix': {
+      help: 'also serve the API on this unix socket (mode 0600): the local cluster reaches a server in another network namespace through it',
+      schema: z.string().min(1, 'must not be empty').optional(),
+    },
     'write-kubeconfig': { help: 'write a kubeconfig for this server to FILE', schema: z.string().min(1, 'must not be empty').optional() },
+    'history-revisions': {
+      help: 'keep at least this many revisions of history for watches and continue tokens',
+      schema: z.coerce.number().int('must be an integer').min(1, 'must be at least 1').default(1000),
+    },
+    'history-age': { help: 'keep at least this much time of history', schema: flagTypes.duration().prefault('5m') },
+    'compact-interval': { help: 'how often old history is compacted', schema: flagTypes.duration().prefault('30s') },
     'sqlite-synchronous': {
       help: 'FULL: a write is acknowledged after fsync (default); NORMAL: survives kill -9 but not power loss',
       schema: z.enum(['FULL', 'NORMAL'], { message: 'must be FULL or NORMAL' }).default('FULL'),
@@ -37,6 +49,7 @@ export default defineCommand({
     const store = await openSqliteStore({
       path: join(flags.dataDir, 'state.db'),
       synchronous: flags.sqliteSynchronous,
+      history: { revisions: flags.historyRevisions, ageMs: flags.historyAge, intervalMs: flags.compactInterval },
       onBackgroundError: (err) => log.warn('store background task failed', { error: err.message }),
     });
     const parts = serverParts(allKinds());
@@ -47,11 +60,28 @@ export default defineCommand({
       ...(flags.advertiseAddress ? { advertiseAddress: flags.advertiseAddress } : {}),
       ...parts,
     });
+    let unixServer: http.Server | undefined;
+    if (flags.listenUnix) {
+      const path = flags.listenUnix;
+      rmSync(path, { force: true });
+      const u = http.createServer(server.handler.handle);
+      u.requestTimeout = 0;
+      await new Promise<void>((resolve, reject) => {
+        u.once('error', reject);
+        u.listen({ path }, () => resolve());
+      });
+      chmodSync(path, 0o600);
+      unixServer = u;
+    }
     const host = server.address.family === 'IPv6' ? `[${server.address.address}]` : server.address.address;
     const url = `http://${flags.advertiseAddress ?? `${host}:${server.address.port}`}`;
     if (flags.writeKubeconfig) writeKubeconfig(flags.writeKubeconfig, url);
-    log.info('serving', { url, dataDir: flags.dataDir, kubeconfig: flags.writeKubeconfig ?? null });
+    log.info('serving', { url, unix: flags.listenUnix ?? null, dataDir: flags.dataDir, kubeconfig: flags.writeKubeconfig ?? null });
     onShutdown(log, async () => {
+      if (unixServer) {
+        unixServer.closeAllConnections();
+        unixServer.close();
+      }
       await server.close();
       await store.close();
     });
