@@ -16,6 +16,8 @@ import { openSqliteStore } from '../store/sqlite/index.js';
 import { startApiServer } from './api-server.js';
 import { writeKubeconfig } from './kubeconfig.js';
 import { serverParts } from './parts.js';
+import { attachControllers } from '../controllers/start.js';
+import { controllerFlags } from '../controllers/flags.js';
 
 export default defineCommand({
   name: 'server',
@@ -43,6 +45,7 @@ export default defineCommand({
       help: 'FULL: a write is acknowledged after fsync (default); NORMAL: survives kill -9 but not power loss',
       schema: z.enum(['FULL', 'NORMAL'], { message: 'must be FULL or NORMAL' }).default('FULL'),
     },
+    ...controllerFlags,
   },
   async run(flags) {
     const log = createLogger('server');
@@ -53,10 +56,12 @@ export default defineCommand({
       onBackgroundError: (err) => log.warn('store background task failed', { error: err.message }),
     });
     const parts = serverParts(allKinds());
+    const controllers = await attachControllers(store, flags, log);
     const server = await startApiServer({
       store,
       log,
       listen: flags.listen,
+      admission: controllers.admission,
       ...(flags.advertiseAddress ? { advertiseAddress: flags.advertiseAddress } : {}),
       ...parts,
     });
@@ -76,8 +81,10 @@ export default defineCommand({
     const host = server.address.family === 'IPv6' ? `[${server.address.address}]` : server.address.address;
     const url = `http://${flags.advertiseAddress ?? `${host}:${server.address.port}`}`;
     if (flags.writeKubeconfig) writeKubeconfig(flags.writeKubeconfig, url);
+    await controllers.start(`http://${host}:${server.address.port}`, url.replace(/^http:\/\//, ''));
     log.info('serving', { url, unix: flags.listenUnix ?? null, dataDir: flags.dataDir, kubeconfig: flags.writeKubeconfig ?? null });
     onShutdown(log, async () => {
+      await controllers.stop();
       if (unixServer) {
         unixServer.closeAllConnections();
         unixServer.close();
