@@ -30,7 +30,7 @@ export interface TestServer {
   manifest(name: string, text: string): string;
   /** Stops the server (SIGTERM, then SIGKILL) and keeps the data dir. */
   stop(): Promise<void>;
-  /** Starts it again on the same data dir (a new port). */
+  /** Starts it again on the same data dir and port. */
   restart(): Promise<void>;
   /** Stops and removes everything. */
   cleanup(): Promise<void>;
@@ -55,6 +55,7 @@ export async function startTestServer(extraArgs: string[] = []): Promise<TestSer
   let child: ChildProcess | undefined;
   let stderr = '';
   let url = '';
+  let listen = '127.0.0.1:0';
 
   const start = async () => {
     rmSync(kubeconfig, { force: true });
@@ -62,7 +63,7 @@ export async function startTestServer(extraArgs: string[] = []): Promise<TestSer
     stderr = '';
     child = spawn(
       process.execPath,
-      ['--import', 'tsx', join(repo, 'cli/main.ts'), 'server', '--data-dir', join(dir, 'data'), '--listen', '127.0.0.1:0', '--write-kubeconfig', kubeconfig, ...extraArgs],
+      ['--import', 'tsx', join(repo, 'cli/main.ts'), 'server', '--data-dir', join(dir, 'data'), '--listen', listen, '--write-kubeconfig', kubeconfig, ...extraArgs],
       { cwd: repo, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, SX_LOG_LEVEL: 'warn' } },
     );
     child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
@@ -93,6 +94,7 @@ export async function startTestServer(extraArgs: string[] = []): Promise<TestSer
   };
 
   await start();
+  listen = `127.0.0.1:${new URL(url).port}`;
   const env = () => ({ HOME: home, PATH: process.env.PATH ?? '/usr/bin:/bin', KUBECACHEDIR: join(home, '.kube', 'cache') });
   const server: TestServer = {
     get url() {
