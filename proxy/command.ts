@@ -71,7 +71,7 @@ export default defineCommand({
     });
     const hc = new HealthCheckServers(log);
     engine.onHealthChecks = (t) => hc.sync(t);
-    const sources = await openSources(f.kubeconfig, f.nodeName);
+    const sources = openSources(f.kubeconfig, f.nodeName, (kind, err) => log.warn('watch failed; retrying', { kind, error: err.message }));
     sources.services.addHandlers({
       onAdd: (s) => engine.onServiceChange(undefined, s),
       onUpdate: (a, b) => engine.onServiceChange(a, b),
