@@ -1,0 +1,145 @@
+/**
+ * A real etcd cluster for tests: Debian's `etcd` (3.4) members on loopback ports picked at
+ * random, data in a temp dir, fast elections (heartbeat 50 ms, election 500 ms) so fault tests
+ * stay quick. Members are started, stopped (SIGKILL by PID, as a crash) and restarted by the
+ * test; `destroy()` kills every member this helper started and removes the directory, also
+ * when the test failed.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, openSync, closeSync, rmSync, mkdirSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const ETCD_BINARY = process.env.SX_ETCD_BINARY ?? '/usr/bin/etcd';
+
+export interface EtcdMember {
+  name: string;
+  clientUrl: string;
+  peerUrl: string;
+  dataDir: string;
+  process?: ChildProcess;
+}
+
+export interface EtcdCluster {
+  readonly members: EtcdMember[];
+  /** Client URLs of every member, for `openEtcdStore({ endpoints })`. */
+  readonly endpoints: string[];
+  /** Kills member `i` (SIGKILL, by PID) and waits for it to exit. */
+  stop(i: number): Promise<void>;
+  /** Starts member `i` again on its data dir (same ports, same identity). */
+  start(i: number): Promise<void>;
+  /** Resolves once member `i` answers /health with a leader. */
+  waitHealthy(i: number, timeoutMs?: number): Promise<void>;
+  destroy(): Promise<void>;
+}
+
+/** A free loopback TCP port (the OS picks it; tiny race until etcd binds it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      const port = typeof a === 'object' && a ? a.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+async function healthy(clientUrl: string): Promise<boolean> {
+  try {
+    const res = await fetch(`${clientUrl}/health`, { signal: AbortSignal.timeout(1000) });
+    const body = (await res.json()) as { health?: string };
+    return body.health === 'true';
+  } catch {
+    return false;
+  }
+}
+
+/** Starts `size` members and waits until the cluster has a leader. */
+export async function startEtcdCluster(size = 1): Promise<EtcdCluster> {
+  const dir = mkdtempSync(join(tmpdir(), 'sx-etcd-'));
+  const members: EtcdMember[] = [];
+  for (let i = 0; i < size; i++) {
+    const name = `m${i}`;
+    members.push({
+      name,
+      clientUrl: `http://127.0.0.1:${await freePort()}`,
+      peerUrl: `http://127.0.0.1:${await freePort()}`,
+      dataDir: join(dir, name),
+    });
+  }
+  const initialCluster = members.map((m) => `${m.name}=${m.peerUrl}`).join(',');
+  const token = `sx-${process.pid}-${Date.now()}`;
+
+  const launch = (m: EtcdMember): void => {
+    mkdirSync(m.dataDir, { recursive: true });
+    const logFd = openSync(join(dir, `${m.name}.log`), 'a');
+    try {
+      m.process = spawn(
+        ETCD_BINARY,
+        [
+          '--name', m.name,
+          '--data-dir', m.dataDir,
+          '--listen-client-urls', m.clientUrl,
+          '--advertise-client-urls', m.clientUrl,
+          '--listen-peer-urls', m.peerUrl,
+          '--initial-advertise-peer-urls', m.peerUrl,
+          '--initial-cluster', initialCluster,
+          '--initial-cluster-state', 'new',
+          '--initial-cluster-token', token,
+          '--heartbeat-interval', '50',
+          '--election-timeout', '500',
+          '--logger', 'zap',
+          '--log-level', 'warn',
+        ],
+        { stdio: ['ignore', logFd, logFd] },
+      );
+    } finally {
+      closeSync(logFd);
+    }
+  };
+
+  const waitHealthy = async (i: number, timeoutMs = 20_000): Promise<void> => {
+    const m = members[i]!;
+    const deadline = Date.now() + timeoutMs;
+    while (!(await healthy(m.clientUrl))) {
+      if (m.process && m.process.exitCode !== null) throw new Error(`etcd ${m.name} exited with ${m.process.exitCode} (log: ${dir}/${m.name}.log)`);
+      if (Date.now() > deadline) throw new Error(`etcd ${m.name} not healthy within ${timeoutMs} ms`);
+      await sleep(50);
+    }
+  };
+
+  const stop = async (i: number): Promise<void> => {
+    const p = members[i]!.process;
+    if (!p || p.exitCode !== null || p.signalCode !== null) return;
+    const exited = new Promise<void>((r) => p.once('exit', () => r()));
+    if (p.pid !== undefined) process.kill(p.pid, 'SIGKILL');
+    await exited;
+  };
+
+  const cluster: EtcdCluster = {
+    members,
+    endpoints: members.map((m) => m.clientUrl),
+    stop,
+    async start(i) {
+      launch(members[i]!);
+    },
+    waitHealthy,
+    async destroy() {
+      for (let i = 0; i < members.length; i++) await stop(i).catch(() => undefined);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  try {
+    for (const m of members) launch(m);
+    for (let i = 0; i < members.length; i++) await waitHealthy(i);
+  } catch (err) {
+    await cluster.destroy();
+    throw err;
+  }
+  return cluster;
+}

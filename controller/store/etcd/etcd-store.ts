@@ -1,0 +1,328 @@
+/**
+ * The Store contract on etcd v3 (through the maintained `etcd3` client):
+ *
+ * - key `K` is the etcd key `<prefix>K`; the value is the object's JSON without resourceVersion;
+ * - resourceVersion = etcd's revision: `mod_revision` of a key, the header revision of a read;
+ * - create = txn(create_revision(k) == 0 → put), update = txn(mod_revision(k) == expected → put;
+ *   else read k to tell NotFound from Conflict), delete likewise with `prev_kv`;
+ * - list = range at one revision (continue tokens carry it, so later pages read the same MVCC
+ *   snapshot); watch = etcd watch from a revision with prev_kv (see etcd-watch.ts);
+ * - compaction: the history window of core/history.ts, then etcd Compact. It writes nothing (every
+ *   revision stays a real change); when several API servers compact, the loser of a race finds
+ *   the winner's revision by reading; reads and watches below it → `Expired`.
+ *
+ * Every unary call is bounded by `requestTimeoutMs`: on quorum loss the caller gets
+ * `Unavailable` after at most that long, never a hang.
+ */
+import { Etcd3, type IKeyValue, type IRequestOp, type IResponseHeader, type ITxnResponse } from 'etcd3';
+import { StoreError, isStoreError } from '../errors.js';
+import { decodeContinue, encodeContinue } from '../core/continue-token.js';
+import { CompactionPolicy, DEFAULT_HISTORY, type HistoryWindow } from '../core/history.js';
+import { assertObjectKey, keyRange, type KeyRange } from '../core/keys.js';
+import type { DeleteOptions, ListOptions, ListResult, Store, StoredObject, UpdateOptions, Watch, WatchOptions } from '../store.js';
+import { decodeObject, encodeObject, stampObject } from './etcd-codec.js';
+import { toStoreError } from './etcd-errors.js';
+import { EtcdStoreWatch } from './etcd-watch.js';
+
+export interface EtcdStoreConfig {
+  client: Etcd3;
+  prefix: string;
+  requestTimeoutMs: number;
+  history?: HistoryWindow;
+  onBackgroundError?: (err: Error) => void;
+}
+
+const rev = (v: string | number | undefined): number => Number(v ?? 0);
+const headerRev = (h: IResponseHeader): number => Number(h.revision);
+
+const parseRevision = (text: string, field: string): number => {
+  if (!/^\d{1,15}$/.test(text)) throw new StoreError('BadRequest', `${field} ${JSON.stringify(text)}: must be a non-negative integer`);
+  return Number(text);
+};
+
+export class EtcdStore implements Store {
+  private closed = false;
+  private readonly watches = new Set<EtcdStoreWatch>();
+  private readonly policy: CompactionPolicy;
+  private readonly timer: NodeJS.Timeout | undefined;
+  private compaction: Promise<number> = Promise.resolve(0);
+  /** A key no object uses (NUL cannot occur in store keys): reads of it cost nothing but return the revision. */
+  private readonly probeKey: Buffer;
+  /** The newest compaction this store performed or observed. */
+  private compacted = 0;
+
+  constructor(private readonly cfg: EtcdStoreConfig) {
+    this.policy = new CompactionPolicy(cfg.history);
+    this.probeKey = Buffer.from(`${cfg.prefix}\0probe`);
+    const interval = cfg.history?.intervalMs ?? DEFAULT_HISTORY.intervalMs;
+    if (interval > 0) {
+      this.timer = setInterval(() => {
+        this.compact().catch((err: unknown) => {
+          if (!this.closed) cfg.onBackgroundError?.(err instanceof Error ? err : new Error(String(err)));
+        });
+      }, interval);
+      this.timer.unref();
+    }
+  }
+
+  private k(key: string): Buffer {
+    return Buffer.from(this.cfg.prefix + key);
+  }
+
+  /** Runs one etcd call with the request deadline; maps failures to StoreErrors. */
+  private async call<T>(what: string, fn: (deadline: Date) => Promise<T>, key?: string): Promise<T> {
+    this.assertOpen();
+    const ms = this.cfg.requestTimeoutMs;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new StoreError('Unavailable', `etcd: ${what} did not complete within the request timeout of ${ms} ms (is quorum lost?)`, key)),
+        ms,
+      );
+    });
+    try {
+      return await Promise.race([fn(new Date(Date.now() + ms)), timeout]);
+    } catch (err) {
+      if (this.closed) throw new StoreError('Unavailable', 'store closed', key);
+      throw toStoreError(err, key);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private txn(what: string, key: string, compare: NonNullable<Parameters<Etcd3['kv']['txn']>[0]['compare']>, success: IRequestOp[], failure: IRequestOp[]): Promise<ITxnResponse> {
+    return this.call(what, (deadline) => this.cfg.client.kv.txn({ compare, success, failure }, { deadline }), key);
+  }
+
+  async get(key: string): Promise<StoredObject | null> {
+    this.assertOpen();
+    assertObjectKey(key);
+    const res = await this.call('get', (deadline) => this.cfg.client.kv.range({ key: this.k(key) }, { deadline }), key);
+    const kv = res.kvs[0];
+    return kv ? decodeObject(kv.value, rev(kv.mod_revision)) : null;
+  }
+
+  async list(prefix: string, opts: ListOptions = {}): Promise<ListResult> {
+    this.assertOpen();
+    const range = keyRange(prefix);
+    const limit = opts.limit ?? 0;
+    if (!Number.isSafeInteger(limit) || limit < 0) throw new StoreError('BadRequest', `limit ${limit}: must be a non-negative integer`);
+    let at = 0;
+    let start = range.start;
+    let floor: number | undefined;
+    let exact = false;
+    if (opts.continue) {
+      const t = decodeContinue(opts.continue);
+      at = t.revision;
+      start = `${t.lastKey}\0`;
+      exact = true;
+    } else {
+      const rv = opts.resourceVersion ?? '';
+      const match = opts.resourceVersionMatch;
+      if (match !== undefined && match !== 'Exact' && match !== 'NotOlderThan') {
+        throw new StoreError('BadRequest', `resourceVersionMatch ${JSON.stringify(match)}: must be NotOlderThan or Exact`);
+      }
+      if (rv === '' || rv === '0') {
+        if (match === 'Exact') throw new StoreError('BadRequest', 'resourceVersionMatch Exact: needs a resourceVersion other than "0"');
+      } else {
+        const n = parseRevision(rv, 'resourceVersion');
+        if (match === 'Exact') {
+          at = n;
+          exact = true;
+        } else floor = n;
+      }
+    }
+    let res;
+    try {
+      res = await this.call('list', (deadline) =>
+        this.cfg.client.kv.range(
+          {
+            key: this.k(start),
+            range_end: this.k(range.end),
+            ...(at > 0 ? { revision: at } : {}),
+            ...(limit > 0 ? { limit: limit + 1 } : {}),
+          },
+          { deadline },
+        ),
+      );
+    } catch (err) {
+      if (opts.continue && isStoreError(err, 'TooLargeResourceVersion')) throw new StoreError('BadRequest', 'continue token: from the future of this store');
+      if (isStoreError(err, 'TooLargeResourceVersion')) {
+        throw new StoreError('TooLargeResourceVersion', `resourceVersion ${at} is newer than the store's revision`);
+      }
+      if (isStoreError(err, 'Expired')) {
+        throw new StoreError('Expired', `${opts.continue ? 'continue token at revision' : 'resourceVersion'} ${at} is older than the compacted revision`);
+      }
+      throw err;
+    }
+    const current = headerRev(res.header);
+    if (floor !== undefined && floor > current) {
+      throw new StoreError('TooLargeResourceVersion', `resourceVersion ${floor} is newer than the store's revision ${current}`);
+    }
+    const readAt = exact ? at : current;
+    const more = limit > 0 && res.kvs.length > limit;
+    const page = more ? res.kvs.slice(0, limit) : res.kvs;
+    const result: ListResult = { items: page.map((kv) => decodeObject(kv.value, rev(kv.mod_revision))), revision: readAt };
+    if (more) {
+      const last = page[page.length - 1]!.key.toString('utf8').slice(this.cfg.prefix.length);
+      result.continue = encodeContinue({ revision: readAt, lastKey: last });
+    }
+    return result;
+  }
+
+  async create(key: string, obj: StoredObject): Promise<StoredObject> {
+    this.checkWrite(key, obj);
+    const value = encodeObject(obj);
+    const res = await this.txn('create', key, [{ key: this.k(key), target: 'Create', result: 'Equal', create_revision: 0 }], [{ request_put: { key: this.k(key), value } }], []);
+    if (!res.succeeded) throw new StoreError('AlreadyExists', `${key} already exists`, key);
+    return stampObject(obj, headerRev(res.header));
+  }
+
+  async update(key: string, obj: StoredObject, opts: UpdateOptions = {}): Promise<StoredObject> {
+    this.checkWrite(key, obj);
+    const value = encodeObject(obj);
+    const res = await this.txn('update', key, [this.precondition(key, opts.expectedRevision)], [{ request_put: { key: this.k(key), value } }], [{ request_range: { key: this.k(key), keys_only: true } }]);
+    if (!res.succeeded) this.failedPrecondition(key, res, opts.expectedRevision);
+    return stampObject(obj, headerRev(res.header));
+  }
+
+  async guaranteedUpdate(
+    key: string,
+    fn: (current: StoredObject) => StoredObject | null | Promise<StoredObject | null>,
+  ): Promise<StoredObject> {
+    for (;;) {
+      const cur = await this.get(key);
+      if (!cur) throw new StoreError('NotFound', `${key} not found`, key);
+      const expected = Number(cur.metadata?.resourceVersion);
+      const next = await fn(structuredClone(cur));
+      if (next === null) return cur;
+      try {
+        return await this.update(key, next, { expectedRevision: expected });
+      } catch (err) {
+        if (!isStoreError(err, 'Conflict')) throw err;
+      }
+    }
+  }
+
+  async delete(key: string, opts: DeleteOptions = {}): Promise<StoredObject> {
+    this.assertOpen();
+    assertObjectKey(key);
+    const res = await this.txn('delete', key, [this.precondition(key, opts.expectedRevision)], [{ request_delete_range: { key: this.k(key), prev_kv: true } }], [{ request_range: { key: this.k(key), keys_only: true } }]);
+    if (!res.succeeded) this.failedPrecondition(key, res, opts.expectedRevision);
+    const prev: IKeyValue | undefined = res.responses[0]?.response_delete_range?.prev_kvs?.[0];
+    if (!prev) throw new StoreError('NotFound', `${key} not found`, key);
+    return decodeObject(prev.value, headerRev(res.header));
+  }
+
+  watch(prefix: string, opts: WatchOptions): Watch {
+    let range: KeyRange | undefined;
+    let error: Error | undefined;
+    try {
+      this.assertOpen();
+      range = keyRange(prefix);
+    } catch (err) {
+      error = err instanceof Error ? err : new Error(String(err));
+    }
+    const w = new EtcdStoreWatch(
+      {
+        client: this.cfg.client,
+        prefix: this.cfg.prefix,
+        snapshot: (r) => this.snapshot(r),
+        isCompacted: (revision) => this.isCompacted(revision),
+        forget: (x) => this.watches.delete(x),
+      },
+      range ?? { start: '/', end: '0' },
+      opts,
+    );
+    if (error) {
+      w.fail(error);
+      return w;
+    }
+    this.watches.add(w);
+    w.start();
+    return w;
+  }
+
+  async currentRevision(): Promise<number> {
+    const res = await this.call('revision', (deadline) => this.cfg.client.kv.range({ key: this.probeKey }, { deadline }));
+    return headerRev(res.header);
+  }
+
+  compact(): Promise<number> {
+    const run = async (): Promise<number> => {
+      const target = this.policy.target(await this.currentRevision());
+      if (target <= this.compacted) return this.compacted;
+      try {
+        await this.call('compact', (deadline) => this.cfg.client.kv.compact({ revision: target, physical: true }, { deadline }));
+        this.compacted = target;
+      } catch (err) {
+        if (!isStoreError(err, 'Expired')) throw err;
+        // Another API server compacted further: find its revision (reads below it fail).
+        this.compacted = await this.findCompacted(target);
+      }
+      return this.compacted;
+    };
+    this.compaction = this.compaction.then(run, run);
+    return this.compaction;
+  }
+
+  /** The smallest readable revision ≥ `low` (binary search; only after a compaction race). */
+  private async findCompacted(low: number): Promise<number> {
+    let lo = low;
+    let hi = await this.currentRevision();
+    while (lo < hi) {
+      const mid = Math.floor((lo + hi) / 2);
+      if (await this.isCompacted(mid)) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    const err = new StoreError('Unavailable', 'store closed');
+    for (const w of [...this.watches]) w.fail(err);
+    this.watches.clear();
+    await this.compaction.catch(() => undefined);
+    this.cfg.client.close();
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new StoreError('Unavailable', 'store closed');
+  }
+
+  private checkWrite(key: string, obj: StoredObject): void {
+    this.assertOpen();
+    assertObjectKey(key);
+    if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) throw new StoreError('BadRequest', 'object: must be a JSON object', key);
+  }
+
+  private precondition(key: string, expected: number | undefined) {
+    return expected === undefined
+      ? { key: this.k(key), target: 'Create' as const, result: 'Greater' as const, create_revision: 0 }
+      : { key: this.k(key), target: 'Mod' as const, result: 'Equal' as const, mod_revision: expected };
+  }
+
+  private failedPrecondition(key: string, res: ITxnResponse, expected: number | undefined): never {
+    const cur = res.responses[0]?.response_range?.kvs?.[0];
+    if (!cur) throw new StoreError('NotFound', `${key} not found`, key);
+    throw new StoreError('Conflict', `${key}: expected revision ${expected}, stored revision is ${cur.mod_revision}`, key);
+  }
+
+  private async snapshot(r: KeyRange): Promise<{ revision: number; kvs: IKeyValue[] }> {
+    const res = await this.call('watch snapshot', (deadline) => this.cfg.client.kv.range({ key: this.k(r.start), range_end: this.k(r.end) }, { deadline }));
+    return { revision: headerRev(res.header), kvs: res.kvs };
+  }
+
+  private async isCompacted(revision: number): Promise<boolean> {
+    if (revision <= 0) return false;
+    try {
+      await this.call('compaction check', (deadline) => this.cfg.client.kv.range({ key: this.probeKey, revision }, { deadline }));
+      return false;
+    } catch (err) {
+      return isStoreError(err, 'Expired');
+    }
+  }
+}
