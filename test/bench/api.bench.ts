@@ -9,7 +9,8 @@
  *    (from /proc; a figure that does not depend on how busy the shared machine is).
  * 3. watch: 100 concurrent watchers; 1,000 more creates by 4 clients; for every (event, watcher)
  *    the delay from the moment the create request was sent to the event's arrival: p50/p99.
- *    (Measured from request start, so it includes the write itself: an upper bound.)
+ *    (Measured from request start, so it includes the write itself: an upper bound.) Also the
+ *    fan-out spread: each watcher's arrival minus the first watcher's arrival of the same event.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -161,12 +162,16 @@ async function main() {
     const rv = ((await list.json()) as { metadata: { resourceVersion: string } }).metadata.resourceVersion;
     const sent = new Map<string, number>();
     const delays: number[] = [];
+    const arrivals = new Map<string, number[]>();
     let delivered = 0;
     const watchers = await Promise.all(
       Array.from({ length: WATCHERS }, () =>
         openWatcher(server!.url, rv, (name, at) => {
           const t = sent.get(name);
           if (t !== undefined) delays.push(at - t);
+          let a = arrivals.get(name);
+          if (!a) arrivals.set(name, (a = []));
+          a.push(at);
           delivered++;
         }),
       ),
@@ -175,6 +180,11 @@ async function main() {
     const expected = WATCH_CREATES * WATCHERS;
     for (let i = 0; i < 200 && delivered < expected; i++) await new Promise((r) => setTimeout(r, 50));
     for (const w of watchers) w.destroy();
+    const spread: number[] = [];
+    for (const a of arrivals.values()) {
+      const first = Math.min(...a);
+      for (const x of a) spread.push(x - first);
+    }
 
     const result = {
       benchmark: 'api',
@@ -196,6 +206,7 @@ async function main() {
         events_expected: expected,
         events_delivered: delivered,
         delivery_latency_from_request_start_ms: { p50: round(pct(delays, 50)), p99: round(pct(delays, 99)) },
+        fanout_spread_ms: { p50: round(pct(spread, 50)), p99: round(pct(spread, 99)) },
       },
       targets: { creates_per_sec: 2000, pct_of_raw: 10, watch_p99_ms: 50 },
     };
