@@ -37,7 +37,7 @@ const fail = (line: number, msg: string): never => {
  * Applies a `--noflush` restore payload to `tables` with the kernel's rules: a declared user chain is
  * created or flushed; `-X` refuses a chain that still has rules or is referenced; at COMMIT every
  * jump must name a chain that exists or an extension target. The caller works on a copy, so a
- * failure leaves nothing applied.
+ * failure leaves nothing of the payload applied.
  */
 export function applyRestore(tables: Dump, payload: string): void {
   let table: DumpTable | undefined;
@@ -172,9 +172,14 @@ export function createFakeIptables(): FakeIptables {
         failNext = undefined;
         throw new IptablesError('restore', 4, m);
       }
-      const next = cloneDump(tables);
-      applyRestore(next, payload);
-      tables = next;
+      // Like iptables-restore, each table block is committed on its own: a failure in a later
+      // block leaves earlier blocks applied and nothing of the failing one.
+      const blocks = payload.split(/(?<=^COMMIT)\n/m).filter((b) => b.trim() !== '');
+      for (const block of blocks) {
+        const next = cloneDump(tables);
+        applyRestore(next, block);
+        tables = next;
+      }
       restores.push(payload);
     },
     async save(table, o = {}) {

@@ -53,7 +53,7 @@ export class Ipam {
   readonly store: DiskStore;
   constructor(
     network: string,
-    private readonly sets: ResolvedRange[][],
+    readonly sets: ResolvedRange[][],
     dataDir = DEFAULT_DATA_DIR,
   ) {
     this.store = new DiskStore(`${dataDir}/${network}`);

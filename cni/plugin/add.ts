@@ -1,21 +1,24 @@
-import { NetlinkError } from '../../kernel/netlink/types.js';
+import { NetlinkError, type LinkInfo } from '../../kernel/netlink/types.js';
+import { cidrString, intToIp, parseCidr } from '../ipam/ipv4.js';
+import type { Allocation } from '../ipam/ipam.js';
+import { bridgeCreatePlan, gatewayCidrs, hostPlan, podPlan, resultRoutes, type AttachSpec } from './attach-plan.js';
 import type { Invocation } from './context.js';
 import { execDelegate, isDelegated } from './delegate-ipam.js';
 import { CniCode, CniError } from './errors.js';
-import { bridgePlan, podPlan, resultRoutes, vethPlan, type AttachSpec } from './attach-plan.js';
 import { hostVethName, masqChainName, randomMac } from './names.js';
 import { renderResult, type CniResult } from './result.js';
 import { builtinIpam, effectiveIpMasq, subnetOf } from './settings.js';
 import { teardown } from './teardown.js';
-import { cidrString, parseCidr } from '../ipam/ipv4.js';
 
 /** MTU when neither the config nor the subnet file gives one. */
 const FALLBACK_MTU = 1500;
 
 /**
- * ADD: reserve addresses, build the bridge + veth attachment, configure the pod side, install
- * the masquerade chain, print the result. Any failure after the reservation runs the same
- * teardown as DEL, so nothing is left behind.
+ * ADD: reserve addresses and build the host side at the same time (the built-in IPAM knows the
+ * gateway before allocating), then configure the pod side, sysctls and the masquerade chain in
+ * parallel, and print the result. Any failure after something was created runs the same
+ * teardown as DEL (or, when only IPAM failed, removes just the veth this ADD created), so
+ * nothing is left behind and an existing attachment is never touched.
  */
 export async function cmdAdd(inv: Invocation): Promise<Record<string, unknown>> {
   const { env, config, deps } = inv;
@@ -24,111 +27,138 @@ export async function cmdAdd(inv: Invocation): Promise<Record<string, unknown>> 
   const subnet = subnetOf(inv);
   const delegated = isDelegated(inv);
   const ipam = delegated ? undefined : builtinIpam(inv, true);
-  const host = deps.openNetlink();
-  const bridgeLookup = Promise.all([host.getLink(config.bridge), host.listAddresses(config.bridge)]);
-  bridgeLookup.catch(() => undefined);
+  const spec: AttachSpec = {
+    bridge: config.bridge,
+    bridgeMac: randomMac(),
+    gatewayCidrs: ipam ? ipam.sets.map((set) => `${intToIp(set[0]!.gateway)}/${set[0]!.subnet.prefix}`) : [],
+    hostVeth: hostVethName(env.containerId, env.ifName),
+    hostMac: randomMac(),
+    podIfName: env.ifName,
+    podMac: randomMac(),
+    netns: env.netns,
+    mtu: config.mtu ?? subnet.optional()?.mtu ?? FALLBACK_MTU,
+    isGateway: config.isGateway,
+    isDefaultGateway: config.isDefaultGateway,
+    hairpin: config.hairpinMode,
+    promisc: config.promiscMode,
+    ips: [],
+    routes: [],
+  };
 
-  const allocated = delegated ? await execDelegate(inv, 'ADD') : await ipam!.allocate(env.containerId, env.ifName, env.args.IP);
-  try {
-    const ips = (allocated?.ips ?? []).map((ip) => ({ ...ip, interface: 2 }));
-    if (!ips.length) throw new CniError(CniCode.DelegateFailed, 'IPAM returned no addresses');
-    const [existing, bridgeAddrs] = await bridgeLookup;
-    if (existing && existing.kind !== 'bridge')
-      throw new CniError(CniCode.Kernel, `${config.bridge} already exists and is not a bridge (kind ${existing.kind ?? 'unknown'})`);
-    const routes = resultRoutes([...(allocated?.routes ?? []), ...(config.ipam?.routes ?? [])], ips, config.isDefaultGateway);
-    const spec: AttachSpec = {
-      bridge: config.bridge,
-      existingBridge: existing,
-      bridgeAddresses: bridgeAddrs.map((a) => a.cidr),
-      bridgeMac: existing?.mac ?? randomMac(),
-      hostVeth: hostVethName(env.containerId, env.ifName),
-      hostMac: randomMac(),
-      podIfName: env.ifName,
-      podMac: randomMac(),
-      netns: env.netns,
-      mtu: config.mtu ?? subnet.optional()?.mtu ?? FALLBACK_MTU,
-      isGateway: config.isGateway,
-      isDefaultGateway: config.isDefaultGateway,
-      hairpin: config.hairpinMode,
-      promisc: config.promiscMode,
-      ips,
-      routes,
-    };
-    await ensureBridge(inv, spec);
+  let allocated: Omit<CniResult, 'cniVersion'> | Allocation | undefined;
+  let bridge: LinkInfo;
+  if (delegated) {
+    allocated = await execDelegate(inv, 'ADD');
+    spec.gatewayCidrs = gatewayCidrs(allocated?.ips ?? []);
     try {
-      await host.apply(vethPlan(spec));
+      bridge = await attachHost(inv, spec);
     } catch (err) {
-      if (err instanceof NetlinkError && err.kind === 'exists' && /peer|veth/.test(err.message))
-        throw new CniError(CniCode.Kernel, `container interface ${env.ifName} or host veth ${spec.hostVeth} already exists`, err.message);
-      throw kernelError('host side', err);
+      await teardown(inv, { masq: false }).catch(() => undefined);
+      throw err;
     }
-    const pod = deps.openNetlink(env.netns);
+  } else {
+    const [host, alloc] = await Promise.allSettled([attachHost(inv, spec), ipam!.allocate(env.containerId, env.ifName, env.args.IP)]);
+    if (alloc.status === 'rejected') {
+      if (host.status === 'fulfilled') await removeVeth(inv, spec.hostVeth);
+      throw alloc.reason;
+    }
+    allocated = alloc.value;
+    if (host.status === 'rejected') {
+      await teardown(inv, { masq: false }).catch(() => undefined);
+      throw host.reason;
+    }
+    bridge = host.value;
+  }
+
+  try {
+    spec.ips = (allocated?.ips ?? []).map((ip) => ({ ...ip, interface: 2 }));
+    if (!spec.ips.length) throw new CniError(CniCode.DelegateFailed, 'IPAM returned no addresses');
+    spec.routes = resultRoutes([...(allocated?.routes ?? []), ...(config.ipam?.routes ?? [])], spec.ips, config.isDefaultGateway);
+    const extraGateways = config.isGateway ? gatewayCidrs(spec.ips).filter((g) => !spec.gatewayCidrs.includes(g)) : [];
     const masqOn = effectiveIpMasq(inv, subnet.optional());
+    const pod = deps.openNetlink(env.netns);
+    const host = deps.openNetlink();
     await Promise.all([
-      pod.apply(podPlan(spec)).catch((err) => {
-        throw kernelError('pod side', err);
-      }),
+      (extraGateways.length ? host.apply(extraGateways.map((cidr) => ({ op: 'addr.replace' as const, addr: { link: spec.bridge, cidr } }))) : Promise.resolve([]))
+        .then(() => pod.apply(podPlan(spec)))
+        .catch((err) => {
+          throw kernelError('pod side', err);
+        }),
       deps.sysctl.set(env.netns, { [`net.ipv4.conf.${env.ifName}.arp_notify`]: '1' }).catch((err) => {
         throw kernelError('pod sysctl', err);
       }),
-      config.isGateway ? deps.sysctl.set(undefined, { 'net.ipv4.ip_forward': '1' }) : undefined,
+      config.isGateway
+        ? deps.sysctl.set(undefined, { 'net.ipv4.ip_forward': '1' }).catch((err) => {
+            throw kernelError('ip_forward', err);
+          })
+        : undefined,
       masqOn
         ? deps.masq
             .add(
               masqChainName(config.name, env.containerId, env.ifName),
-              ips[0]!.address.split('/')[0]!,
-              [subnet.optional()?.network ?? cidrString(parseCidr(ips[0]!.address))],
+              spec.ips[0]!.address.split('/')[0]!,
+              [subnet.optional()?.network ?? cidrString(parseCidr(spec.ips[0]!.address))],
               `name: ${config.name} id: ${env.containerId}`,
             )
             .catch((err) => {
               throw new CniError(CniCode.Iptables, 'ipMasq chain could not be installed', (err as Error).message);
             })
         : undefined,
-    ]).finally(() => pod.close());
+    ]).finally(() => {
+      pod.close();
+      host.close();
+    });
     const result: Omit<CniResult, 'cniVersion'> = {
       interfaces: [
-        { name: spec.bridge, mac: spec.bridgeMac },
+        { name: spec.bridge, mac: bridge.mac },
         { name: spec.hostVeth, mac: spec.hostMac },
         { name: env.ifName, mac: spec.podMac, sandbox: env.netns },
       ],
-      ips,
-      routes,
+      ips: spec.ips,
+      routes: spec.routes,
       dns: config.dns ?? allocated?.dns ?? {},
     };
     return renderResult(result, inv.version);
   } catch (err) {
     await teardown(inv, { masq: true }).catch(() => undefined);
     throw err;
-  } finally {
-    host.close();
   }
 }
 
 /**
- * Brings the bridge to the wanted state. Parallel ADDs race to create the bridge and its
- * gateway address; losing the race ("exists") just means re-reading and going on.
+ * Host side in one batch (bridge up + gateway + veth + port), reading the bridge back for the
+ * result. A missing bridge is created and the batch retried; parallel ADDs racing to create it
+ * simply find it on retry.
  */
-async function ensureBridge(inv: Invocation, spec: AttachSpec): Promise<void> {
+async function attachHost(inv: Invocation, spec: AttachSpec): Promise<LinkInfo> {
   const host = inv.deps.openNetlink();
   try {
     for (let attempt = 0; ; attempt++) {
-      const ops = bridgePlan(spec);
-      if (!ops.length) return;
       try {
-        await host.apply(ops);
-        return;
+        const [bridge] = await host.apply(hostPlan(spec), [spec.bridge]);
+        if (bridge?.kind !== 'bridge') throw new CniError(CniCode.Kernel, `${spec.bridge} exists and is not a bridge (kind ${bridge?.kind ?? 'unknown'})`);
+        return bridge;
       } catch (err) {
-        if (!(err instanceof NetlinkError && err.kind === 'exists') || attempt >= 3) throw kernelError('bridge', err);
-        const [link, addrs] = await Promise.all([host.getLink(spec.bridge), host.listAddresses(spec.bridge)]);
-        if (link && link.kind !== 'bridge') throw new CniError(CniCode.Kernel, `${spec.bridge} already exists and is not a bridge`);
-        spec.existingBridge = link;
-        spec.bridgeAddresses = addrs.map((a) => a.cidr);
-        if (link) spec.bridgeMac = link.mac;
+        if (err instanceof NetlinkError && err.failedOp === 0 && err.kind === 'not-found' && attempt < 3) {
+          await host.apply(bridgeCreatePlan(spec)).catch((e: unknown) => {
+            if (!(e instanceof NetlinkError && e.kind === 'exists')) throw kernelError('bridge', e);
+          });
+          continue;
+        }
+        if (err instanceof NetlinkError && err.kind === 'exists' && /veth/.test(err.message))
+          throw new CniError(CniCode.Kernel, `host side: container interface ${spec.podIfName} or host veth ${spec.hostVeth} already exists`, err.message);
+        throw kernelError('host side', err);
       }
     }
   } finally {
     host.close();
   }
+}
+
+async function removeVeth(inv: Invocation, name: string): Promise<void> {
+  const host = inv.deps.openNetlink();
+  await host.apply([{ op: 'link.del', name }]).catch(() => undefined);
+  host.close();
 }
 
 function kernelError(where: string, err: unknown): CniError {

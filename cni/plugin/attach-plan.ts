@@ -1,13 +1,13 @@
-import type { LinkInfo, NetlinkOp } from '../../kernel/netlink/types.js';
+import type { NetlinkOp } from '../../kernel/netlink/types.js';
 import type { CniIp, CniRoute } from './result.js';
 
 /** Everything ADD decided about one attachment, before touching the kernel. */
 export interface AttachSpec {
   bridge: string;
-  /** The bridge as found, or undefined when ADD must create it. */
-  existingBridge: LinkInfo | undefined;
-  bridgeAddresses: string[];
+  /** MAC for the bridge if ADD has to create it (a bridge keeps a fixed MAC this way). */
   bridgeMac: string;
+  /** Gateway addresses the bridge carries when isGateway (`10.244.1.1/24`). */
+  gatewayCidrs: string[];
   hostVeth: string;
   hostMac: string;
   podIfName: string;
@@ -22,32 +22,25 @@ export interface AttachSpec {
   routes: CniRoute[];
 }
 
-/** Gateway addresses the bridge carries: each IP's gateway with the IP's prefix length. */
+/** Gateway addresses for IPs: each IP's gateway with the IP's prefix length. */
 export function gatewayCidrs(ips: readonly CniIp[]): string[] {
   return [...new Set(ips.filter((ip) => ip.gateway).map((ip) => `${ip.gateway}/${ip.address.split('/')[1]}`))];
 }
 
-/**
- * Bridge ops: create it (once per node), bring it up, give it the gateway addresses, promisc.
- * Empty when the bridge is already as wanted — the common case, costing no kernel call.
- */
-export function bridgePlan(s: AttachSpec): NetlinkOp[] {
-  const ops: NetlinkOp[] = [];
-  if (!s.existingBridge) {
-    ops.push({ op: 'link.add', link: { kind: 'bridge', name: s.bridge, mtu: s.mtu, mac: s.bridgeMac } });
-  }
-  if (!s.existingBridge?.up) ops.push({ op: 'link.set', name: s.bridge, change: { up: true } });
-  if (s.isGateway) {
-    const have = new Set(s.bridgeAddresses.map((a) => a.split('/')[0]));
-    for (const cidr of gatewayCidrs(s.ips)) if (!have.has(cidr.split('/')[0])) ops.push({ op: 'addr.add', addr: { link: s.bridge, cidr } });
-  }
-  if (s.promisc && !s.existingBridge?.promisc) ops.push({ op: 'link.set', name: s.bridge, change: { promisc: true } });
-  return ops;
+/** Creates the bridge; only run when hostPlan found it missing (once per node). */
+export function bridgeCreatePlan(s: AttachSpec): NetlinkOp[] {
+  return [{ op: 'link.add', link: { kind: 'bridge', name: s.bridge, mtu: s.mtu, mac: s.bridgeMac } }];
 }
 
-/** Veth ops: the pair with its pod end created directly in the netns, the host end on the bridge. */
-export function vethPlan(s: AttachSpec): NetlinkOp[] {
-  const ops: NetlinkOp[] = [];
+/**
+ * Host-side ops, idempotent for the bridge part so that every ADD can send them blindly in one
+ * batch: bridge up (fails `not-found` when the bridge is missing — the caller then creates it
+ * and retries), gateway addresses via `addr replace`, promisc, then the veth with its pod end
+ * created directly in the netns, and the host end on the bridge.
+ */
+export function hostPlan(s: AttachSpec): NetlinkOp[] {
+  const ops: NetlinkOp[] = [{ op: 'link.set', name: s.bridge, change: s.promisc ? { up: true, promisc: true } : { up: true } }];
+  if (s.isGateway) for (const cidr of s.gatewayCidrs) ops.push({ op: 'addr.replace', addr: { link: s.bridge, cidr } });
   ops.push({
     op: 'link.add',
     link: { kind: 'veth', name: s.hostVeth, mtu: s.mtu, mac: s.hostMac, peer: { name: s.podIfName, mac: s.podMac, netnsPath: s.netns } },

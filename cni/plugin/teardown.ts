@@ -13,27 +13,21 @@ import { builtinIpam, effectiveIpMasq, subnetOf } from './settings.js';
 export async function teardown(inv: Invocation, opts: { masq?: boolean } = {}): Promise<void> {
   const { env, deps } = inv;
   const problems: string[] = [];
-  const host = deps.openNetlink();
-  try {
-    await host.apply([{ op: 'link.del', name: hostVethName(env.containerId, env.ifName) }]);
-  } catch (err) {
-    if (!(err instanceof NetlinkError && err.kind === 'not-found')) problems.push(`veth: ${(err as Error).message}`);
-  } finally {
-    host.close();
-  }
+  const note = (what: string) => (err: unknown) => {
+    problems.push(`${what}: ${(err as Error).message}`);
+  };
   const subnet = subnetOf(inv).optional();
-  if (opts.masq ?? (effectiveIpMasq(inv, subnet) || (inv.config.ipMasq === undefined && !subnet))) {
-    try {
-      await deps.masq.remove(masqChainName(inv.config.name, env.containerId, env.ifName));
-    } catch (err) {
-      problems.push(`ipMasq: ${(err as Error).message}`);
-    }
-  }
-  try {
-    if (isDelegated(inv)) await execDelegate(inv, 'DEL');
-    else await builtinIpam(inv, false).release(env.containerId, env.ifName);
-  } catch (err) {
-    problems.push(`ipam: ${(err as Error).message}`);
-  }
+  const masqOn = opts.masq ?? (effectiveIpMasq(inv, subnet) || (inv.config.ipMasq === undefined && !subnet));
+  const host = deps.openNetlink();
+  await Promise.all([
+    host
+      .apply([{ op: 'link.del', name: hostVethName(env.containerId, env.ifName) }])
+      .catch((err: unknown) => {
+        if (!(err instanceof NetlinkError && err.kind === 'not-found')) note('veth')(err);
+      })
+      .finally(() => host.close()),
+    masqOn ? deps.masq.remove(masqChainName(inv.config.name, env.containerId, env.ifName)).catch(note('ipMasq')) : undefined,
+    (isDelegated(inv) ? execDelegate(inv, 'DEL') : builtinIpam(inv, false).release(env.containerId, env.ifName)).catch(note('ipam')),
+  ]);
   if (problems.length) throw new CniError(CniCode.Kernel, 'could not remove the attachment completely', problems.join('; '));
 }

@@ -96,8 +96,9 @@ class FakeNetlink implements Netlink {
     return l;
   }
 
-  async apply(ops: readonly NetlinkOp[]): Promise<void> {
+  async apply(ops: readonly NetlinkOp[], readBack: readonly string[] = []): Promise<LinkInfo[]> {
     ops.forEach((op, i) => this.applyOne(op, i));
+    return readBack.map((n) => strip(this.link(n, ops.length)));
   }
 
   private applyOne(op: NetlinkOp, i: number): void {
@@ -158,6 +159,11 @@ class FakeNetlink implements Netlink {
         this.link(op.addr.link, i);
         if (ns.addresses.some((a) => a.link === op.addr.link && a.cidr.split('/')[0] === op.addr.cidr.split('/')[0]))
           fail('exists', `address ${op.addr.cidr}: File exists`);
+        ns.addresses.push({ ...op.addr });
+        return;
+      case 'addr.replace':
+        this.link(op.addr.link, i);
+        ns.addresses = ns.addresses.filter((a) => !(a.link === op.addr.link && a.cidr.split('/')[0] === op.addr.cidr.split('/')[0]));
         ns.addresses.push({ ...op.addr });
         return;
       case 'addr.del': {

@@ -44,6 +44,8 @@ export function opToBatchLine(op: NetlinkOp): { tool: 'ip' | 'bridge'; line: str
       return { tool: 'ip', line: `addr add ${op.addr.cidr} dev ${op.addr.link}` };
     case 'addr.del':
       return { tool: 'ip', line: `addr del ${op.addr.cidr} dev ${op.addr.link}` };
+    case 'addr.replace':
+      return { tool: 'ip', line: `addr replace ${op.addr.cidr} dev ${op.addr.link}` };
     case 'route.add':
     case 'route.replace':
     case 'route.del':
@@ -112,29 +114,35 @@ class IpCommandNetlink implements Netlink {
       : runTool(tool, args, input);
   }
 
-  async apply(ops: readonly NetlinkOp[]): Promise<void> {
-    let start = 0;
-    while (start < ops.length) {
-      const tool = opToBatchLine(ops[start]!).tool;
-      let end = start;
-      const lines: string[] = [];
-      while (end < ops.length) {
-        const b = opToBatchLine(ops[end]!);
-        if (b.tool !== tool) break;
-        lines.push(b.line);
-        end++;
-      }
+  async apply(ops: readonly NetlinkOp[], readBack: readonly string[] = []): Promise<LinkInfo[]> {
+    // Consecutive ops of one tool form one batch; the read-back rides on the last `ip` batch.
+    const segments: { tool: 'ip' | 'bridge'; start: number; lines: string[] }[] = [];
+    ops.forEach((op, i) => {
+      const b = opToBatchLine(op);
+      const last = segments[segments.length - 1];
+      if (last && last.tool === b.tool) last.lines.push(b.line);
+      else segments.push({ tool: b.tool, start: i, lines: [b.line] });
+    });
+    if (readBack.length) {
+      const last = segments[segments.length - 1];
+      if (last?.tool !== 'ip') segments.push({ tool: 'ip', start: ops.length, lines: [] });
+    }
+    let shown: LinkInfo[] = [];
+    for (const [k, seg] of segments.entries()) {
+      const shows = k === segments.length - 1 ? readBack.map((n) => `link show dev ${n}`) : [];
+      const all = [...seg.lines, ...shows];
       try {
-        await this.run(tool, ['-batch', '-'], lines.join('\n') + '\n');
+        const { stdout } = await this.run(seg.tool, shows.length ? ['-j', '-d', '-batch', '-'] : ['-batch', '-'], all.join('\n') + '\n');
+        if (shows.length) shown = parseShown(stdout);
       } catch (err) {
         if (!(err instanceof ToolError)) throw err;
         const m = /Command failed -:(\d+)/.exec(err.stderr);
-        const failed = start + (m ? Number(m[1]) - 1 : 0);
+        const idx = m ? Number(m[1]) - 1 : 0;
         const detail = err.stderr.split('\n').filter((x) => x && !x.startsWith('Command failed')).join('; ');
-        throw new NetlinkError(classifyIpError(err.stderr), `${lines[failed - start] ?? ''}: ${detail}`, failed);
+        throw new NetlinkError(classifyIpError(err.stderr), `${all[idx] ?? ''}: ${detail}`, Math.min(seg.start + idx, ops.length));
       }
-      start = end;
     }
+    return shown;
   }
 
   async listLinks(): Promise<LinkInfo[]> {
@@ -225,6 +233,13 @@ interface IpFdb {
   mac: string;
   dst?: string;
   state?: string;
+}
+
+/** `ip -j` prints one JSON array per show command; batch output is those arrays back to back. */
+function parseShown(stdout: string): LinkInfo[] {
+  const text = stdout.trim();
+  if (!text) return [];
+  return (JSON.parse(`[${text.replace(/\]\s*\[/g, '],[')}]`) as IpLink[][]).flat().map(toLinkInfo);
 }
 
 function toLinkInfo(l: IpLink): LinkInfo {

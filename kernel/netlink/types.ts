@@ -96,6 +96,8 @@ export type NetlinkOp =
   | { op: 'link.del'; name: string }
   | { op: 'addr.add'; addr: AddressInfo }
   | { op: 'addr.del'; addr: AddressInfo }
+  /** Adds the address, or refreshes it when present: idempotent, never "exists". */
+  | { op: 'addr.replace'; addr: AddressInfo }
   | { op: 'route.add'; route: RouteSpec }
   | { op: 'route.replace'; route: RouteSpec }
   | { op: 'route.del'; route: RouteSpec }
@@ -126,9 +128,12 @@ export interface Netlink {
   readonly netnsPath: string | undefined;
   /**
    * Applies `ops` in order and stops at the first failure (NetlinkError.failedOp tells which);
-   * ops before it stay applied, so the caller can roll back exactly what happened.
+   * ops before it stay applied, so the caller can roll back exactly what happened. Then reports
+   * the links named in `readBack`, in that order — in the same kernel round trip where the
+   * implementation can, which saves a process on the CNI hot path. A read-back link that does
+   * not exist fails with `not-found` and failedOp = ops.length (every op applied).
    */
-  apply(ops: readonly NetlinkOp[]): Promise<void>;
+  apply(ops: readonly NetlinkOp[], readBack?: readonly string[]): Promise<LinkInfo[]>;
   /** The link named `name`, or undefined when there is none. */
   getLink(name: string): Promise<LinkInfo | undefined>;
   listLinks(): Promise<LinkInfo[]>;
