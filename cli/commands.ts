@@ -12,5 +12,6 @@ export const commands: Record<string, { summary: string; load: () => Promise<Com
   proxy: { summary: 'program iptables for Services from Service/EndpointSlice watches (kube-proxy iptables mode)', load: async () => (await import('../proxy/command.js')).default },
   trace: { summary: "explain what a node's service rules do with a packet", load: async () => (await import('../proxy/trace-command.js')).default },
   overlay: { summary: 'connect pod subnets across nodes over VXLAN (flannel vxlan backend)', load: async () => (await import('../cni/overlay/command.js')).default },
+  cluster: { summary: 'a whole local cluster in network namespaces: up, down, status, exec, restart', load: async () => (await import('../cluster/command.js')).default },
   version: { summary: 'print the version', load: async () => (await import('./version-command.js')).default },
 };

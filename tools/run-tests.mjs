@@ -4,7 +4,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
-const roots = ['cli', 'daemon', 'controller', 'cni', 'proxy', 'dns', 'node', 'kernel', 'test'];
+const roots = ['cli', 'daemon', 'controller', 'cni', 'proxy', 'dns', 'node', 'kernel', 'cluster', 'test'];
 const files = [];
 const walk = (dir) => {
   let names;

@@ -1,0 +1,94 @@
+/**
+ * The command lines of the cluster's daemons and the per-node CNI installation. One place says
+ * how the control plane, the forwarder and each node agent are run, so `cluster up` and
+ * `cluster restart` start them identically.
+ */
+import { execFile } from 'node:child_process';
+import { mkdirSync, readFileSync, renameSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { ClusterError } from './errors.js';
+import { clusterPaths, type ClusterLayout, type HostLayout } from './layout.js';
+import type { SextantBinary } from './sextant-binary.js';
+
+const execFileP = promisify(execFile);
+
+export function serverArgv(l: ClusterLayout, bin: Pick<SextantBinary, 'node' | 'script'>): string[] {
+  const p = clusterPaths(l);
+  const cp = l.hosts.find((h) => h.role === 'control-plane')!;
+  return [
+    bin.node, bin.script, 'server',
+    '--data-dir', p.serverData,
+    '--listen', `0.0.0.0:${l.apiServerPort}`,
+    '--advertise-address', `${cp.ip}:${l.apiServerPort}`,
+    '--listen-unix', p.apiSocket,
+    '--sqlite-synchronous', 'NORMAL',
+    '--cluster-cidr', l.clusterCIDR,
+    '--service-cluster-ip-range', l.serviceCIDR,
+  ];
+}
+
+export function forwarderArgv(l: ClusterLayout, bin: Pick<SextantBinary, 'node' | 'script'>, port: number): string[] {
+  return [bin.node, bin.script, 'cluster', 'forward', '--name', l.name, '--socket', clusterPaths(l).apiSocket, '--listen', `127.0.0.1:${port}`];
+}
+
+/** Per-node directories: CNI bin and conf dirs, the subnet file, IPAM state, agent data. */
+export function nodeDirs(l: ClusterLayout, h: HostLayout) {
+  const p = clusterPaths(l);
+  const st = p.nodeState(h.nodeName!);
+  return {
+    cniBin: join(st, 'cni/bin'),
+    cniConf: join(st, 'cni/net.d'),
+    subnetFile: join(st, 'subnet.env'),
+    ipamDir: join(st, 'cni/networks'),
+    cniCache: join(st, 'cni/cache'),
+    run: st,
+    data: p.nodeData(h.nodeName!),
+  };
+}
+
+export function agentArgv(l: ClusterLayout, h: HostLayout, bin: Pick<SextantBinary, 'node' | 'script'>): string[] {
+  const d = nodeDirs(l, h);
+  return [
+    bin.node, bin.script, 'agent',
+    '--kubeconfig', clusterPaths(l).nodeKubeconfig,
+    '--node-name', h.nodeName!,
+    '--node-ip', h.ip,
+    '--cluster-cidr', l.clusterCIDR,
+    '--cluster-dns', l.dnsServiceIP,
+    '--subnet-file', d.subnetFile,
+    '--cni-bin-dir', d.cniBin,
+    '--cni-conf-dir', d.cniConf,
+    '--cni-cache-dir', d.cniCache,
+    '--root-dir', d.data,
+    '--netns', h.netns,
+  ];
+}
+
+/**
+ * `sextant install-cni` into the node's own dirs (as a DaemonSet's init container would), then
+ * points the conflist at this node's subnet file and IPAM directory, and links the reference
+ * portmap plugin the conflist chains.
+ */
+export async function installNodeCni(l: ClusterLayout, h: HostLayout, bin: SextantBinary): Promise<void> {
+  const d = nodeDirs(l, h);
+  mkdirSync(d.cniBin, { recursive: true });
+  mkdirSync(d.cniConf, { recursive: true });
+  try {
+    await execFileP(bin.node, [bin.script, 'install-cni', '--bin-dir', d.cniBin, '--conf-dir', d.cniConf, '--source', bin.cniPlugin]);
+  } catch (err) {
+    throw new ClusterError('CLUSTER_PROCESS_FAILED', `install-cni on ${h.nodeName}: ${(err as { stderr?: string }).stderr?.trim() || (err as Error).message}`, { cause: err });
+  }
+  const conf = join(d.cniConf, '10-sextant.conflist');
+  const doc = JSON.parse(readFileSync(conf, 'utf8')) as { plugins: Record<string, unknown>[] };
+  const first = doc.plugins[0]!;
+  first.subnetFile = d.subnetFile;
+  first.ipam = { ...(first.ipam as object | undefined), dataDir: d.ipamDir };
+  writeFileSync(`${conf}.tmp`, JSON.stringify(doc, null, 2) + '\n');
+  renameSync(`${conf}.tmp`, conf);
+  for (const ref of ['portmap', 'loopback']) {
+    const src = `/usr/lib/cni/${ref}`;
+    const dst = join(d.cniBin, ref);
+    if (existsSync(src) && !existsSync(dst)) symlinkSync(src, dst);
+  }
+}
