@@ -18,6 +18,7 @@ want iperf3 iperf3
 want dnsmasq dnsmasq-base
 want nsenter util-linux
 want pgrep procps
+want nc netcat-openbsd
 [ -x /usr/lib/cni/bridge ] || need_pkgs+=(containernetworking-plugins)
 want kubectl kubernetes-client
 if [ ${#need_pkgs[@]} -gt 0 ]; then
