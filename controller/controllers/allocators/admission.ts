@@ -13,6 +13,8 @@ import { errors } from '../../server/errors.js';
 import type { Store, StoredObject, Watch } from '../../store/store.js';
 import type { Service } from '../../api/service.js';
 import { AllocationError, ServiceAllocator, type AllocationTxn, type RepairReport, type ServiceAllocatorOptions } from './service-allocator.js';
+import { claimedDelete, claimedTransition, followClaims } from './claimed-transition.js';
+import type { AllocationClaims } from './store-claims.js';
 
 export interface ServiceAllocationAdmission {
   /** The hook to pass to the API server's admission list. */
@@ -27,6 +29,11 @@ export interface ServiceAllocationAdmissionOptions extends ServiceAllocatorOptio
   /** The server's store: read at start-up (repair) and watched to confirm releases. */
   store: Store;
   onRepairProblem?(message: string): void;
+  /**
+   * Shared claims (`storeClaims(store)`) when several API servers allocate from one store
+   * (etcd): every taken value is then also claimed with a create-only write. Omit for one server.
+   */
+  claims?: AllocationClaims;
 }
 
 const SERVICES_PREFIX = '/core/services/';
@@ -46,6 +53,9 @@ export function createServiceAllocationAdmission(opts: ServiceAllocationAdmissio
   const allocator = new ServiceAllocator(opts);
   const pending = new Map<string, Set<PendingRelease>>();
   let watch: Watch | undefined;
+  let claimsFollower: { stop(): void } | undefined;
+  const claims = opts.claims;
+  const onClaimProblem = (m: string) => opts.onRepairProblem?.(`allocation claims: ${m}`);
 
   const deferRelease = (owner: string, afterRevision: number, txn: AllocationTxn): AdmissionOutcome => {
     const entry: PendingRelease = { afterRevision, txn };
@@ -74,19 +84,22 @@ export function createServiceAllocationAdmission(opts: ServiceAllocationAdmissio
 
   const hook: AdmissionHook = {
     name: 'ServiceAllocation',
-    admit(req: AdmissionRequest): AdmissionOutcome | void {
+    async admit(req: AdmissionRequest): Promise<AdmissionOutcome | void> {
       if (req.kind.group !== '' || req.kind.kind !== 'Service' || req.subresource) return;
       try {
+        const next = req.object as unknown as Service;
+        const prev = req.oldObject as unknown as Service;
         if (req.operation === 'CREATE' && req.object) {
-          const txn = allocator.create(req.object as unknown as Service);
+          const txn = claims ? await claimedTransition(allocator, claims, undefined, next, () => allocator.create(next), onClaimProblem) : allocator.create(next);
           return { rollback: () => txn.rollback() };
         }
         if (req.operation === 'UPDATE' && req.object && req.oldObject) {
-          const txn = allocator.update(req.oldObject as unknown as Service, req.object as unknown as Service);
+          const txn = claims ? await claimedTransition(allocator, claims, prev, next, () => allocator.update(prev, next), onClaimProblem) : allocator.update(prev, next);
           return deferRelease(ownerOfObj(req.oldObject), revisionOf(req.oldObject), txn);
         }
         if (req.operation === 'DELETE' && req.oldObject) {
-          const txn = allocator.delete(req.oldObject as unknown as Service);
+          const local = allocator.delete(prev);
+          const txn = claims ? claimedDelete(local, claims, prev, onClaimProblem) : local;
           return deferRelease(ownerOfObj(req.oldObject), revisionOf(req.oldObject), txn);
         }
       } catch (err) {
@@ -112,6 +125,7 @@ export function createServiceAllocationAdmission(opts: ServiceAllocationAdmissio
       const report = allocator.rebuild(items as unknown as Service[]);
       for (const d of report.duplicates) opts.onRepairProblem?.(`${d.value} is claimed by ${d.owner} and ${d.duplicate}; kept for ${d.owner}`);
       for (const o of report.outOfRange) opts.onRepairProblem?.(`${o.value} of ${o.owner} is outside the configured range`);
+      if (claims && !claimsFollower) claimsFollower = await followClaims(allocator, claims, items as unknown as Service[], { onProblem: onClaimProblem });
       watch = opts.store.watch(SERVICES_PREFIX, {
         fromRevision: revision,
         onEvent: (e) => onStoredChange(e.object, e.revision),
@@ -129,6 +143,8 @@ export function createServiceAllocationAdmission(opts: ServiceAllocationAdmissio
     stop() {
       watch?.stop();
       watch = undefined;
+      claimsFollower?.stop();
+      claimsFollower = undefined;
     },
   };
 }
