@@ -30,7 +30,7 @@ async function localAddresses(netns: string | undefined): Promise<string[]> {
 
 export default defineCommand({
   name: 'trace',
-  usage: 'sextant trace --src IP --dst IP --port P [--proto tcp] [--from-file DUMP | --netns NAME] [--node-ip IP,...]',
+  usage: 'sextant trace --src IP --dst IP --port P [--proto tcp] [--from-file DUMP | --netns NAME | --name CLUSTER --node NODE] [--node-ip IP,...]',
   summary: "Explain what a node's service rules do with a packet: every chain and rule matched, the endpoint chosen (or REJECT/DROP), and whether it is masqueraded.",
   flags: {
     src: { help: 'source address of the packet', schema: ip() },
@@ -42,22 +42,26 @@ export default defineCommand({
     'node-ip': { help: "the node's addresses (default: read from the live namespace)", schema: flagTypes.list().optional() },
     origin: { help: 'local (sent by the node) or remote (from a pod/outside); default: local when --src is a node address', schema: z.enum(['local', 'remote']).optional() },
     'iptables-mode': { help: 'nft or legacy', schema: z.enum(['nft', 'legacy']).default('nft') },
-    name: { help: 'local cluster name (with --node; comes with `sextant cluster`)', schema: z.string().optional() },
-    node: { help: 'node of the local cluster named by --name', schema: z.string().optional() },
+    name: { help: 'local cluster name (`sextant cluster up --name`), with --node', schema: z.string().optional() },
+    node: { help: 'node of the local cluster named by --name: read the live rules of its namespace', schema: z.string().optional() },
     json: { help: 'print the outcomes as JSON', schema: z.boolean().default(false), boolean: true },
   },
   async run(f) {
-    if (f.name || f.node) throw new ProxyError('PROXY_TRACE_INPUT', '--name/--node need the local cluster (`sextant cluster`), which is not available yet; use --netns or --from-file');
+    let netns = f.netns;
+    if (f.name || f.node) {
+      if (!f.name || !f.node) throw new ProxyError('PROXY_TRACE_INPUT', '--name and --node go together: a local cluster and one of its nodes');
+      netns = (await import('../cluster/lookup.js')).nodeNetns(f.name, f.node);
+    }
     let text: string;
     if (f.fromFile) text = await readFile(f.fromFile, 'utf8');
-    else text = await createIptables({ mode: f.iptablesMode, ...(f.netns ? { netns: f.netns } : {}) }).save();
+    else text = await createIptables({ mode: f.iptablesMode, ...(netns ? { netns } : {}) }).save();
     let dump;
     try {
       dump = parseDump(text);
     } catch (err) {
       throw new ProxyError('PROXY_TRACE_INPUT', `cannot read the dump: ${String(err)}`, { cause: err });
     }
-    const nodeAddresses = f.nodeIp ?? (f.fromFile ? [] : await localAddresses(f.netns));
+    const nodeAddresses = f.nodeIp ?? (f.fromFile ? [] : await localAddresses(netns));
     const pkt: Packet = { src: f.src, dst: f.dst, dport: f.port, proto: f.proto };
     const origin = f.origin ?? (nodeAddresses.includes(f.src) || f.src.startsWith('127.') ? 'local' : 'remote');
     const outcomes = tracePacket(dump, pkt, { nodeAddresses, origin });
