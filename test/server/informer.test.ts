@@ -15,7 +15,7 @@ import { startTestServer, type TestServer } from './harness.js';
 
 let s: TestServer;
 before(async () => {
-  s = await startTestServer(['--history-revisions', '3', '--history-age', '0s', '--compact-interval', '100ms']);
+  s = await startTestServer(['--history-revisions', '3', '--history-age', '0s', '--compact-interval', '100ms', '--insecure-http']);
 });
 after(async () => {
   await s?.cleanup();
@@ -59,7 +59,14 @@ test('informer survives a server restart and an expired resourceVersion', async 
     const store = await openSqliteStore({ path: join(s.dir, 'data', 'state.db'), history: { revisions: 2, ageMs: 0, intervalMs: 20 } });
     await store.delete('/core/pods/default/before');
     for (let i = 0; i < 10; i++) await store.create(`/core/pods/default/offline-${i}`, { ...pod(`offline-${i}`), metadata: { name: `offline-${i}`, namespace: 'default', uid: `u${i}` } });
-    await new Promise((r) => setTimeout(r, 200));
+    let expired = false;
+    for (let i = 0; i < 100 && !expired; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      const w = store.watch('/core/pods/', { fromRevision: lastSeen, onEvent: () => {}, onError: () => (expired = true) });
+      await new Promise((r) => setTimeout(r, 10));
+      w.stop();
+    }
+    assert.ok(expired, 'compaction passed the informer\'s resourceVersion');
     await store.close();
     await s.restart();
 

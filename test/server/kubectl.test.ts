@@ -57,6 +57,7 @@ metadata:
   labels: {kubernetes.io/hostname: n1}
 spec:
   podCIDR: 10.244.1.0/24
+  unschedulable: true
 status:
   addresses:
   - {type: InternalIP, address: 10.0.0.11}
@@ -135,8 +136,8 @@ describe('kubectl against sextant server', () => {
     assert.match(out, /^default\s+pod\/web\s+0\/1\s+Pending\s+0\s+\S+$/m);
     assert.match(out, /^NAMESPACE\s+NAME\s+TYPE\s+CLUSTER-IP\s+EXTERNAL-IP\s+PORT\(S\)\s+AGE$/m);
     assert.match(out, /^default\s+service\/web\s+ClusterIP\s+\S+\s+<none>\s+8080\/TCP\s+\S+$/m);
-    assert.match(out, /^\s*node\/n1\s+Ready\s+<none>\s+\S+\s*(\S+)?$/m);
-    assert.match(out, /^default\s+deployment\.apps\/d\s+0\/1\s+0\s+0\s+\S+$/m);
+    assert.match(out, /^\s*node\/n1\s+Ready,SchedulingDisabled\s+<none>\s+\S+\s*(\S+)?$/m);
+    assert.match(out, /^default\s+deployment\.apps\/d\s+0\/1\s+\d+\s+0\s+\S+$/m);
     assert.match(out, /namespace\/kube-system\s+Active/);
   });
 
@@ -150,10 +151,11 @@ describe('kubectl against sextant server', () => {
     assert.equal(y.metadata.name, 'web');
     assert.match(y.metadata.uid, /^[0-9a-f-]{36}$/);
     assert.match(y.metadata.resourceVersion, /^\d+$/);
-    const list = JSON.parse(await k('get', 'pods', '-o', 'json'));
+    const list = JSON.parse(await k('get', 'pods', '-l', 'app=web', '-o', 'json'));
     assert.equal(list.kind, 'List');
     assert.deepEqual(list.items.map((p: { metadata: { name: string } }) => p.metadata.name), ['web']);
-    assert.equal((await k('get', 'pods,svc', '-o', 'name')).trim(), 'pod/web\nservice/web');
+    assert.equal((await k('get', 'pods,svc', '-l', 'app=web', '-o', 'name')).trim(), 'pod/web');
+    assert.equal((await k('get', 'pod/web', 'svc/web', '-o', 'name')).trim(), 'pod/web\nservice/web');
   });
 
   test('get pods -w prints a change made after it started', async () => {
@@ -241,6 +243,9 @@ describe('kubectl against sextant server', () => {
     assert.match(out, /^pod "web" deleted$/m);
     assert.match(out, /^service "web" deleted$/m);
     assert.match(out, /^deployment\.apps "d" deleted$/m);
-    assert.equal((await k('get', 'pods,svc,deploy', '-o', 'name')).trim(), 'pod/late');
+    // The pods and ReplicaSet of the deployment go in the background (garbage collector).
+    const left = async () => (await k('get', 'pods,svc,deploy,rs', '-o', 'name')).trim().split('\n').filter((l) => l && l !== 'service/kubernetes');
+    for (let i = 0; i < 100 && (await left()).length > 1; i++) await new Promise((r) => setTimeout(r, 200));
+    assert.deepEqual(await left(), ['pod/late']);
   });
 });
