@@ -5,7 +5,7 @@
  * store (rebuilt from stored Services before the server takes requests).
  */
 import type { Logger } from 'winston';
-import { ApiClient } from '../api/client.js';
+import { ApiClient, type ApiClientOptions } from '../api/client.js';
 import { createInformer } from '../api/informer.js';
 import type { AdmissionHook } from '../server/admission.js';
 import type { Store } from '../store/store.js';
@@ -100,8 +100,8 @@ export interface ControllerFlagValues {
 export interface AttachedControllers {
   /** Admission hooks to hand to the API server (ClusterIP/NodePort allocation). */
   readonly admission: AdmissionHook[];
-  /** Starts the control loops once the server listens at `url`. */
-  start(url: string, advertiseAddress: string): Promise<void>;
+  /** Starts the control loops once the server listens at `url` (`client`: CA and credentials for it). */
+  start(url: string, advertiseAddress: string, client?: Partial<ApiClientOptions>): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -123,8 +123,8 @@ export async function attachControllers(store: Store, flags: ControllerFlagValue
   let client: ApiClient | undefined;
   return {
     admission: allocation ? [allocation.hook] : [],
-    async start(url, advertiseAddress) {
-      client = new ApiClient({ server: url, userAgent: 'sextant-controllers' });
+    async start(url, advertiseAddress, clientOptions = {}) {
+      client = new ApiClient({ ...clientOptions, server: url, userAgent: 'sextant-controllers' });
       running = await startControllers(client, {
         enabled: on,
         serviceCIDR: flags.serviceClusterIpRange,

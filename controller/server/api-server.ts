@@ -35,6 +35,11 @@ export interface ApiServerOptions {
   authorize?: Authorizer;
   /** The listener factory: node:http by default; https.createServer with TLS options later. */
   createServer?: (handler: http.RequestListener) => http.Server;
+  /** The URL scheme the listener serves (`https` when createServer makes a TLS server). */
+  scheme?: 'http' | 'https';
+  /** Time a client has to send its headers, and its whole request (slow-client protection). */
+  headersTimeoutMs?: number;
+  requestTimeoutMs?: number;
   bookmarkIntervalMs?: number;
   minWatchTimeoutSeconds?: number;
 }
@@ -106,8 +111,8 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
   });
   const server = (o.createServer ?? ((h) => http.createServer(h)))(handler.handle);
   server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
-  server.requestTimeout = 0;
+  server.headersTimeout = o.headersTimeoutMs ?? 66_000;
+  server.requestTimeout = o.requestTimeoutMs ?? 0;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());
@@ -117,7 +122,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
   const hostText = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
     address,
-    url: `http://${hostText}:${address.port}`,
+    url: `${o.scheme ?? 'http'}://${hostText}:${address.port}`,
     registry,
     handler,
     promRegistry,

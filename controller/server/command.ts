@@ -18,6 +18,9 @@ import { writeKubeconfig } from './kubeconfig.js';
 import { serverParts } from './parts.js';
 import { attachControllers } from '../controllers/start.js';
 import { controllerFlags } from '../controllers/flags.js';
+import { securityFlags } from '../auth/flags.js';
+import { setupSecurity } from '../auth/setup.js';
+import { splitHostPort } from '../../daemon/status-server.js';
 
 export default defineCommand({
   name: 'server',
@@ -46,6 +49,7 @@ export default defineCommand({
       schema: z.enum(['FULL', 'NORMAL'], { message: 'must be FULL or NORMAL' }).default('FULL'),
     },
     ...controllerFlags,
+    ...securityFlags,
   },
   async run(flags) {
     const log = createLogger('server');
@@ -57,11 +61,26 @@ export default defineCommand({
     });
     const parts = serverParts(allKinds());
     const controllers = await attachControllers(store, flags, log);
+    const security = setupSecurity({
+      flags,
+      dataDir: flags.dataDir,
+      listenHost: splitHostPort(flags.listen).host,
+      ...(flags.advertiseAddress ? { advertiseHost: splitHostPort(flags.advertiseAddress).host } : {}),
+      store,
+      log,
+      writePlainKubeconfig: writeKubeconfig,
+    });
     const server = await startApiServer({
       store,
       log,
       listen: flags.listen,
-      admission: controllers.admission,
+      admission: [...security.admission, ...controllers.admission],
+      scheme: security.scheme,
+      createServer: security.createServer,
+      authenticate: security.authenticate,
+      authorize: security.authorize,
+      headersTimeoutMs: 10_000,
+      requestTimeoutMs: 60_000,
       ...(flags.advertiseAddress ? { advertiseAddress: flags.advertiseAddress } : {}),
       ...parts,
     });
@@ -69,8 +88,9 @@ export default defineCommand({
     if (flags.listenUnix) {
       const path = flags.listenUnix;
       rmSync(path, { force: true });
-      const u = http.createServer(server.handler.handle);
-      u.requestTimeout = 0;
+      const u = security.createServer(server.handler.handle);
+      u.headersTimeout = 10_000;
+      u.requestTimeout = 60_000;
       await new Promise<void>((resolve, reject) => {
         u.once('error', reject);
         u.listen({ path }, () => resolve());
@@ -79,10 +99,11 @@ export default defineCommand({
       unixServer = u;
     }
     const host = server.address.family === 'IPv6' ? `[${server.address.address}]` : server.address.address;
-    const url = `http://${flags.advertiseAddress ?? `${host}:${server.address.port}`}`;
-    if (flags.writeKubeconfig) writeKubeconfig(flags.writeKubeconfig, url);
-    await controllers.start(`http://${host}:${server.address.port}`, url.replace(/^http:\/\//, ''));
-    log.info('serving', { url, unix: flags.listenUnix ?? null, dataDir: flags.dataDir, kubeconfig: flags.writeKubeconfig ?? null });
+    const url = `${security.scheme}://${flags.advertiseAddress ?? `${host}:${server.address.port}`}`;
+    const credentials = security.writeCredentials(url, flags.writeKubeconfig);
+    const loopbackHost = host === '0.0.0.0' ? '127.0.0.1' : host === '[::]' ? '[::1]' : host;
+    await controllers.start(`${security.scheme}://${loopbackHost}:${server.address.port}`, url.replace(/^https?:\/\//, ''), security.loopbackClient);
+    log.info('serving', { url, unix: flags.listenUnix ?? null, dataDir: flags.dataDir, kubeconfig: flags.writeKubeconfig ?? null, credentials });
     onShutdown(log, async () => {
       await controllers.stop();
       if (unixServer) {

@@ -59,7 +59,7 @@ async function startServer(dir: string): Promise<{ url: URL; pid: number; stop: 
   const kubeconfig = join(dir, 'kubeconfig');
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', join(repo, 'cli/main.ts'), 'server', '--data-dir', join(dir, 'data'), '--listen', '127.0.0.1:0', '--write-kubeconfig', kubeconfig, '--sqlite-synchronous', SYNC],
+    ['--import', 'tsx', join(repo, 'cli/main.ts'), 'server', '--data-dir', join(dir, 'data'), '--listen', '127.0.0.1:0', '--write-kubeconfig', kubeconfig, '--sqlite-synchronous', SYNC, '--insecure-http'],
     { cwd: repo, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, SX_LOG_LEVEL: 'warn' } },
   );
   for (let i = 0; i < 600 && !existsSync(kubeconfig); i++) {

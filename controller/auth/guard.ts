@@ -1,0 +1,89 @@
+/**
+ * The protective layer in front of the API handler, installed through the listener seam: it
+ * authenticates once per request (the handler's identity step reads the result), caps concurrent
+ * watches per user (429), bounds the time of every non-watch request (504), and serves the
+ * TokenRequest subresource. Authorization and 401/403 answers stay in the handler's pipeline.
+ */
+import type { KeyObject } from 'node:crypto';
+import type http from 'node:http';
+import { ApiServerError, toApiServerError } from '../server/errors.js';
+import type { Authenticator, Authorizer, UserInfo } from '../server/identity.js';
+import { resolveRequest } from '../server/request-info.js';
+import { sendError, sendJson } from '../server/respond.js';
+import type { Store } from '../store/store.js';
+import { isTokenRequest, serveTokenRequest } from './token-request.js';
+
+export interface GuardOptions {
+  authenticate: Authenticator;
+  authorize: Authorizer;
+  /** Concurrent watch streams one user may hold (default 100). */
+  maxWatchesPerUser?: number;
+  /** Non-watch requests answer 504 after this (default 60 s, kube-apiserver's --request-timeout). */
+  requestTimeoutMs?: number;
+  /** Enables the TokenRequest subresource. */
+  tokens?: { key: KeyObject; store: Store };
+}
+
+export interface Guard {
+  /** Wraps the API handler. */
+  wrap(inner: http.RequestListener): http.RequestListener;
+  /** The identity step for the handler: the user the guard authenticated. */
+  authenticate: Authenticator;
+  openWatches(user: string): number;
+}
+
+const statusBody = (code: number, reason: string, message: string) => ({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code });
+
+export function createGuard(o: GuardOptions): Guard {
+  const identities = new WeakMap<http.IncomingMessage, UserInfo | null>();
+  const watches = new Map<string, number>();
+  const maxWatches = o.maxWatchesPerUser ?? 100;
+  const timeoutMs = o.requestTimeoutMs ?? 60_000;
+
+  const wrap = (inner: http.RequestListener): http.RequestListener => (req, res) => {
+    void (async () => {
+      const user = await o.authenticate(req);
+      identities.set(req, user);
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      let info;
+      try {
+        info = resolveRequest(req.method ?? 'GET', url.pathname, url.searchParams);
+      } catch {
+        info = undefined;
+      }
+      if (user && info?.kind === 'resource' && o.tokens && isTokenRequest(info)) {
+        const verdict = await o.authorize(user, info);
+        if (verdict !== true) throw new ApiServerError('Forbidden', verdict);
+        return serveTokenRequest(req, res, info, user, o.tokens);
+      }
+      if (user && info?.kind === 'resource' && info.verb === 'watch') {
+        const n = watches.get(user.name) ?? 0;
+        if (n >= maxWatches) {
+          sendJson(res, 429, statusBody(429, 'TooManyRequests', `too many concurrent watches for user "${user.name}" (limit ${maxWatches})`), 'application/json', { 'Retry-After': '1' });
+          return;
+        }
+        watches.set(user.name, n + 1);
+        res.once('close', () => {
+          const left = (watches.get(user.name) ?? 1) - 1;
+          if (left <= 0) watches.delete(user.name);
+          else watches.set(user.name, left);
+        });
+        return inner(req, res);
+      }
+      const timer = setTimeout(() => {
+        if (res.writableEnded) return;
+        if (!res.headersSent) sendJson(res, 504, statusBody(504, 'Timeout', `the request did not complete within ${Math.round(timeoutMs / 1000)}s`));
+        else res.destroy();
+      }, timeoutMs);
+      timer.unref();
+      res.once('close', () => clearTimeout(timer));
+      return inner(req, res);
+    })().catch((err: unknown) => sendError(res, toApiServerError(err)));
+  };
+
+  return {
+    wrap,
+    authenticate: (req) => (identities.has(req) ? identities.get(req)! : o.authenticate(req)),
+    openWatches: (user) => watches.get(user) ?? 0,
+  };
+}
