@@ -60,7 +60,10 @@ export function decodeBody(buf: Buffer, contentType: string | undefined): unknow
   if (type !== '' && !type.endsWith('json') && type !== 'application/vnd.kubernetes.protobuf')
     throw new ApiServerError('UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`);
   if (type === 'application/vnd.kubernetes.protobuf')
-    throw new ApiServerError('UnsupportedMediaType', 'protobuf bodies are not supported; send application/json');
+    throw new ApiServerError(
+      'UnsupportedMediaType',
+      'the body of the request was in protobuf, which this server does not decode yet; send JSON or YAML (e.g. kubectl create -f manifest.yaml instead of kubectl create namespace/deployment)',
+    );
   try {
     return JSON.parse(text);
   } catch (e) {
