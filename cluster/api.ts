@@ -3,14 +3,19 @@
  * socket (health, before the forwarder exists) or through the loopback forwarder with the
  * shared ApiClient.
  */
-import http from 'node:http';
+import { existsSync } from 'node:fs';
+import https from 'node:https';
 import { ApiClient } from '../controller/api/index.js';
 import type { ClusterState } from './state.js';
 
-/** GET `path` on the unix socket; resolves with the status code (0 when nothing answered). */
+/**
+ * GET `path` on the unix socket (TLS, as the server serves it by default); resolves with the
+ * status code (0 when nothing answered). Health probes only: no credential is sent, and the
+ * socket is root-only, so the serving certificate is not checked here.
+ */
 export function socketGet(socketPath: string, path: string, timeoutMs = 2000): Promise<{ code: number; body: string }> {
   return new Promise((resolve) => {
-    const req = http.get({ socketPath, path, timeout: timeoutMs }, (res) => {
+    const req = https.get({ socketPath, path, timeout: timeoutMs, rejectUnauthorized: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ code: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
@@ -22,6 +27,6 @@ export function socketGet(socketPath: string, path: string, timeoutMs = 2000): P
 }
 
 /** A client for the cluster through its forwarder; undefined before the forwarder runs. */
-export function clusterClient(s: Pick<ClusterState, 'apiPort'>): ApiClient | undefined {
-  return s.apiPort ? new ApiClient({ server: `http://127.0.0.1:${s.apiPort}`, userAgent: 'sextant-cluster' }) : undefined;
+export function clusterClient(s: Pick<ClusterState, 'apiPort' | 'kubeconfig'>): ApiClient | undefined {
+  return s.apiPort && s.kubeconfig ? ApiClient.fromKubeconfig(s.kubeconfig) : undefined;
 }

@@ -4,7 +4,7 @@
  * `cluster restart` start them identically.
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, readFileSync, renameSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ClusterError } from './errors.js';
@@ -25,8 +25,14 @@ export function serverArgv(l: ClusterLayout, bin: Pick<SextantBinary, 'node' | '
     '--sqlite-synchronous', 'NORMAL',
     '--cluster-cidr', l.clusterCIDR,
     '--service-cluster-ip-range', l.serviceCIDR,
+    // kubectl in the machine's namespace connects to 127.0.0.1 (the forwarder); pods to 10.96.0.1.
+    '--tls-san', '127.0.0.1',
+    '--node-credentials', l.hosts.filter((h) => h.nodeName).map((h) => h.nodeName!).join(','),
   ];
 }
+
+/** The node credential `sextant server --node-credentials` writes (identity system:node:<name>). */
+export const nodeKubeconfigPath = (l: ClusterLayout, node: string): string => join(clusterPaths(l).serverData, 'credentials', `node-${node}.kubeconfig`);
 
 export function forwarderArgv(l: ClusterLayout, bin: Pick<SextantBinary, 'node' | 'script'>, port: number): string[] {
   return [bin.node, bin.script, 'cluster', 'forward', '--name', l.name, '--socket', clusterPaths(l).apiSocket, '--listen', `127.0.0.1:${port}`];
@@ -51,24 +57,25 @@ export function agentArgv(l: ClusterLayout, h: HostLayout, bin: Pick<SextantBina
   const d = nodeDirs(l, h);
   return [
     bin.node, bin.script, 'agent',
-    '--kubeconfig', clusterPaths(l).nodeKubeconfig,
+    '--kubeconfig', nodeKubeconfigPath(l, h.nodeName!),
     '--node-name', h.nodeName!,
     '--node-ip', h.ip,
+    '--netns', h.netns,
     '--cluster-cidr', l.clusterCIDR,
     '--cluster-dns', l.dnsServiceIP,
     '--subnet-file', d.subnetFile,
-    '--cni-bin-dir', d.cniBin,
+    // The node's own plugin dir first, then the Debian reference plugins (portmap in the conflist).
+    '--cni-bin-dir', `${d.cniBin},/usr/lib/cni`,
     '--cni-conf-dir', d.cniConf,
     '--cni-cache-dir', d.cniCache,
-    '--root-dir', d.data,
-    '--netns', h.netns,
+    '--pod-log-dir', join(d.data, 'pods'),
+    '--state-dir', join(d.data, 'state'),
   ];
 }
 
 /**
  * `sextant install-cni` into the node's own dirs (as a DaemonSet's init container would), then
- * points the conflist at this node's subnet file and IPAM directory, and links the reference
- * portmap plugin the conflist chains.
+ * points the conflist at this node's subnet file and IPAM directory.
  */
 export async function installNodeCni(l: ClusterLayout, h: HostLayout, bin: SextantBinary): Promise<void> {
   const d = nodeDirs(l, h);
@@ -86,9 +93,4 @@ export async function installNodeCni(l: ClusterLayout, h: HostLayout, bin: Sexta
   first.ipam = { ...(first.ipam as object | undefined), dataDir: d.ipamDir };
   writeFileSync(`${conf}.tmp`, JSON.stringify(doc, null, 2) + '\n');
   renameSync(`${conf}.tmp`, conf);
-  for (const ref of ['portmap', 'loopback']) {
-    const src = `/usr/lib/cni/${ref}`;
-    const dst = join(d.cniBin, ref);
-    if (existsSync(src) && !existsSync(dst)) symlinkSync(src, dst);
-  }
 }

@@ -8,10 +8,11 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { isApiError, KINDS, type ApiClient, type EndpointSlice, type Node } from '../controller/api/index.js';
-import { kubeconfigText } from '../controller/server/kubeconfig.js';
+import { kubeconfigFromDataDir } from '../controller/auth/setup.js';
+import { nodeIdentity, ROLE_IDENTITIES } from '../controller/auth/credentials.js';
 import { runTool } from '../kernel/exec-tool.js';
 import { clusterClient, socketGet } from './api.js';
-import { agentArgv, forwarderArgv, installNodeCni, nodeDirs, serverArgv } from './daemons.js';
+import { agentArgv, forwarderArgv, installNodeCni, nodeDirs, nodeKubeconfigPath, serverArgv } from './daemons.js';
 import { clusterDown } from './down.js';
 import { ClusterError } from './errors.js';
 import { freeLoopbackPort } from './forwarder.js';
@@ -129,27 +130,30 @@ class Up {
 
   async controlPlane(): Promise<string> {
     const cp = this.layout.hosts.find((h) => h.role === 'control-plane')!;
-    writeFileRecorded(this.state, this.paths.nodeKubeconfig, kubeconfigText(`http://${cp.ip}:${this.layout.apiServerPort}`, `sextant-${this.layout.name}`), false);
-    // Pods reach the API through the `kubernetes` service (first address of the service range).
-    writeFileRecorded(this.state, this.paths.podKubeconfig, kubeconfigText('http://10.96.0.1:443', `sextant-${this.layout.name}`), false);
     const server = this.start('server', cp, serverArgv(this.layout, this.bin));
-    await waitFor('API server /readyz on its unix socket', this.o.timeoutMs, async () => {
+    const nodeNames = this.layout.hosts.filter((h) => h.nodeName).map((h) => h.nodeName!);
+    await waitFor('API server /readyz on its unix socket, node credentials written', this.o.timeoutMs, async () => {
       const r = await socketGet(this.paths.apiSocket, '/readyz');
-      return r.code === 200 ? true : { problem: r.code ? `HTTP ${r.code} ${r.body.slice(0, 200)}` : 'not listening yet' };
+      if (r.code !== 200) return { problem: r.code ? `HTTP ${r.code} ${r.body.slice(0, 200)}` : 'not listening yet' };
+      const missing = nodeNames.filter((n) => !existsSync(nodeKubeconfigPath(this.layout, n)));
+      return missing.length === 0 ? true : { problem: `no credential yet for ${missing.join(', ')}` };
     }, this.check);
+    const serverData = this.paths.serverData;
+    // Pods reach the API through the `kubernetes` service (the serving certificate names 10.96.0.1).
+    writeFileRecorded(this.state, this.paths.podKubeconfig, kubeconfigFromDataDir(serverData, 'https://10.96.0.1:443', ROLE_IDENTITIES.dns), false);
     const port = await freeLoopbackPort();
     this.state.apiPort = port;
     this.start('forwarder', undefined, forwarderArgv(this.layout, this.bin, port));
+    const kubeconfig = this.o.kubeconfig ?? this.paths.kubeconfig;
+    writeFileRecorded(this.state, kubeconfig, kubeconfigFromDataDir(serverData, `https://127.0.0.1:${port}`, ROLE_IDENTITIES.admin), !!this.o.kubeconfig);
+    this.state.kubeconfig = kubeconfig;
+    this.save();
     this.client = clusterClient(this.state);
     await waitFor('API through the loopback forwarder', this.o.timeoutMs, async () => {
       await this.client!.request('GET', '/readyz');
       return true;
     }, this.check);
-    const kubeconfig = this.o.kubeconfig ?? this.paths.kubeconfig;
-    writeFileRecorded(this.state, kubeconfig, kubeconfigText(`http://127.0.0.1:${port}`, `sextant-${this.layout.name}`), !!this.o.kubeconfig);
-    this.state.kubeconfig = kubeconfig;
-    this.save();
-    return `sextant server (pid ${server.pid}) on ${cp.ip}:${this.layout.apiServerPort}; kubectl reaches it at 127.0.0.1:${port}`;
+    return `sextant server (pid ${server.pid}) on https://${cp.ip}:${this.layout.apiServerPort}; kubectl reaches it at https://127.0.0.1:${port}`;
   }
 
   async nodes(): Promise<string> {
