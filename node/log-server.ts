@@ -1,0 +1,86 @@
+import { createReadStream, existsSync, readFileSync, statSync, watch } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** Finds a container's log file by pod namespace/name and container (undefined: unknown). */
+export type LogLocator = (namespace: string, pod: string, container: string | undefined) => { file: string } | { error: string; code: number };
+
+/** The last `n` lines of `text` (a trailing newline does not count as a line). */
+export function tailLines(text: string, n: number): string {
+  if (n <= 0) return '';
+  const body = text.endsWith('\n') ? text.slice(0, -1) : text;
+  const lines = body.split('\n');
+  return lines.length <= n ? text : lines.slice(-n).join('\n') + '\n';
+}
+
+/**
+ * The agent's HTTP endpoint, the part of the kubelet API the API server proxies `pods/log` to:
+ * `GET /containerLogs/<namespace>/<pod>/<container>?follow=true&tailLines=N&limitBytes=N`.
+ * Follow streams new bytes as the container writes them until the client goes away.
+ */
+export async function startLogServer(listen: { host: string; port: number }, locate: LogLocator): Promise<{ address: AddressInfo; close(): Promise<void> }> {
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://agent');
+    const m = /^\/containerLogs\/([^/]+)\/([^/]+)(?:\/([^/]+))?$/.exec(url.pathname);
+    if (req.method !== 'GET' || !m) {
+      res.writeHead(404, { 'content-type': 'text/plain' });
+      res.end('not found\n');
+      return;
+    }
+    const where = locate(decodeURIComponent(m[1]!), decodeURIComponent(m[2]!), m[3] ? decodeURIComponent(m[3]) : undefined);
+    if ('error' in where) {
+      res.writeHead(where.code, { 'content-type': 'text/plain' });
+      res.end(`${where.error}\n`);
+      return;
+    }
+    const follow = url.searchParams.get('follow') === 'true';
+    const tail = url.searchParams.get('tailLines');
+    const limit = url.searchParams.get('limitBytes');
+    res.writeHead(200, { 'content-type': 'text/plain', ...(follow ? { 'transfer-encoding': 'chunked' } : {}) });
+    const file = where.file;
+    let text = existsSync(file) ? readFileSync(file, 'utf8') : '';
+    let offset = Buffer.byteLength(text);
+    if (tail !== null && /^\d+$/.test(tail)) text = tailLines(text, Number(tail));
+    if (limit !== null && /^\d+$/.test(limit)) text = Buffer.from(text).subarray(0, Number(limit)).toString();
+    res.write(text);
+    if (!follow) {
+      res.end();
+      return;
+    }
+    let reading = false;
+    const pump = () => {
+      if (reading || !existsSync(file)) return;
+      const size = statSync(file).size;
+      if (size <= offset) return;
+      reading = true;
+      const s = createReadStream(file, { start: offset, end: size - 1 });
+      offset = size;
+      s.on('data', (b) => res.write(b));
+      s.on('end', () => {
+        reading = false;
+        pump();
+      });
+      s.on('error', () => (reading = false));
+    };
+    const watcher = existsSync(file) ? watch(file, pump) : undefined;
+    const timer = setInterval(pump, 250);
+    const stop = () => {
+      clearInterval(timer);
+      watcher?.close();
+    };
+    req.on('close', stop);
+    res.on('close', stop);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(listen.port, listen.host, () => resolve());
+  });
+  return {
+    address: server.address() as AddressInfo,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

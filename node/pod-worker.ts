@@ -1,0 +1,438 @@
+import type { Container, Pod } from '../controller/api/index.js';
+import type { Logger } from '../daemon/logger.js';
+import type { CniRuntime } from './cni-runtime.js';
+import { containerArgv, containerEnv } from './container-env.js';
+import { isAlive, signalContainer, spawnContainer, waitGone, type ProcessHandle } from './container-process.js';
+import { podLogDirName, podNetnsName, sandboxId } from './names.js';
+import { hostsFile, resolvConf } from './pod-files.js';
+import type { PodRecord, PodStateStore } from './pod-state.js';
+import { buildPodStatus, type ContainerView, type PodView } from './pod-status.js';
+import { runProbe } from './probes.js';
+import type { PodStatus } from '../controller/api/index.js';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** Host facilities a pod worker uses, injected so the agent wires the real ones once. */
+export interface PodHost {
+  cni: CniRuntime;
+  store: PodStateStore;
+  log: Logger;
+  netns: { add(name: string): Promise<void>; del(name: string): Promise<void>; exists(name: string): boolean };
+  writePodFiles(netns: string, files: { 'resolv.conf': string; hosts: string }): void;
+  removePodFiles(netns: string): void;
+  serviceEnv(pod: Pod): Record<string, string>;
+  patchStatus(pod: Pod, status: PodStatus): Promise<void>;
+  /** Finalises a gracefully deleted pod (DELETE with gracePeriodSeconds=0 and the UID precondition). */
+  confirmDelete(pod: Pod): Promise<void>;
+  settings: {
+    nodeName: string;
+    nodeIp: string;
+    clusterDns: string[];
+    clusterDomain: string;
+    hostResolvConf: string;
+    podLogDir: string;
+    backoffInitialMs: number;
+    backoffMaxMs: number;
+  };
+}
+
+interface ContainerRun {
+  spec: Container;
+  handle: ProcessHandle | undefined;
+  view: ContainerView;
+  backoffMs: number;
+  restartTimer: NodeJS.Timeout | undefined;
+  probeTimers: NodeJS.Timeout[];
+  pollTimer: NodeJS.Timeout | undefined;
+  readinessOk: boolean;
+  /** Bumped each start, so a late exit/probe of an earlier run is ignored. */
+  generation: number;
+}
+
+const nowIso = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+/**
+ * Runs one pod on this node, as the kubelet's pod worker does: the sandbox (network namespace,
+ * CNI ADD, resolv.conf and hosts), one host process per container inside the namespace, restart
+ * with exponential back-off by `restartPolicy`, readiness and liveness probes, the status
+ * subresource, and graceful termination (SIGTERM, grace, SIGKILL, CNI DEL, namespace removal,
+ * then the pod object is finalised). A worker built from a state record adopts running processes.
+ */
+export class PodWorker {
+  readonly uid: string;
+  readonly netns: string;
+  private record: PodRecord;
+  private runs = new Map<string, ContainerRun>();
+  private sandboxError: string | undefined;
+  private terminating: Promise<void> | undefined;
+  private statusTimer: NodeJS.Timeout | undefined;
+  private lastStatus = '';
+  private closed = false;
+
+  constructor(
+    private pod: Pod,
+    private readonly host: PodHost,
+    adopted?: PodRecord,
+  ) {
+    this.uid = pod.metadata.uid ?? '';
+    this.netns = podNetnsName(this.uid);
+    this.record = adopted ?? {
+      uid: this.uid,
+      namespace: pod.metadata.namespace ?? 'default',
+      name: pod.metadata.name ?? '',
+      netns: this.netns,
+      sandboxId: sandboxId(this.uid),
+      startTime: nowIso(),
+      containers: {},
+    };
+    for (const c of pod.spec.containers) {
+      const prev = this.record.containers[c.name];
+      this.runs.set(c.name, {
+        spec: c,
+        handle: prev?.pid !== undefined && prev.startTicks !== undefined ? { pid: prev.pid, startTicks: prev.startTicks } : undefined,
+        view: { name: c.name, image: c.image ?? '', containerId: `${this.record.sandboxId.slice(0, 16)}-${c.name}`, restartCount: prev?.restartCount ?? 0, ready: false, started: false, state: { kind: 'waiting', reason: 'ContainerCreating' } },
+        backoffMs: host.settings.backoffInitialMs,
+        restartTimer: undefined,
+        probeTimers: [],
+        pollTimer: undefined,
+        readinessOk: false,
+        generation: 0,
+      });
+    }
+  }
+
+  get podIp(): string | undefined {
+    return this.record.podIp;
+  }
+
+  get log(): Logger {
+    return this.host.log;
+  }
+
+  /** Per-container log file (one file per container, appended across restarts). */
+  logFile(container: string): string {
+    return join(this.host.settings.podLogDir, podLogDirName(this.record.namespace, this.record.name, this.uid), `${container}.log`);
+  }
+
+  /** Brings the pod up: sandbox, then containers (adopting live processes of a previous agent). */
+  async start(): Promise<void> {
+    try {
+      await this.ensureSandbox();
+      this.sandboxError = undefined;
+    } catch (err) {
+      this.sandboxError = (err as Error).message;
+      this.log.warn('pod sandbox failed', { pod: `${this.record.namespace}/${this.record.name}`, error: this.sandboxError });
+      for (const r of this.runs.values()) r.view.state = { kind: 'waiting', reason: 'ContainerCreating', message: this.sandboxError };
+      this.scheduleStatus();
+      setTimeout(() => {
+        if (!this.closed && !this.terminating) void this.start();
+      }, 2000).unref();
+      return;
+    }
+    for (const r of this.runs.values()) {
+      if (r.handle && isAlive(r.handle)) this.adoptRunning(r);
+      else if (r.handle) {
+        r.handle = undefined;
+        this.onExit(r, r.generation, 255, 'Unknown', 'the process ended while the agent was not its parent (exit status unknown)');
+      } else this.startContainer(r);
+    }
+    this.scheduleStatus();
+  }
+
+  private async ensureSandbox(): Promise<void> {
+    const netnsPath = `/run/netns/${this.netns}`;
+    const attachment = { containerId: this.record.sandboxId, netnsPath, ifName: 'eth0', pod: { namespace: this.record.namespace, name: this.record.name, uid: this.uid } };
+    if (!this.host.netns.exists(this.netns)) {
+      this.record.podIp = undefined;
+      await this.host.cni.del(attachment).catch(() => undefined);
+      await this.host.netns.add(this.netns);
+    }
+    if (!this.record.podIp) {
+      const cached = this.host.cni.cached(attachment);
+      const ips = cached ? ((cached.result.ips ?? []) as { address?: string }[]).map((i) => i.address ?? '') : (await this.host.cni.add(attachment)).ips;
+      const ip = ips.find(Boolean)?.split('/')[0];
+      if (!ip) throw new Error('CNI ADD returned no IP address');
+      this.record.podIp = ip;
+    }
+    const s = this.host.settings;
+    this.host.writePodFiles(this.netns, {
+      'resolv.conf': resolvConf(this.pod, { clusterDns: s.clusterDns, clusterDomain: s.clusterDomain, hostResolvConf: s.hostResolvConf }),
+      hosts: hostsFile(this.pod, this.record.podIp, s.clusterDomain),
+    });
+    this.host.store.save(this.record);
+  }
+
+  private persist(): void {
+    for (const [name, r] of this.runs)
+      this.record.containers[name] = {
+        ...(r.handle ? { pid: r.handle.pid, startTicks: r.handle.startTicks } : {}),
+        ...(r.view.state.kind === 'running' ? { startedAt: r.view.state.startedAt } : {}),
+        restartCount: r.view.restartCount,
+      };
+    this.host.store.save(this.record);
+  }
+
+  private startContainer(r: ContainerRun): void {
+    if (this.closed || this.terminating) return;
+    const s = this.host.settings;
+    const env = containerEnv(this.pod, r.spec, this.host.serviceEnv(this.pod), { podIp: this.record.podIp ?? '', hostIp: s.nodeIp, nodeName: s.nodeName });
+    const argv = containerArgv(r.spec, env);
+    if (!argv) {
+      r.view.state = { kind: 'waiting', reason: 'CreateContainerError', message: `container ${r.spec.name}: no command; images are recorded, not pulled, so set command` };
+      this.scheduleStatus();
+      return;
+    }
+    const gen = ++r.generation;
+    try {
+      const cwd = r.spec.workingDir && existsSync(r.spec.workingDir) ? r.spec.workingDir : '/';
+      r.handle = spawnContainer({ netns: this.netns, argv, env, cwd, logFile: this.logFile(r.spec.name) }, (code, signal) =>
+        this.onExit(r, gen, code, signal === 'SIGKILL' || code === 137 ? 'Error' : code === 0 ? 'Completed' : 'Error'),
+      );
+    } catch (err) {
+      r.view.state = { kind: 'waiting', reason: 'RunContainerError', message: (err as Error).message };
+      this.scheduleRestart(r);
+      return;
+    }
+    r.view.state = { kind: 'running', startedAt: nowIso() };
+    r.view.started = true;
+    this.persist();
+    this.startProbes(r, gen);
+    this.scheduleStatus();
+  }
+
+  private adoptRunning(r: ContainerRun): void {
+    const gen = ++r.generation;
+    const prev = this.record.containers[r.spec.name];
+    r.view.state = { kind: 'running', startedAt: prev?.startedAt ?? nowIso() };
+    r.view.started = true;
+    r.pollTimer = setInterval(() => {
+      if (r.handle && !isAlive(r.handle)) {
+        clearInterval(r.pollTimer);
+        r.pollTimer = undefined;
+        this.onExit(r, gen, 255, 'Unknown', 'the process ended while the agent was not its parent (exit status unknown)');
+      }
+    }, 500);
+    r.pollTimer.unref();
+    this.startProbes(r, gen);
+    this.log.info('adopted running container', { pod: `${this.record.namespace}/${this.record.name}`, container: r.spec.name, pid: r.handle?.pid });
+  }
+
+  private onExit(r: ContainerRun, gen: number, exitCode: number, reason: string, message?: string): void {
+    if (gen !== r.generation) return;
+    r.generation++;
+    this.stopProbes(r);
+    const startedAt = r.view.state.kind === 'running' ? r.view.state.startedAt : undefined;
+    r.handle = undefined;
+    r.view.ready = false;
+    r.readinessOk = false;
+    const terminated = { exitCode, reason, ...(startedAt ? { startedAt } : {}), finishedAt: nowIso() };
+    r.view.state = { kind: 'terminated', ...terminated, ...(message ? { message } : {}) };
+    if (this.terminating || this.closed) {
+      this.scheduleStatus();
+      return;
+    }
+    const policy = this.pod.spec.restartPolicy ?? 'Always';
+    const restart = policy === 'Always' || (policy === 'OnFailure' && exitCode !== 0);
+    this.log.info('container exited', { pod: `${this.record.namespace}/${this.record.name}`, container: r.spec.name, exitCode, restart });
+    if (restart) {
+      r.view.lastTerminated = terminated;
+      this.scheduleRestart(r);
+    }
+    this.persist();
+    this.scheduleStatus();
+  }
+
+  /** Restart after the current back-off (doubling up to the maximum, reset after 10 min of running). */
+  private scheduleRestart(r: ContainerRun): void {
+    const ranFor = r.view.lastTerminated?.startedAt ? Date.parse(r.view.lastTerminated.finishedAt) - Date.parse(r.view.lastTerminated.startedAt) : 0;
+    if (ranFor > 600_000) r.backoffMs = this.host.settings.backoffInitialMs;
+    const delay = r.view.restartCount === 0 && ranFor === 0 ? 0 : r.backoffMs;
+    r.backoffMs = Math.min(r.backoffMs * 2, this.host.settings.backoffMaxMs);
+    if (delay > 0) r.view.state = { kind: 'waiting', reason: 'CrashLoopBackOff', message: `back-off ${Math.round(delay / 1000)}s restarting failed container=${r.spec.name} pod=${this.record.name}_${this.record.namespace}(${this.uid})` };
+    r.restartTimer = setTimeout(() => {
+      r.restartTimer = undefined;
+      r.view.restartCount++;
+      this.startContainer(r);
+    }, delay);
+    r.restartTimer.unref();
+  }
+
+  private startProbes(r: ContainerRun, gen: number): void {
+    const target = () => ({ podIp: this.record.podIp ?? '', netns: this.netns, container: r.spec });
+    const readiness = r.spec.readinessProbe;
+    if (!readiness) {
+      r.readinessOk = true;
+      r.view.ready = true;
+    } else {
+      let ok = 0;
+      let bad = 0;
+      const tick = async () => {
+        if (gen !== r.generation) return;
+        const failure = await runProbe(readiness, target());
+        if (gen !== r.generation) return;
+        if (failure === null) {
+          bad = 0;
+          if (++ok >= (readiness.successThreshold ?? 1) && !r.view.ready) {
+            r.view.ready = true;
+            this.scheduleStatus();
+          }
+        } else {
+          ok = 0;
+          if (++bad >= (readiness.failureThreshold ?? 3) && r.view.ready) {
+            r.view.ready = false;
+            this.scheduleStatus();
+          }
+        }
+        schedule((readiness.periodSeconds ?? 10) * 1000);
+      };
+      const schedule = (ms: number) => {
+        const t = setTimeout(() => void tick(), ms);
+        t.unref();
+        r.probeTimers.push(t);
+        if (r.probeTimers.length > 4) r.probeTimers.splice(0, r.probeTimers.length - 4);
+      };
+      schedule(Math.max((readiness.initialDelaySeconds ?? 0) * 1000, 50));
+    }
+    const liveness = r.spec.livenessProbe;
+    if (liveness) {
+      let bad = 0;
+      const tick = async () => {
+        if (gen !== r.generation) return;
+        const failure = await runProbe(liveness, target());
+        if (gen !== r.generation) return;
+        if (failure === null) bad = 0;
+        else if (++bad >= (liveness.failureThreshold ?? 3)) {
+          this.log.info('liveness probe failed: killing the container', { pod: `${this.record.namespace}/${this.record.name}`, container: r.spec.name, failure });
+          const h = r.handle;
+          if (h) {
+            signalContainer(h, 'SIGTERM');
+            void waitGone(h, (liveness.terminationGracePeriodSeconds ?? this.pod.spec.terminationGracePeriodSeconds ?? 30) * 1000).then((gone) => {
+              if (!gone) signalContainer(h, 'SIGKILL');
+            });
+          }
+          return;
+        }
+        schedule((liveness.periodSeconds ?? 10) * 1000);
+      };
+      const schedule = (ms: number) => {
+        const t = setTimeout(() => void tick(), ms);
+        t.unref();
+        r.probeTimers.push(t);
+        if (r.probeTimers.length > 4) r.probeTimers.splice(0, r.probeTimers.length - 4);
+      };
+      schedule(Math.max((liveness.initialDelaySeconds ?? 0) * 1000, 50));
+    }
+  }
+
+  private stopProbes(r: ContainerRun): void {
+    for (const t of r.probeTimers) clearTimeout(t);
+    r.probeTimers = [];
+  }
+
+  /** A newer version of the pod object arrived. */
+  update(pod: Pod): void {
+    this.pod = pod;
+    if (pod.metadata.deletionTimestamp && !this.terminating) {
+      const grace = pod.metadata.deletionGracePeriodSeconds ?? pod.spec.terminationGracePeriodSeconds ?? 30;
+      void this.terminate(grace, true);
+    }
+  }
+
+  /** The view the status is computed from. */
+  view(): PodView {
+    return {
+      hostIp: this.host.settings.nodeIp,
+      podIp: this.record.podIp,
+      startTime: this.record.startTime,
+      ...(this.sandboxError ? { sandboxError: this.sandboxError } : {}),
+      containers: [...this.runs.values()].map((r) => r.view),
+      restartPolicy: this.pod.spec.restartPolicy ?? 'Always',
+    };
+  }
+
+  private scheduleStatus(): void {
+    if (this.statusTimer || this.closed) return;
+    this.statusTimer = setTimeout(() => {
+      this.statusTimer = undefined;
+      void this.syncStatus();
+    }, 0);
+  }
+
+  private async syncStatus(): Promise<void> {
+    if (this.closed) return;
+    const status = buildPodStatus(this.pod, this.view(), nowIso());
+    const key = JSON.stringify({ ...status, conditions: status.conditions?.map((c) => ({ ...c, lastTransitionTime: undefined })) });
+    if (key === this.lastStatus) return;
+    try {
+      await this.host.patchStatus(this.pod, status);
+      this.lastStatus = key;
+    } catch (err) {
+      this.log.warn('pod status update failed', { pod: `${this.record.namespace}/${this.record.name}`, error: (err as Error).message });
+      setTimeout(() => this.scheduleStatus(), 1000).unref();
+    }
+  }
+
+  /**
+   * Stops the pod: SIGTERM to every container, up to `graceSeconds` for them to end, SIGKILL,
+   * then CNI DEL (the IP is released), the namespace and the pod files are removed, the state
+   * record goes, and — when `confirm` — the pod object is finalised.
+   */
+  terminate(graceSeconds: number, confirm: boolean): Promise<void> {
+    if (!this.terminating) this.terminating = this.doTerminate(graceSeconds, confirm);
+    return this.terminating;
+  }
+
+  private async doTerminate(graceSeconds: number, confirm: boolean): Promise<void> {
+    const who = `${this.record.namespace}/${this.record.name}`;
+    this.log.info('stopping pod', { pod: who, graceSeconds });
+    const handles: ProcessHandle[] = [];
+    for (const r of this.runs.values()) {
+      if (r.restartTimer) clearTimeout(r.restartTimer);
+      if (r.pollTimer) clearInterval(r.pollTimer);
+      this.stopProbes(r);
+      if (r.handle) handles.push(r.handle);
+    }
+    for (const h of handles) signalContainer(h, 'SIGTERM');
+    await Promise.all(
+      handles.map(async (h) => {
+        if (!(await waitGone(h, graceSeconds * 1000))) {
+          signalContainer(h, 'SIGKILL');
+          await waitGone(h, 5000);
+        }
+      }),
+    );
+    const attachment = { containerId: this.record.sandboxId, netnsPath: `/run/netns/${this.netns}`, ifName: 'eth0', pod: { namespace: this.record.namespace, name: this.record.name, uid: this.uid } };
+    try {
+      await this.host.cni.del(attachment);
+    } catch (err) {
+      this.log.warn('CNI DEL failed; retrying once', { pod: who, error: (err as Error).message });
+      await new Promise((r) => setTimeout(r, 500));
+      await this.host.cni.del(attachment).catch((e: Error) => this.log.error('CNI DEL failed', { pod: who, error: e.message }));
+    }
+    await this.host.netns.del(this.netns).catch((e: Error) => this.log.warn('netns removal failed', { pod: who, error: e.message }));
+    this.host.removePodFiles(this.netns);
+    this.host.store.remove(this.uid);
+    this.closed = true;
+    if (this.statusTimer) clearTimeout(this.statusTimer);
+    if (confirm) {
+      try {
+        await this.host.confirmDelete(this.pod);
+      } catch (err) {
+        this.log.warn('finalising the pod failed', { pod: who, error: (err as Error).message });
+      }
+    }
+    this.log.info('pod stopped', { pod: who });
+  }
+
+  /** Agent shutdown: stop timers, leave processes running for the next agent to adopt. */
+  detach(): void {
+    this.closed = true;
+    if (this.statusTimer) clearTimeout(this.statusTimer);
+    for (const r of this.runs.values()) {
+      if (r.restartTimer) clearTimeout(r.restartTimer);
+      if (r.pollTimer) clearInterval(r.pollTimer);
+      this.stopProbes(r);
+    }
+    this.persist();
+  }
+}

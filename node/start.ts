@@ -1,0 +1,21 @@
+import { createInformer, KINDS, type ApiClient, type Pod, type Service } from '../controller/api/index.js';
+import type { Logger } from '../daemon/logger.js';
+import type { ParsedFlags } from '../daemon/flags.js';
+import { NodeAgent } from './agent.js';
+import type { nodeFlags } from './flags.js';
+
+/** Builds the node agent from parsed flags; the informers are returned so the caller starts/stops them. */
+export function createNodeAgent(f: ParsedFlags<typeof nodeFlags>, client: ApiClient, log: Logger, services = createInformer<Service>(client, KINDS.Service)) {
+  const pods = createInformer<Pod>(client, KINDS.Pod, { fieldSelector: `spec.nodeName=${f.nodeName}`, onError: (err) => log.warn('pod watch', { error: err.message }) });
+  const agent = new NodeAgent(
+    {
+      nodeName: f.nodeName, nodeIp: f.nodeIp, netns: f.netns, cniBinDirs: f.cniBinDir, cniConfDir: f.cniConfDir, cniCacheDir: f.cniCacheDir,
+      podLogDir: f.podLogDir, stateDir: f.stateDir, clusterDns: f.clusterDns, clusterDomain: f.clusterDomain, port: f.kubeletPort, maxPods: f.maxPods,
+      backoffInitialMs: f.crashBackoff, backoffMaxMs: f.crashBackoffMax, leaseRenewMs: 10_000, statusUpdateMs: 60_000,
+    },
+    client,
+    { pods, services },
+    log,
+  );
+  return { agent, informers: [pods, services] as const };
+}
