@@ -1,8 +1,7 @@
 // CNI ADD/DEL wall time: our binary vs the reference bridge + host-local, and bare Node start-up.
 // Every process runs under `ip netns exec <node-ns>`, so the same exec overhead is in each figure.
 import { execFileSync } from 'node:child_process';
-import { TestNode } from '../cni/harness.js';
-import { REPO } from '../cni/harness.js';
+import { REPO, run, TestNode } from '../cni/harness.js';
 
 const N = Number(process.env.SX_BENCH_PODS ?? 50);
 const PAR = 64;
@@ -25,35 +24,43 @@ async function main() {
   try {
     const pods: string[] = [];
     for (let i = 0; i < Math.max(N, PAR); i++) pods.push(await node.newPod());
-    const env = (cmd: string, id: string, netns: string) => ({ CNI_COMMAND: cmd, CNI_CONTAINERID: id, CNI_NETNS: netns, CNI_IFNAME: 'eth0' });
+    const env = (cmd: string, id: string, netns: string, ifName = 'eth0') => ({ CNI_COMMAND: cmd, CNI_CONTAINERID: id, CNI_NETNS: netns, CNI_IFNAME: ifName });
     const plugins = (masq: boolean) => ({
-      sextant: { type: 'sextant', conf: { cniVersion: '1.0.0', name: `sx${masq ? 'm' : ''}`, type: 'sextant', bridge: 'sxb0', ipMasq: masq, subnetFile: node.subnetFile, ipam: { dataDir: node.dataDir, ranges: [[{ subnet: '10.250.0.0/16' }]] } } },
-      reference: { type: 'bridge', conf: { cniVersion: '1.0.0', name: `ref${masq ? 'm' : ''}`, type: 'bridge', bridge: 'refb0', isGateway: true, isDefaultGateway: true, ipMasq: masq, ipam: { type: 'host-local', ranges: [[{ subnet: '10.251.0.0/16' }]], dataDir: node.dataDir } } },
+      sextant: { type: 'sextant', ifName: 'eth0', conf: { cniVersion: '1.0.0', name: `sx${masq ? 'm' : ''}`, type: 'sextant', bridge: 'sxb0', ipMasq: masq, subnetFile: node.subnetFile, ipam: { dataDir: node.dataDir, ranges: [[{ subnet: '10.250.0.0/16' }]] } } },
+      reference: { type: 'bridge', ifName: 'eth1', conf: { cniVersion: '1.0.0', name: `ref${masq ? 'm' : ''}`, type: 'bridge', bridge: 'refb0', isGateway: true, isDefaultGateway: true, ipMasq: masq, ipam: { type: 'host-local', ranges: [[{ subnet: '10.251.0.0/16' }]], dataDir: node.dataDir } } },
     });
 
+    // The plugin gets a runtime's minimal env, so bare start-up is measured with the same env
+    // (no NODE_EXTRA_CA_CERTS & co., which alone cost Node tens of ms at start-up).
+    const bareStart = () => run('ip', ['netns', 'exec', node.nodeNs, process.execPath, '-e', '0'], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } });
     const bare: number[] = [];
-    for (let i = 0; i < 20; i++) bare.push((await timed(() => node.exec(node.nodeNs, process.execPath, ['-e', '0'])))[0]);
     const version: number[] = [];
-    for (let i = 0; i < 20; i++) version.push((await timed(() => node.plugin('sextant', { CNI_COMMAND: 'VERSION' }, { cniVersion: '1.0.0' })))[0]);
 
+    // Interleaved per pod (bare, ours, reference) so the machine's load hits every series alike.
     const sequential = async (masq: boolean) => {
-      const out: Record<string, { add: ReturnType<typeof stats>; del: ReturnType<typeof stats>; failures: number }> = {};
-      for (const [name, p] of Object.entries(plugins(masq))) {
-        const add: number[] = [];
-        const del: number[] = [];
-        let failures = 0;
-        for (let i = 0; i < N; i++) {
-          const [ms, r] = await timed(() => node.plugin(p.type, env('ADD', `b-${i}`, pods[i]!), p.conf));
-          if (r.code !== 0) failures++;
-          add.push(ms);
+      const ps = plugins(masq);
+      const add: Record<string, number[]> = { sextant: [], reference: [] };
+      const del: Record<string, number[]> = { sextant: [], reference: [] };
+      const failures: Record<string, number> = { sextant: 0, reference: 0 };
+      for (let i = 0; i < N; i++) {
+        if (!masq) {
+          bare.push((await timed(bareStart))[0]);
+          version.push((await timed(() => node.plugin('sextant', { CNI_COMMAND: 'VERSION' }, { cniVersion: '1.0.0' })))[0]);
         }
-        for (let i = 0; i < N; i++) {
-          const [ms, r] = await timed(() => node.plugin(p.type, env('DEL', `b-${i}`, pods[i]!), p.conf));
-          if (r.code !== 0) failures++;
-          del.push(ms);
+        for (const [name, p] of Object.entries(ps)) {
+          const [ms, r] = await timed(() => node.plugin(p.type, env('ADD', `b-${i}`, pods[i]!, p.ifName), p.conf));
+          if (r.code !== 0) failures[name]!++;
+          add[name]!.push(ms);
         }
-        out[name] = { add: stats(add), del: stats(del), failures };
       }
+      for (let i = 0; i < N; i++)
+        for (const [name, p] of Object.entries(ps)) {
+          const [ms, r] = await timed(() => node.plugin(p.type, env('DEL', `b-${i}`, pods[i]!, p.ifName), p.conf));
+          if (r.code !== 0) failures[name]!++;
+          del[name]!.push(ms);
+        }
+      const out: Record<string, { add: ReturnType<typeof stats>; del: ReturnType<typeof stats>; failures: number }> = {};
+      for (const name of Object.keys(ps)) out[name] = { add: stats(add[name]!), del: stats(del[name]!), failures: failures[name]! };
       return out;
     };
     const plain = await sequential(false);
