@@ -10,6 +10,7 @@ import { createInformer } from '../api/informer.js';
 import type { AdmissionHook } from '../server/admission.js';
 import type { Store } from '../store/store.js';
 import { createServiceAllocationAdmission, type ServiceAllocationAdmission } from './allocators/admission.js';
+import type { AllocationClaims } from './allocators/store-claims.js';
 import { IpAllocator } from './allocators/ip-allocator.js';
 import { startDeploymentController } from './deployment/controller.js';
 import { startEndpointSliceController } from './endpointslice/controller.js';
@@ -103,10 +104,12 @@ export interface AttachedControllers {
   /** Starts the control loops once the server listens at `url` (`client`: CA and credentials for it). */
   start(url: string, advertiseAddress: string, client?: Partial<ApiClientOptions>): Promise<void>;
   stop(): Promise<void>;
+  /** Stops only the control loops (leadership lost); `start` may run them again. */
+  stopLoops(): Promise<void>;
 }
 
 /** For `sextant server`: call before starting the API server, then `start` once it listens. */
-export async function attachControllers(store: Store, flags: ControllerFlagValues, log: Logger): Promise<AttachedControllers> {
+export async function attachControllers(store: Store, flags: ControllerFlagValues, log: Logger, claims?: AllocationClaims): Promise<AttachedControllers> {
   const on = enabledControllers(flags.controllers);
   let allocation: ServiceAllocationAdmission | undefined;
   if (on.has('service-allocation')) {
@@ -114,6 +117,7 @@ export async function attachControllers(store: Store, flags: ControllerFlagValue
       store,
       serviceCIDR: flags.serviceClusterIpRange,
       nodePortRange: flags.serviceNodePortRange,
+      ...(claims ? { claims } : {}),
       onRepairProblem: (m) => log.warn(`service allocation repair: ${m}`),
     });
     const report = await allocation.start();
@@ -134,6 +138,11 @@ export async function attachControllers(store: Store, flags: ControllerFlagValue
         advertiseAddress,
         log,
       });
+    },
+    async stopLoops() {
+      await running?.stop();
+      running = undefined;
+      client?.close();
     },
     async stop() {
       await running?.stop();

@@ -18,6 +18,7 @@ import { writeKubeconfig } from './kubeconfig.js';
 import { serverParts } from './parts.js';
 import { attachControllers } from '../controllers/start.js';
 import { controllerFlags } from '../controllers/flags.js';
+import { haServerFlags, openServerStore, sharedAllocationClaims, startControllersWhileLeading } from '../leader/server-ha.js';
 import { securityFlags } from '../auth/flags.js';
 import { setupSecurity } from '../auth/setup.js';
 import { splitHostPort } from '../../daemon/status-server.js';
@@ -49,18 +50,19 @@ export default defineCommand({
       schema: z.enum(['FULL', 'NORMAL'], { message: 'must be FULL or NORMAL' }).default('FULL'),
     },
     ...controllerFlags,
+    ...haServerFlags,
     ...securityFlags,
   },
   async run(flags) {
     const log = createLogger('server');
-    const store = await openSqliteStore({
+    const store = await openServerStore(flags, log, () => openSqliteStore({
       path: join(flags.dataDir, 'state.db'),
       synchronous: flags.sqliteSynchronous,
       history: { revisions: flags.historyRevisions, ageMs: flags.historyAge, intervalMs: flags.compactInterval },
       onBackgroundError: (err) => log.warn('store background task failed', { error: err.message }),
-    });
+    }));
     const parts = serverParts(allKinds());
-    const controllers = await attachControllers(store, flags, log);
+    const controllers = await attachControllers(store, flags, log, sharedAllocationClaims(flags, store));
     const security = setupSecurity({
       flags,
       dataDir: flags.dataDir,
@@ -102,9 +104,10 @@ export default defineCommand({
     const url = `${security.scheme}://${flags.advertiseAddress ?? `${host}:${server.address.port}`}`;
     const credentials = security.writeCredentials(url, flags.writeKubeconfig);
     const loopbackHost = host === '0.0.0.0' ? '127.0.0.1' : host === '[::]' ? '[::1]' : host;
-    await controllers.start(`${security.scheme}://${loopbackHost}:${server.address.port}`, url.replace(/^https?:\/\//, ''), security.loopbackClient);
+    const leading = await startControllersWhileLeading(flags, log, controllers, `${security.scheme}://${loopbackHost}:${server.address.port}`, url.replace(/^https?:\/\//, ''), security.loopbackClient);
     log.info('serving', { url, unix: flags.listenUnix ?? null, dataDir: flags.dataDir, kubeconfig: flags.writeKubeconfig ?? null, credentials });
     onShutdown(log, async () => {
+      await leading.stop();
       await controllers.stop();
       if (unixServer) {
         unixServer.closeAllConnections();
