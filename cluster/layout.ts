@@ -116,12 +116,10 @@ export function clusterPaths(l: Pick<ClusterLayout, 'stateDir' | 'dataDir'>) {
   return {
     stateFile: `${l.stateDir}/state.json`,
     apiSocket: `${l.stateDir}/api.sock`,
-    /** For kubectl in the root namespace: the loopback forwarder. */
+    /** Administrator credential for kubectl in the root namespace: the loopback forwarder. */
     kubeconfig: `${l.stateDir}/kubeconfig`,
-    /** For daemons on the node hosts: the control plane's underlay address. */
-    nodeKubeconfig: `${l.stateDir}/kubeconfig.node`,
-    /** For pods: the `kubernetes` service's cluster IP. */
-    podKubeconfig: `${l.stateDir}/kubeconfig.pod`,
+    /** The DNS add-on's credential (system:coredns) for pods: the `kubernetes` service's cluster IP. */
+    podKubeconfig: `${l.stateDir}/kubeconfig.dns`,
     serverData: `${l.dataDir}/server`,
     logs: `${l.dataDir}/logs`,
     nodeState: (node: string) => `${l.stateDir}/nodes/${node}`,

@@ -17,6 +17,7 @@ export async function buildUnderlay(l: ClusterLayout, record: (netns: string) =>
 }
 
 export async function buildHost(l: ClusterLayout, h: HostLayout, record: (netns: string) => void): Promise<void> {
+  const gateway = l.hosts.find((x) => x.role === 'outside')!;
   record(h.netns);
   await createNetns(h.netns);
   await ip('-n', l.underlayNetns, 'link', 'add', h.underlayPort, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', h.netns);
@@ -26,5 +27,8 @@ export async function buildHost(l: ClusterLayout, h: HostLayout, record: (netns:
   if (h.role !== 'outside') {
     // A node routes for its pods; pods' traffic to other subnets leaves through the underlay.
     await nsRun(h.netns, 'sysctl', '-q', '-w', 'net.ipv4.ip_forward=1');
+    // Nodes need a default route, as on a LAN: a ClusterIP (10.96.0.10) is routed before the
+    // proxy's DNAT rewrites it. The `outside` host plays the gateway; it forwards nothing.
+    await ip('-n', h.netns, 'route', 'add', 'default', 'via', gateway.ip, 'dev', 'eth0');
   }
 }
