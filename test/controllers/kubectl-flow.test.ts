@@ -156,11 +156,11 @@ test('200 parallel service creates get 200 distinct ClusterIPs and NodePorts, al
       ),
     );
   try {
-    let client = new ApiClient({ server: s.url });
+    let client = ApiClient.fromKubeconfig(s.kubeconfig);
     const first = await create(client, 'a');
     client.close();
     await s.restart();
-    client = new ApiClient({ server: s.url });
+    client = ApiClient.fromKubeconfig(s.kubeconfig);
     const second = await create(client, 'b');
     client.close();
     const all = [...first, ...second];

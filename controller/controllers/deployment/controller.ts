@@ -26,6 +26,7 @@ export function startDeploymentController(ctx: ControllerContext): StartedContro
   const runner = runController({
     name: 'deployment',
     logger: ctx.log,
+    ready: () => deployments.hasSynced() && rsInf.hasSynced(),
     clock: ctx.clock,
     sync: async (key) => {
       const { namespace, name } = splitKey(key);

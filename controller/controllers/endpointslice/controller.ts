@@ -87,7 +87,14 @@ export function startEndpointSliceController(ctx: ControllerContext, opts: Endpo
     sliceWrites.deleted(s);
   };
 
-  const runner = runController({ name: 'endpointslice', sync, workers: opts.workers ?? 4, logger: ctx.log, clock: ctx.clock });
+  const runner = runController({
+    name: 'endpointslice',
+    sync,
+    workers: opts.workers ?? 4,
+    logger: ctx.log,
+    clock: ctx.clock,
+    ready: () => services.hasSynced() && pods.hasSynced() && slices.hasSynced() && (endpoints?.hasSynced() ?? true),
+  });
   const svcByNs = new Map<string, Map<string, Service>>();
   const enqueueForPodIndexed = (p: Pod) => {
     const m = svcByNs.get(p.metadata.namespace ?? '');

@@ -24,6 +24,7 @@ export function startNodeLifecycleController(ctx: ControllerContext, opts: { gra
   const runner = runController({
     name: 'node-lifecycle',
     logger: ctx.log,
+    ready: () => nodes.hasSynced() && leases.hasSynced() && pods.hasSynced(),
     clock: ctx.clock,
     sync: async (name) => {
       const node = nodes.get(undefined, name);

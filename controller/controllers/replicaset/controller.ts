@@ -87,7 +87,7 @@ export function startReplicaSetController(ctx: ControllerContext, opts: { worker
     if (min > 0 && owned.some((p) => isPodAvailable(p, 0, now) && !isPodAvailable(p, min, now))) return { requeueAfterMs: 1000 };
   };
 
-  const runner = runController({ name: 'replicaset', sync, workers: opts.workers ?? 2, logger: ctx.log, clock: ctx.clock });
+  const runner = runController({ name: 'replicaset', sync, workers: opts.workers ?? 2, logger: ctx.log, clock: ctx.clock, ready: () => rsInf.hasSynced() && pods.hasSynced() });
   const track = (p: Pod, gone: boolean) => {
     const uid = ownerUid(p);
     if (!uid) return;

@@ -20,6 +20,8 @@ export interface ControllerSpec {
   maxRetries?: number;
   logger?: Pick<Logger, 'warn' | 'debug'>;
   clock?: Clock;
+  /** Until true (informers listed), keys wait: acting on a partial cache would undo real state. */
+  ready?: () => boolean;
 }
 
 export interface RunningController {
@@ -48,6 +50,10 @@ export function runController(spec: ControllerSpec): RunningController {
       if (key === undefined) return;
       inFlight++;
       try {
+        if (spec.ready && !spec.ready()) {
+          queue.addAfter(key, 100);
+          continue;
+        }
         const r = await spec.sync(key);
         queue.forget(key);
         if (r && r.requeueAfterMs !== undefined) queue.addAfter(key, r.requeueAfterMs);

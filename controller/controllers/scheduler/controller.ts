@@ -23,7 +23,7 @@ export function startScheduler(ctx: ControllerContext): StartedController {
   const total = new Map<string, number>();
   const owned = new Map<string, number>();
   const assumed = new Map<string, { node: string; owner?: string }>();
-  const unschedulable = new Set<string>();
+  const unschedulable = new Map<string, string>();
   const bump = (node: string, owner: string | undefined, d: number) => {
     total.set(node, (total.get(node) ?? 0) + d);
     if (owner) owned.set(`${node}\0${owner}`, (owned.get(`${node}\0${owner}`) ?? 0) + d);
@@ -34,6 +34,7 @@ export function startScheduler(ctx: ControllerContext): StartedController {
   const runner = runController({
     name: 'scheduler',
     logger: ctx.log,
+    ready: () => pods.hasSynced() && nodes.hasSynced(),
     clock: ctx.clock,
     sync: async (key) => {
       const { namespace, name } = splitKey(key);
@@ -44,8 +45,8 @@ export function startScheduler(ctx: ControllerContext): StartedController {
       }
       const r = schedulePod(pod, nodes.list(), counts);
       if (r.node === undefined) {
-        if (!unschedulable.has(key)) events.warning({ ...pod, kind: 'Pod', apiVersion: 'v1' }, 'FailedScheduling', r.message);
-        unschedulable.add(key);
+        if (unschedulable.get(key) !== r.message) events.warning({ ...pod, kind: 'Pod', apiVersion: 'v1' }, 'FailedScheduling', r.message);
+        unschedulable.set(key, r.message);
         return { requeueAfterMs: 10_000 };
       }
       unschedulable.delete(key);
@@ -99,7 +100,7 @@ export function startScheduler(ctx: ControllerContext): StartedController {
     },
   });
   const retryUnschedulable = () => {
-    for (const k of unschedulable) runner.queue.add(k);
+    for (const k of unschedulable.keys()) runner.queue.add(k);
   };
   nodes.addHandlers({ onAdd: retryUnschedulable, onUpdate: retryUnschedulable });
   return { name: runner.name, idle: () => runner.idle(), stop: () => runner.stop() };
