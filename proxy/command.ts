@@ -46,6 +46,10 @@ export default defineCommand({
     'full-sync-period': { help: 'rewrite every chain at least this often', schema: flagTypes.duration().prefault('1h') },
     'healthz-bind-address': { help: '/healthz listener', schema: flagTypes.hostPort().default('0.0.0.0:10256') },
     'metrics-bind-address': { help: '/metrics listener', schema: flagTypes.hostPort().default('127.0.0.1:10249') },
+    'partial-top-level': {
+      help: 'on partial syncs, rewrite the top-level chains always (kube-proxy) or only when their rules changed',
+      schema: z.enum(['always', 'when-changed']).default('always'),
+    },
     'iptables-mode': { help: 'xtables backend: nft or legacy (use the one the rest of the node uses)', schema: z.enum(['nft', 'legacy']).default('nft') },
     netns: { help: 'program iptables inside this network namespace (tests, local clusters)', schema: z.string().optional() },
     cleanup: { help: 'remove every rule and chain the proxy created, then exit', schema: z.boolean().default(false), boolean: true },
@@ -68,6 +72,7 @@ export default defineCommand({
       minSyncPeriodMs: f.minSyncPeriod,
       syncPeriodMs: f.syncPeriod,
       fullSyncPeriodMs: f.fullSyncPeriod,
+      skipUnchangedTopLevel: f.partialTopLevel === 'when-changed',
     });
     const hc = new HealthCheckServers(log);
     engine.onHealthChecks = (t) => hc.sync(t);

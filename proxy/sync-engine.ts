@@ -18,6 +18,7 @@ import {
   type RuleBuilderConfig,
   type ServiceLike,
   type ServicePortInfo,
+  type TopLevelText,
 } from './core/index.js';
 import { ProxyError } from './errors.js';
 import type { ProxyMetrics } from './metrics.js';
@@ -34,6 +35,12 @@ export interface SyncEngineOptions {
   syncPeriodMs: number;
   /** A full resync at least this often. */
   fullSyncPeriodMs?: number;
+  /**
+   * Leave top-level chains (SX-SERVICES, …, filter) out of partial syncs when their text did not
+   * change since the last successful restore. kube-proxy always rewrites them; skipping keeps a
+   * partial sync at 10,000 services proportional to the change. Full syncs always write them.
+   */
+  skipUnchangedTopLevel?: boolean;
   now?: () => number;
 }
 
@@ -80,6 +87,7 @@ export class SyncEngine {
   private unappliedSince: number | undefined;
   private readonly serviceRuleCounts = new Map<string, number>();
   private readonly ruleCache = new RuleCache();
+  private appliedTopLevel: TopLevelText | undefined;
   private lastUpdated = 0;
   /** Called after each successful sync with the health-check NodePorts to serve. */
   onHealthChecks: ((targets: HealthCheckTarget[]) => void) | undefined;
@@ -223,6 +231,7 @@ export class SyncEngine {
         changedServices: changed,
         existingChains: this.existingChains,
         missingJumps: jumps,
+        ...(this.opts.skipUnchangedTopLevel && this.appliedTopLevel ? { appliedTopLevel: this.appliedTopLevel } : {}),
       }, this.ruleCache);
       payloadBytes = plan.payload.length;
       try {
@@ -231,6 +240,7 @@ export class SyncEngine {
         throw new ProxyError('PROXY_RESTORE_FAILED', `iptables-restore failed: ${String(err)}`, { cause: err });
       }
       this.existingChains = plan.chains;
+      this.appliedTopLevel = plan.topLevel;
       this.kernelStateKnown = true;
       this.needFull = false;
       const end = this.now();
@@ -249,11 +259,10 @@ export class SyncEngine {
         (full ? m.syncFullDuration : m.syncPartialDuration).observe(secs);
         for (const t of queuedAt.values()) m.programmingDuration.observe((end - t) / 1000);
         m.lastSync.set(end / 1000);
-        let natTotal = plan.writtenRules.nat;
+        let natTotal = plan.topLevelRules.nat;
         for (const n of this.serviceRuleCounts.values()) natTotal += n;
-        for (const n of plan.serviceRules.values()) natTotal -= n;
         m.rulesTotal.set({ table: 'nat' }, natTotal);
-        m.rulesTotal.set({ table: 'filter' }, plan.writtenRules.filter);
+        m.rulesTotal.set({ table: 'filter' }, plan.topLevelRules.filter);
         m.rulesLast.set({ table: 'nat' }, plan.writtenRules.nat);
         m.rulesLast.set({ table: 'filter' }, plan.writtenRules.filter);
         m.noLocalEndpoints.set(plan.noLocalEndpoints);
@@ -267,6 +276,7 @@ export class SyncEngine {
     } catch (err) {
       this.needFull = true;
       this.kernelStateKnown = false;
+      this.appliedTopLevel = undefined;
       this.opts.metrics?.restoreFailures.inc();
       log.error('sync failed; the next sync will be full', { error: err instanceof Error ? err.message : String(err) });
       const result: SyncResult = { full, ok: false, durationMs: this.now() - start, writtenChains: 0, payloadBytes };

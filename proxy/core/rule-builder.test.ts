@@ -91,3 +91,20 @@ test('NodePort CIDR restriction replaces the any-local-address rule', () => {
   assert.match(plan.payload, /-A SX-SERVICES -d 192\.168\.50\.0\/24 -m comment --comment "[^"]+" -m addrtype --dst-type LOCAL -j SX-NODEPORTS/);
   assert.doesNotMatch(plan.payload, /! -d 127\.0\.0\.0\/8/);
 });
+
+test('partial sync with appliedTopLevel leaves unchanged top-level chains out, and writes them when they change', () => {
+  const s = scenarioState();
+  const full = buildRules(CONFIG, { services: s.services, endpoints: s.endpoints, full: true, changedServices: s.changed, existingChains: new Set(), missingJumps: [] });
+  // web keeps a ready endpoint: SX-SERVICES text is unchanged, only its chains are written.
+  const s2 = scenarioState(SERVICES, SLICES.map((x) => (x.metadata.name === 'web-a' ? slice('ns1', 'web', 'web-a', [{ name: 'http', port: 8080 }], [{ ip: '10.244.1.2' }]) : x)));
+  const quiet = buildRules(CONFIG, { services: s2.services, endpoints: s2.endpoints, full: false, changedServices: new Set(['ns1/web']), existingChains: full.chains, missingJumps: [], appliedTopLevel: full.topLevel });
+  assert.doesNotMatch(quiet.payload, /^:SX-SERVICES /m);
+  assert.doesNotMatch(quiet.payload, /^\*filter/m);
+  assert.match(quiet.payload, /^:SX-SVC-/m);
+  assert.equal(quiet.topLevelRules.nat, full.topLevelRules.nat);
+  // empty gets an endpoint: its REJECT goes away and SX-SERVICES gains a jump, so both tables are written.
+  const s3 = scenarioState(SERVICES, SLICES.map((x) => (x.metadata.name === 'empty-a' ? slice('ns1', 'empty', 'empty-a', [{ port: 8080 }], [{ ip: '10.244.1.99' }]) : x)));
+  const loud = buildRules(CONFIG, { services: s3.services, endpoints: s3.endpoints, full: false, changedServices: new Set(['ns1/empty']), existingChains: full.chains, missingJumps: [], appliedTopLevel: full.topLevel });
+  assert.match(loud.payload, /^:SX-SERVICES /m);
+  assert.match(loud.payload, /^\*filter/m);
+});

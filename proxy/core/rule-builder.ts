@@ -27,6 +27,19 @@ export interface SyncInput {
   existingChains: ReadonlySet<string>;
   /** Hooks from built-in chains that are missing and must be inserted (full syncs only). */
   missingJumps: readonly JumpRule[];
+  /**
+   * Fingerprints of the top-level chains as last applied (`SyncPlan.topLevel`). When given on a
+   * partial sync, top-level chains whose text is unchanged are left out of the payload — the
+   * kernel already holds them — instead of being rewritten every time as kube-proxy does. Omit to
+   * always rewrite them.
+   */
+  appliedTopLevel?: TopLevelText;
+}
+
+/** The text of the top-level chains per table, to skip rewriting them when unchanged. */
+export interface TopLevelText {
+  filter: string;
+  nat: string;
 }
 
 /** One `iptables-restore --noflush` payload and what it leaves in the kernel. */
@@ -40,10 +53,14 @@ export interface SyncPlan {
   writtenChains: number;
   /** Rules in the payload, per table. */
   writtenRules: { filter: number; nat: number };
+  /** Rules in the top-level chains (all of filter; SX-SERVICES, SX-NODEPORTS, … in nat), written or not. */
+  topLevelRules: { filter: number; nat: number };
   /** nat rules in per-service chains, per Service: lets the caller keep a total across partial syncs. */
   serviceRules: Map<string, number>;
   /** Service ports with externalTrafficPolicy Local (or internal Local) and no local endpoint. */
   noLocalEndpoints: number;
+  /** Text of the top-level chains this payload describes (whether written or skipped). */
+  topLevel: TopLevelText;
 }
 
 const q = (text: string): string => `"${text}"`;
@@ -213,6 +230,7 @@ export function buildRules(cfg: RuleBuilderConfig, input: SyncInput, cache: Rule
   const bodyParts: string[] = [];
   let filterCount = 0;
   let natCount = 0;
+  let topCount = 0;
   const chains = new Set<string>();
   const serviceRules = new Map<string, number>();
   let writtenChains = 0;
@@ -233,7 +251,7 @@ export function buildRules(cfg: RuleBuilderConfig, input: SyncInput, cache: Rule
     if (r.filter) filterParts.push(r.filter);
     if (r.top) topParts.push(r.top);
     filterCount += r.filterCount;
-    natCount += r.topCount;
+    topCount += r.topCount;
     if (r.noLocal) noLocalEndpoints++;
     for (const c of r.own) chains.add(c);
     const write = input.full || input.changedServices.has(svc.service) || r.own.some((c) => !input.existingChains.has(c));
@@ -271,11 +289,21 @@ export function buildRules(cfg: RuleBuilderConfig, input: SyncInput, cache: Rule
   const natDecls = [CHAINS.services, CHAINS.nodePorts, CHAINS.postrouting, CHAINS.markMasq].map((c) => `:${c} - [0:0]`);
 
   const canary = input.full ? [`:${CHAINS.canary} - [0:0]`, `-A ${CHAINS.canary} -j RETURN`] : [];
+  const topLevel: TopLevelText = {
+    filter: [filterParts.join('\n'), filterTop.out.join('\n')].join('\n'),
+    nat: [topParts.join('\n'), natTop.out.join('\n')].join('\n'),
+  };
+  const skip = !input.full && input.missingJumps.length === 0 ? input.appliedTopLevel : undefined;
+  const writeFilter = skip?.filter !== topLevel.filter;
+  const writeNatTop = skip?.nat !== topLevel.nat;
   // Sections are joined one by one: spreading 200k-line arrays into push() overflows the stack.
   const sections: string[][] = [];
   if (input.full) sections.push(['*mangle', ...canary, 'COMMIT']);
-  sections.push(['*filter'], filterDecls, canary, insertLines(input.missingJumps, 'filter'), filterParts, filterTop.out, ['COMMIT']);
-  sections.push(['*nat'], natDecls, chainDecls, canary, insertLines(input.missingJumps, 'nat'), topParts, natTop.out, bodyParts);
+  if (writeFilter || input.full) {
+    sections.push(['*filter'], filterDecls, canary, insertLines(input.missingJumps, 'filter'), filterParts, filterTop.out, ['COMMIT']);
+  }
+  sections.push(['*nat'], writeNatTop ? natDecls : [], chainDecls, canary, insertLines(input.missingJumps, 'nat'));
+  sections.push(writeNatTop ? topParts : [], writeNatTop ? natTop.out : [], bodyParts);
   sections.push(deletedChains.map((c) => `-X ${c}`), ['COMMIT', '']);
   const payload = sections.filter((x) => x.length > 0).map((x) => x.join('\n')).join('\n');
   return {
@@ -283,9 +311,11 @@ export function buildRules(cfg: RuleBuilderConfig, input: SyncInput, cache: Rule
     chains,
     deletedChains,
     writtenChains,
-    writtenRules: { filter: filterCount + filterTop.rules, nat: natCount + natTop.rules },
+    writtenRules: { filter: writeFilter || input.full ? filterCount + filterTop.rules : 0, nat: natCount + (writeNatTop ? topCount + natTop.rules : 0) },
+    topLevelRules: { filter: filterCount + filterTop.rules, nat: topCount + natTop.rules },
     serviceRules,
     noLocalEndpoints,
+    topLevel,
   };
 }
 

@@ -5,7 +5,8 @@
  * - one endpoint change at N services: time from the change event to the restore having returned
  *   (rule in the kernel), p50/p99 over C changes (target p99 ≤ 50 ms);
  * - RSS after the full sync (target ≤ 300 MB).
- * Env: SX_SERVICES (10000), SX_ENDPOINTS (5), SX_CHANGES (100), SX_IPTABLES_MODE (nft|legacy).
+ * Env: SX_SERVICES (10000), SX_ENDPOINTS (5), SX_CHANGES (100), SX_IPTABLES_MODE (nft|legacy),
+ * SX_TOP_LEVEL (always: rewrite top-level chains on every partial sync, as kube-proxy; when-changed).
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -19,7 +20,8 @@ import { SyncEngine, type SyncResult } from '../../proxy/sync-engine.js';
 const N = Number(process.env.SX_SERVICES ?? 10_000);
 const E = Number(process.env.SX_ENDPOINTS ?? 5);
 const CHANGES = Number(process.env.SX_CHANGES ?? 100);
-const mode = (process.env.SX_IPTABLES_MODE ?? 'nft') as IptablesMode;
+const mode = (process.env.SX_IPTABLES_MODE ?? 'legacy') as IptablesMode;
+const topLevel = process.env.SX_TOP_LEVEL === 'when-changed' ? 'when-changed' : 'always';
 const id = randomBytes(3).toString('hex');
 const nsEngine = `sx-pxb-${id}`;
 const nsBare = `sx-pxr-${id}`;
@@ -76,6 +78,7 @@ async function main() {
       log: createLogger('proxy-bench', { silent: true }),
       minSyncPeriodMs: 0,
       syncPeriodMs: 3_600_000,
+      skipUnchangedTopLevel: topLevel === 'when-changed',
     });
     for (let i = 0; i < N; i++) {
       engine.onServiceChange(undefined, service(i));
@@ -122,6 +125,8 @@ async function main() {
           iptables: `${mode} (${execFileSync(`iptables-${mode}`, ['--version'], { encoding: 'utf8' }).trim()})`,
           services: N,
           endpointsPerService: E,
+          partialTopLevel: topLevel,
+          loadAverage: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
           fullSync: {
             ms: round(fullMs),
             bareRestoreMs: round(bareMs),

@@ -38,6 +38,8 @@ before(async () => {
     log,
     minSyncPeriodMs: 0,
     syncPeriodMs: 200,
+    // The daemon e2e test covers kube-proxy's always-rewrite mode; this one the skipping mode.
+    skipUnchangedTopLevel: true,
   });
   engine.onSynced = (r) => synced.push(r);
   const services = [
