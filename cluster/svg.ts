@@ -43,7 +43,7 @@ export function renderSvg(st: ClusterStatus): string {
   const boxY = barY + 60;
   const nodes = hosts.filter((h) => h.node);
   const meshY = boxY + maxH + 24;
-  const height = meshY + (nodes.length > 1 ? 40 + nodes.length * 14 : 10) + 40;
+  const height = meshY + (nodes.length > 1 ? 30 + nodes.length * 12 : 0) + 36;
   const xOf = (i: number) => MARGIN + i * (BOX_W + GAP);
   const out: string[] = [];
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">`);
@@ -86,7 +86,8 @@ export function renderSvg(st: ClusterStatus): string {
       pods.slice(0, MAX_PODS).forEach((p, k) => {
         const y = boxY + 114 + k * POD_ROW;
         out.push(rect(x + 8, y, BOX_W - 16, POD_ROW - 3, p.ready ? '#ffffff' : '#fff8c5', '#afb8c1'));
-        out.push(text(x + 14, y + 11, `${p.ip || '-'}  ${p.namespace === 'default' ? '' : `${p.namespace}/`}${p.name}`.slice(0, 40), { size: 10, mono: true }));
+        const label = `${p.ip || '-'}  ${p.namespace === 'default' ? '' : `${p.namespace}/`}${p.name}`;
+        out.push(text(x + 14, y + 11, label.length > 34 ? `${label.slice(0, 33)}…` : label, { size: 10, mono: true }));
       });
       if (pods.length > MAX_PODS) out.push(text(x + 14, boxY + 126 + MAX_PODS * POD_ROW, `+ ${pods.length - MAX_PODS} more pods`, { size: 10, fill: '#57606a' }));
     }
@@ -95,13 +96,14 @@ export function renderSvg(st: ClusterStatus): string {
   // The VXLAN mesh: one tunnel per pair of nodes, drawn as arcs under the boxes.
   if (nodes.length > 1) {
     const idx = nodes.map((n) => hosts.indexOf(n));
+    const bottom = (i: number) => boxY + boxH(hosts[i]!);
     let k = 0;
     for (let a = 0; a < idx.length; a++) {
       for (let b = a + 1; b < idx.length; b++) {
         const x1 = xOf(idx[a]!) + BOX_W / 2;
         const x2 = xOf(idx[b]!) + BOX_W / 2;
         const depth = meshY + 14 + (b - a) * 16 + (k++ % 3) * 3;
-        out.push(`<path d="M ${x1} ${boxY + maxH} L ${x1} ${meshY} Q ${(x1 + x2) / 2} ${depth + 20}, ${x2} ${meshY} L ${x2} ${boxY + maxH}" fill="none" stroke="#0969da" stroke-width="1.2" stroke-dasharray="6 3"/>`);
+        out.push(`<path d="M ${x1} ${bottom(idx[a]!)} L ${x1} ${meshY} Q ${(x1 + x2) / 2} ${depth + 20}, ${x2} ${meshY} L ${x2} ${bottom(idx[b]!)}" fill="none" stroke="#0969da" stroke-width="1.2" stroke-dasharray="6 3"/>`);
       }
     }
     out.push(text(MARGIN, height - 18, `VXLAN mesh (VNI 1, UDP 8472): ${nodes.length * (nodes.length - 1) / 2} tunnels between ${nodes.length} nodes, carried over the underlay`, { size: 12, fill: '#0969da' }));
