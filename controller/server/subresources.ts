@@ -2,6 +2,7 @@
  * The `scale` (autoscaling/v1 Scale of Deployments and ReplicaSets), `binding` (assigns a Pod to
  * a Node) and `log` (served by the node agent later) subresources.
  */
+import http from 'node:http';
 import type { StoredObject } from '../store/store.js';
 import { decodeObject, readBody } from './body.js';
 import { ApiServerError, errors } from './errors.js';
@@ -116,10 +117,40 @@ export async function serveLog(ctx: RestContext): Promise<void> {
   if (ctx.info.verb !== 'get') throw errors.methodNotAllowed(ctx.info.verb, 'pods/log');
   const pod = await ctx.registry.get(ctx.kind, ctx.info.namespace, ctx.info.name!);
   const node = (pod.spec as { nodeName?: string } | undefined)?.nodeName;
-  throw new ApiServerError(
-    'ServiceUnavailable',
-    node
-      ? `logs of pod "${ctx.info.name}" are not available: the node agent on "${node}" does not serve logs yet`
-      : `logs of pod "${ctx.info.name}" are not available: the pod is not scheduled to a node`,
-  );
+  if (!node) throw new ApiServerError('ServiceUnavailable', `logs of pod "${ctx.info.name}" are not available: the pod is not scheduled to a node`);
+  const containers = ((pod.spec as { containers?: { name: string }[] }).containers ?? []).map((c) => c.name);
+  const container = ctx.query.get('container') ?? (containers.length === 1 ? containers[0] : undefined);
+  if (!container) throw errors.badRequest(`a container name must be specified for pod ${ctx.info.name}, choose one of: [${containers.join(' ')}]`);
+  // The node agent serves the log file (kubelet's /containerLogs) on the node's InternalIP.
+  const nodes = ctx.registry.model.kinds().find((k) => k.group === '' && k.resource === 'nodes')!;
+  const n = (await ctx.registry.get(nodes, undefined, node)) as { status?: { addresses?: { type: string; address: string }[]; daemonEndpoints?: { kubeletEndpoint?: { Port?: number } } } };
+  const ip = n.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
+  if (!ip) throw new ApiServerError('ServiceUnavailable', `logs of pod "${ctx.info.name}" are not available: node "${node}" has no InternalIP`);
+  const q = new URLSearchParams();
+  for (const k of ['follow', 'tailLines', 'limitBytes']) {
+    const v = ctx.query.get(k);
+    if (v !== null) q.set(k, v);
+  }
+  const path = `/containerLogs/${encodeURIComponent(ctx.info.namespace ?? '')}/${encodeURIComponent(ctx.info.name!)}/${encodeURIComponent(container)}?${q}`;
+  await new Promise<void>((resolve, reject) => {
+    const up = http.get({ host: ip, port: n.status?.daemonEndpoints?.kubeletEndpoint?.Port ?? 10250, path, timeout: 10_000 }, (r) => {
+      if ((r.statusCode ?? 500) >= 400) {
+        let body = '';
+        r.on('data', (c: Buffer) => (body += c.toString()));
+        r.on('end', () => reject(r.statusCode === 404 ? errors.badRequest(body.trim()) : new ApiServerError('ServiceUnavailable', body.trim() || `node agent answered ${r.statusCode}`)));
+        return;
+      }
+      up.setTimeout(0);
+      ctx.res.writeHead(200, { 'content-type': 'text/plain' });
+      r.pipe(ctx.res);
+      r.on('end', resolve);
+      r.on('error', resolve);
+      ctx.res.on('close', () => {
+        up.destroy();
+        resolve();
+      });
+    });
+    up.on('timeout', () => up.destroy(new Error('timed out')));
+    up.on('error', (err) => reject(new ApiServerError('ServiceUnavailable', `logs of pod "${ctx.info.name}": the node agent on "${node}" (${ip}) is not reachable: ${err.message}`)));
+  });
 }
