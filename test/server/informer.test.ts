@@ -15,7 +15,7 @@ import { startTestServer, type TestServer } from './harness.js';
 
 let s: TestServer;
 before(async () => {
-  s = await startTestServer(['--history-revisions', '3', '--history-age', '0s', '--compact-interval', '100ms', '--insecure-http']);
+  s = await startTestServer(['--history-revisions', '3', '--history-age', '0s', '--compact-interval', '100ms']);
 });
 after(async () => {
   await s?.cleanup();
@@ -37,7 +37,7 @@ async function eventually(what: string, fn: () => boolean, timeoutMs = 30_000): 
 }
 
 test('informer survives a server restart and an expired resourceVersion', async () => {
-  const client = new ApiClient({ server: s.url });
+  const client = ApiClient.fromKubeconfig(s.kubeconfig);
   const informer = createInformer<Pod>(client, KINDS.Pod, { namespace: 'default', backoff: { initialMs: 100, maxMs: 500 } });
   const added: string[] = [];
   const deleted: string[] = [];
@@ -70,10 +70,17 @@ test('informer survives a server restart and an expired resourceVersion', async 
     await store.close();
     await s.restart();
 
-    const probe = await fetch(`${s.url}/api/v1/namespaces/default/pods?watch=true&resourceVersion=${lastSeen}`);
-    const first = JSON.parse((await probe.text()).split('\n')[0]!);
+    const first = await new Promise<{ type: string; object: unknown }>((resolveProbe) => {
+      const events: { type: string; object: unknown }[] = [];
+      client.watch(KINDS.Pod, {
+        namespace: 'default',
+        resourceVersion: String(lastSeen),
+        onEvent: (e) => events.push(e as { type: string; object: unknown }),
+        onClose: () => resolveProbe(events[0] ?? { type: 'none', object: {} }),
+      });
+    });
     assert.equal(first.type, 'ERROR', 'the informer\'s resourceVersion is really expired');
-    assert.equal(first.object.code, 410);
+    assert.equal((first.object as { code?: number }).code, 410);
 
     await eventually('the informer relisted', () => informer.get('default', 'offline-9') !== undefined && informer.get('default', 'before') === undefined);
     assert.deepEqual(names(), ['after-restart', ...Array.from({ length: 10 }, (_, i) => `offline-${i}`)].sort());
