@@ -62,7 +62,8 @@ function recording(inner: Iptables): Iptables & { payloads: string[]; restoreMs:
       const t0 = performance.now();
       await inner.restore(p);
       restoreMs.push(performance.now() - t0);
-      payloads.push(p);
+      // Keep only the first (full) payload: holding every payload would inflate the RSS figure.
+      if (payloads.length === 0) payloads.push(p);
     },
   };
 }
