@@ -127,3 +127,11 @@ test('health-check targets count local endpoints of Local services', async () =>
     { namespace: 'ns1', name: 'np-local-none', port: 32082, localEndpoints: 0 },
   ]);
 });
+
+test('health is bad when the first sync never happens (e.g. the API is unreachable)', () => {
+  let now = 5_000;
+  const engine = new SyncEngine({ iptables: createFakeIptables(), conntrack: createFakeConntrack(), config: CONFIG, log, minSyncPeriodMs: 0, syncPeriodMs: 1000, now: () => now });
+  assert.equal(engine.health().healthy, true);
+  now += 2001;
+  assert.equal(engine.health().healthy, false);
+});

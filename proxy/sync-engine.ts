@@ -98,6 +98,8 @@ export class SyncEngine {
     this.now = opts.now ?? Date.now;
     this.serviceTracker = new ServiceChangeTracker(this.now);
     this.sliceTracker = new EndpointSliceChangeTracker(this.now);
+    // Nothing is programmed yet: /healthz turns bad if the first sync does not happen in time.
+    this.unappliedSince = this.now();
   }
 
   onServiceChange(previous: ServiceLike | undefined, current: ServiceLike | undefined): void {
