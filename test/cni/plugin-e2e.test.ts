@@ -20,6 +20,17 @@ describe('sextant CNI binary end to end', () => {
   });
   after(async () => node?.destroy());
 
+  it('install-cni put an executable single-file plugin and a conflist of type sextant in the temp dirs', async () => {
+    const { readFileSync, statSync } = await import('node:fs');
+    const bin = `${node.binDir}/sextant`;
+    assert.ok((statSync(bin).mode & 0o111) !== 0, 'executable');
+    assert.match(readFileSync(bin, 'utf8').slice(0, 30), /^#!\/usr\/bin\/env node\n/);
+    const conf = JSON.parse(readFileSync(`${node.confDir}/10-sextant.conflist`, 'utf8')) as ConfList;
+    assert.equal(conf.plugins[0]!.type, 'sextant');
+    const v = await node.plugin('sextant', { CNI_COMMAND: 'VERSION' }, { cniVersion: conf.cniVersion });
+    assert.deepEqual(v.doc, { cniVersion: conf.cniVersion, supportedVersions: ['0.3.0', '0.3.1', '0.4.0', '1.0.0', '1.1.0'] });
+  });
+
   it('ADD attaches two pods that reach each other and the gateway; CHECK passes; DEL removes everything', async () => {
     const p1 = await node.newPod();
     const p2 = await node.newPod();

@@ -1,0 +1,10 @@
+/**
+ * kernel/netlink: the one wrapper of rtnetlink (links, addresses, routes, neighbours, FDB).
+ * - `openIpNetlink(netnsPath?)` — iproute2, any namespace, no native code (CNI plugin).
+ * - `openSocketNetlink()` — the `netlink` npm package, caller's namespace (daemons).
+ * - `FakeKernel` — in-memory namespaces enforcing the kernel's rules (unit tests).
+ */
+export * from './types.js';
+export { openIpNetlink, opToBatchLine, classifyIpError } from './ip-command.js';
+export { openSocketNetlink } from './socket.js';
+export { FakeKernel, FakeNamespace } from './fake.js';
