@@ -50,13 +50,6 @@ export function startEndpointSliceController(ctx: ControllerContext, opts: Endpo
     const mine = sliceWrites.merge([...(slicesByService.get(key)?.values() ?? [])], () => true);
     if (!svc) {
       for (const s of mine) if (s.metadata.labels?.[MANAGED_BY_LABEL] === MANAGED_BY) await del(s);
-      const ep = endpoints?.get(namespace, name);
-      if (ep && epWrites.view(ep)) {
-        await ctx.client.delete(KINDS.Endpoints, namespace, name).catch((err: unknown) => {
-          if (!isApiError(err, 'NotFound')) throw err;
-        });
-        epWrites.deleted(ep);
-      }
       return;
     }
     if (!svc.spec.selector || Object.keys(svc.spec.selector).length === 0 || svc.spec.type === 'ExternalName') return;
@@ -67,15 +60,31 @@ export function startEndpointSliceController(ctx: ControllerContext, opts: Endpo
       ...actions.update.map(async (s) => sliceWrites.wrote(await ctx.client.update(KINDS.EndpointSlice, s))),
       ...actions.delete.map(del),
     ]);
-    if (endpoints) {
-      const want = desiredEndpoints(svc, selected);
-      const cached = endpoints.get(namespace, name);
-      const have = cached ? epWrites.view(cached) : epWrites.merge([], (e) => keyOf(e) === key)[0];
-      if (!have) epWrites.wrote(await ctx.client.create(KINDS.Endpoints, want));
-      else if (!endpointsEqual(have, want)) {
-        want.metadata = { ...have.metadata, labels: want.metadata.labels };
-        epWrites.wrote(await ctx.client.update(KINDS.Endpoints, want));
+  };
+
+  /** Legacy Endpoints on their own queue, so slice latency never waits behind them. */
+  const syncEndpoints = async (key: string): Promise<void> => {
+    if (!endpoints) return;
+    const { namespace, name } = splitKey(key);
+    const svc = services.get(namespace, name);
+    if (!svc) {
+      const ep = endpoints.get(namespace, name);
+      if (ep && epWrites.view(ep)) {
+        await ctx.client.delete(KINDS.Endpoints, namespace, name).catch((err: unknown) => {
+          if (!isApiError(err, 'NotFound')) throw err;
+        });
+        epWrites.deleted(ep);
       }
+      return;
+    }
+    if (!svc.spec.selector || Object.keys(svc.spec.selector).length === 0 || svc.spec.type === 'ExternalName') return;
+    const want = desiredEndpoints(svc, podIndex.selectedBy(namespace ?? '', svc.spec.selector));
+    const cached = endpoints.get(namespace, name);
+    const have = cached ? epWrites.view(cached) : epWrites.merge([], (e) => keyOf(e) === key)[0];
+    if (!have) epWrites.wrote(await ctx.client.create(KINDS.Endpoints, want));
+    else if (!endpointsEqual(have, want)) {
+      want.metadata = { ...have.metadata, labels: want.metadata.labels };
+      epWrites.wrote(await ctx.client.update(KINDS.Endpoints, want));
     }
   };
   const del = async (s: EndpointSlice) => {
@@ -90,18 +99,32 @@ export function startEndpointSliceController(ctx: ControllerContext, opts: Endpo
   const runner = runController({
     name: 'endpointslice',
     sync,
-    workers: opts.workers ?? 4,
+    workers: opts.workers ?? 8,
     logger: ctx.log,
     clock: ctx.clock,
-    ready: () => services.hasSynced() && pods.hasSynced() && slices.hasSynced() && (endpoints?.hasSynced() ?? true),
+    ready: () => services.hasSynced() && pods.hasSynced() && slices.hasSynced(),
   });
+  const epRunner = endpoints
+    ? runController({
+        name: 'endpoints',
+        sync: syncEndpoints,
+        workers: 2,
+        logger: ctx.log,
+        clock: ctx.clock,
+        ready: () => services.hasSynced() && pods.hasSynced() && endpoints.hasSynced(),
+      })
+    : undefined;
+  const enqueue = (key: string) => {
+    runner.queue.add(key);
+    epRunner?.queue.add(key);
+  };
   const svcByNs = new Map<string, Map<string, Service>>();
   const enqueueForPodIndexed = (p: Pod) => {
     const m = svcByNs.get(p.metadata.namespace ?? '');
     if (!m) return;
     for (const s of m.values()) {
       const sel = Object.entries(s.spec.selector ?? {});
-      if (sel.length > 0 && sel.every(([k, v]) => p.metadata.labels?.[k] === v)) runner.queue.add(keyOf(s));
+      if (sel.length > 0 && sel.every(([k, v]) => p.metadata.labels?.[k] === v)) enqueue(keyOf(s));
     }
   };
   const trackSvc = (s: Service, gone = false) => {
@@ -114,15 +137,15 @@ export function startEndpointSliceController(ctx: ControllerContext, opts: Endpo
   services.addHandlers({
     onAdd: (s) => {
       trackSvc(s);
-      runner.queue.add(keyOf(s));
+      enqueue(keyOf(s));
     },
     onUpdate: (_o, s) => {
       trackSvc(s);
-      runner.queue.add(keyOf(s));
+      enqueue(keyOf(s));
     },
     onDelete: (s) => {
       trackSvc(s, true);
-      runner.queue.add(keyOf(s));
+      enqueue(keyOf(s));
     },
   });
   pods.addHandlers({
@@ -169,7 +192,21 @@ export function startEndpointSliceController(ctx: ControllerContext, opts: Endpo
   endpoints?.addHandlers({
     onAdd: (e) => epWrites.observed(e),
     onUpdate: (_o, e) => epWrites.observed(e),
-    onDelete: (e) => epWrites.observed(e, true),
+    onDelete: (e) => {
+      const ours = epWrites.isOwn(e, true);
+      epWrites.observed(e, true);
+      if (!ours) epRunner?.queue.add(keyOf(e));
+    },
   });
-  return { name: runner.name, idle: () => runner.idle(), stop: () => runner.stop() };
+  return {
+    name: runner.name,
+    idle: async () => {
+      await runner.idle();
+      await epRunner?.idle();
+    },
+    stop: async () => {
+      await runner.stop();
+      await epRunner?.stop();
+    },
+  };
 }
