@@ -19,3 +19,4 @@ export { StoreError, isStoreError, type StoreErrorCode } from './errors.js';
 export type { HistoryWindow } from './core/history.js';
 export { createMemoryStore, type MemoryStoreOptions } from './memory/index.js';
 export { openSqliteStore, type SqliteStoreOptions } from './sqlite/index.js';
+export { openEtcdStore, type EtcdStoreOptions, type EtcdTlsFiles } from './etcd/index.js';
