@@ -44,7 +44,7 @@ export default defineCommand({
     'min-sync-period': { help: 'minimum time between two syncs; bursts inside it become one sync', schema: flagTypes.duration().prefault('10ms') },
     'sync-period': { help: 'periodic sync and canary check', schema: flagTypes.duration().prefault('30s') },
     'full-sync-period': { help: 'rewrite every chain at least this often', schema: flagTypes.duration().prefault('1h') },
-    'healthz-bind-address': { help: '/healthz listener', schema: flagTypes.hostPort().default('0.0.0.0:10256') },
+    'healthz-bind-address': { help: '/healthz listener (loopback by default; give the node address for load-balancer health checks)', schema: flagTypes.hostPort().default('127.0.0.1:10256') },
     'metrics-bind-address': { help: '/metrics listener', schema: flagTypes.hostPort().default('127.0.0.1:10249') },
     'partial-top-level': {
       help: 'on partial syncs, rewrite the top-level chains always (kube-proxy) or only when their rules changed',
