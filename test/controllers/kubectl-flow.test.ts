@@ -120,6 +120,14 @@ test('kubectl: deployment → bound pods → ready endpoints → restart → sca
     assert.deepEqual((await getJson(s, ['pods'])).map((p) => p.metadata.name).sort(), before.pods);
     assert.deepEqual((await getJson(s, ['rs'])).map((r) => r.metadata.name), before.rs);
     assert.equal((await readyEndpoints(3)).length, 1);
+    // Node IPAM after the restart: a new node never gets a CIDR an existing node holds.
+    await ok(s, ['apply', '-f', s.manifest('n4.yaml', nodesYaml.split('---\n')[0]!.replace('n1', 'n4'))]);
+    const all = await eventually('n4 CIDR', async () => {
+      const n = await getJson(s, ['nodes']);
+      return n.length === 4 && n.every((x) => x.spec?.podCIDR) && n;
+    });
+    assert.equal(new Set(all.map((n) => n.spec?.podCIDR)).size, 4);
+    assert.deepEqual(all.filter((n) => n.metadata.name !== 'n4').map((n) => n.spec?.podCIDR).sort(), nodes.map((n) => n.spec?.podCIDR).sort());
     const dup = await s.kubectl(['create', '-f', s.manifest('o.yaml', `apiVersion: v1\nkind: Service\nmetadata: {name: other}\nspec:\n  clusterIP: ${svcIP}\n  ports: [{port: 1}]\n`)]);
     assert.notEqual(dup.code, 0);
     assert.match(dup.stderr, /spec\.clusterIP.*provided IP is already allocated/);
