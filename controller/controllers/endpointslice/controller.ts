@@ -118,21 +118,31 @@ export function startEndpointSliceController(ctx: ControllerContext, opts: Endpo
     runner.queue.add(key);
     epRunner?.queue.add(key);
   };
-  const svcByNs = new Map<string, Map<string, Service>>();
+  // Services by one pair of their selector: a pod event looks up only services that could match.
+  const svcBySelectorPair = new Map<string, Map<string, Service>>();
+  const pairOf = (ns: string, k: string, v: string) => `${ns}\0${k}=${v}`;
   const enqueueForPodIndexed = (p: Pod) => {
-    const m = svcByNs.get(p.metadata.namespace ?? '');
-    if (!m) return;
-    for (const s of m.values()) {
-      const sel = Object.entries(s.spec.selector ?? {});
-      if (sel.length > 0 && sel.every(([k, v]) => p.metadata.labels?.[k] === v)) enqueue(keyOf(s));
+    const ns = p.metadata.namespace ?? '';
+    for (const [k, v] of Object.entries(p.metadata.labels ?? {})) {
+      for (const s of svcBySelectorPair.get(pairOf(ns, k, v))?.values() ?? []) {
+        const sel = Object.entries(s.spec.selector ?? {});
+        if (sel.every(([sk, sv]) => p.metadata.labels?.[sk] === sv)) enqueue(keyOf(s));
+      }
     }
   };
+  const indexedBy = new Map<string, string>();
   const trackSvc = (s: Service, gone = false) => {
-    const ns = s.metadata.namespace ?? '';
-    let m = svcByNs.get(ns);
-    if (!m) svcByNs.set(ns, (m = new Map()));
-    if (gone) m.delete(s.metadata.name ?? '');
-    else m.set(s.metadata.name ?? '', s);
+    const key = keyOf(s);
+    const old = indexedBy.get(key);
+    if (old) svcBySelectorPair.get(old)?.delete(key);
+    indexedBy.delete(key);
+    const first = Object.entries(s.spec.selector ?? {}).sort(([a], [b]) => (a < b ? -1 : 1))[0];
+    if (gone || !first) return;
+    const pair = pairOf(s.metadata.namespace ?? '', first[0], first[1]);
+    let m = svcBySelectorPair.get(pair);
+    if (!m) svcBySelectorPair.set(pair, (m = new Map()));
+    m.set(key, s);
+    indexedBy.set(key, pair);
   };
   services.addHandlers({
     onAdd: (s) => {
