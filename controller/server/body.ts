@@ -1,10 +1,11 @@
 /**
- * Request bodies: read with the 3 MiB limit Kubernetes applies, decoded as JSON or YAML by
- * Content-Type, and required to be one JSON object. Every failure is a 400/413/415 Status.
+ * Request bodies: read with the 3 MiB limit Kubernetes applies, decoded as JSON, YAML or (for
+ * the kinds typed kubectl commands send) Kubernetes protobuf by Content-Type, and required to be one JSON object. Every failure is a 400/413/415 Status.
  */
 import type http from 'node:http';
 import { parse as parseYaml } from 'yaml';
 import { ApiServerError, errors } from './errors.js';
+import { decodeProtobufObject, ProtobufError } from './protobuf/decode.js';
 
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
 
@@ -48,6 +49,14 @@ const isYaml = (t: string) => t === 'application/yaml' || t === 'application/x-y
 /** Decodes a body to a JSON value; YAML is accepted where Kubernetes accepts it. */
 export function decodeBody(buf: Buffer, contentType: string | undefined): unknown {
   const type = mediaType(contentType);
+  if (type === 'application/vnd.kubernetes.protobuf') {
+    try {
+      return decodeProtobufObject(buf);
+    } catch (e) {
+      if (!(e instanceof ProtobufError)) throw e;
+      throw new ApiServerError('UnsupportedMediaType', `${e.message}; send JSON or YAML instead (e.g. kubectl create -f manifest.yaml)`);
+    }
+  }
   const text = buf.toString('utf8');
   if (text.trim() === '') throw errors.badRequest('the request body is empty');
   if (isYaml(type)) {
@@ -57,13 +66,8 @@ export function decodeBody(buf: Buffer, contentType: string | undefined): unknow
       throw errors.badRequest(`error decoding YAML: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
     }
   }
-  if (type !== '' && !type.endsWith('json') && type !== 'application/vnd.kubernetes.protobuf')
+  if (type !== '' && !type.endsWith('json'))
     throw new ApiServerError('UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`);
-  if (type === 'application/vnd.kubernetes.protobuf')
-    throw new ApiServerError(
-      'UnsupportedMediaType',
-      'the body of the request was in protobuf, which this server does not decode yet; send JSON or YAML (e.g. kubectl create -f manifest.yaml instead of kubectl create namespace/deployment)',
-    );
   try {
     return JSON.parse(text);
   } catch (e) {

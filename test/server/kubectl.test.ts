@@ -236,6 +236,20 @@ describe('kubectl against sextant server', () => {
     assert.match(await kFail('logs', 'web'), /ServiceUnavailable|not available/);
   });
 
+  test('typed create commands (protobuf bodies): namespace, deployment, service', async () => {
+    assert.match(await k('create', 'namespace', 'typed'), /^namespace\/typed created$/m);
+    assert.match(await k('create', 'deployment', 'td', '--image=nginx:1.27', '--port=80', '--replicas=2', '-n', 'typed'), /^deployment\.apps\/td created$/m);
+    const d = JSON.parse(await k('get', 'deploy', 'td', '-n', 'typed', '-o', 'json'));
+    assert.equal(d.spec.replicas, 2);
+    assert.deepEqual(d.spec.selector, { matchLabels: { app: 'td' } });
+    assert.deepEqual(d.spec.template.spec.containers[0].ports, [{ containerPort: 80, protocol: 'TCP' }]);
+    assert.match(await k('create', 'service', 'clusterip', 'tsvc', '--tcp=5678:8080', '-n', 'typed'), /^service\/tsvc created$/m);
+    const svc = JSON.parse(await k('get', 'svc', 'tsvc', '-n', 'typed', '-o', 'json'));
+    assert.deepEqual(svc.spec.ports, [{ name: '5678-8080', port: 5678, protocol: 'TCP', targetPort: 8080 }]);
+    assert.match(await k('delete', 'namespace', 'typed'), /^namespace "typed" deleted$/m);
+    assert.match(await kFail('get', 'ns', 'typed'), /namespaces "typed" not found/);
+  });
+
   test('delete svc x and delete -f', async () => {
     assert.match(await k('delete', 'svc', 'web-np'), /^service "web-np" deleted$/m);
     assert.match(await kFail('get', 'svc', 'web-np'), /NotFound/);
