@@ -9,8 +9,9 @@
  * | NODE_START_FAILED    | a container process could not be started (command missing, bad cwd)   |
  * | NODE_STATE_CORRUPT   | a pod state file in the state dir does not parse (it is set aside)      |
  * | NODE_API             | the API server refused a Node, Lease or Pod status write               |
+ * | NODE_SERVICE_ACCOUNT | no service-account token for a pod (TokenRequest refused or malformed)  |
  */
-export type NodeErrorCode = 'NODE_NO_CNI_CONFIG' | 'NODE_CNI_FAILED' | 'NODE_NETNS_FAILED' | 'NODE_START_FAILED' | 'NODE_STATE_CORRUPT' | 'NODE_API';
+export type NodeErrorCode = 'NODE_NO_CNI_CONFIG' | 'NODE_CNI_FAILED' | 'NODE_NETNS_FAILED' | 'NODE_START_FAILED' | 'NODE_STATE_CORRUPT' | 'NODE_API' | 'NODE_SERVICE_ACCOUNT';
 
 export class NodeAgentError extends Error {
   constructor(

@@ -8,6 +8,7 @@ import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { KubeconfigError } from './errors.js';
+import { inClusterAvailable, inClusterConfig } from './in-cluster.js';
 
 const kubeconfigSchema = z.looseObject({
   'current-context': z.string().optional(),
@@ -125,8 +126,14 @@ export function parseKubeconfig(text: string, baseDir: string, opts: { context?:
   return out;
 }
 
-/** Loads a kubeconfig file (default: `$KUBECONFIG` or `~/.kube/config`). */
+/**
+ * Loads a kubeconfig file (default: `$KUBECONFIG` or `~/.kube/config`). With no path and no
+ * `$KUBECONFIG`, a process in a pod (service variables set, a mounted token) uses the in-cluster
+ * config instead, as client-go's daemons do: pods share the host's file system, so the host's
+ * `~/.kube/config` must not become every pod's credential.
+ */
 export function loadKubeconfig(path?: string, opts: { context?: string } = {}): ConnectionConfig {
   const p = path ?? defaultKubeconfigPath();
+  if (path === undefined && !process.env.KUBECONFIG && inClusterAvailable()) return inClusterConfig();
   return parseKubeconfig(readFile(p, 'kubeconfig'), dirname(resolve(p)), opts);
 }
