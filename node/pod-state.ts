@@ -7,6 +7,8 @@ const containerRecord = z.object({
   startTicks: z.number().optional(),
   startedAt: z.string().optional(),
   restartCount: z.number().int(),
+  /** Readiness last reported, so an adopting agent keeps the pod in its endpoints. */
+  ready: z.boolean().optional(),
 });
 
 const podRecord = z.object({

@@ -8,6 +8,7 @@ import { hostsFile, resolvConf } from './pod-files.js';
 import type { PodRecord, PodStateStore } from './pod-state.js';
 import { buildPodStatus, type ContainerView, type PodView } from './pod-status.js';
 import { runProbe } from './probes.js';
+import { nextRestartDelay } from './restart-backoff.js';
 import type { PodStatus } from '../controller/api/index.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -168,6 +169,7 @@ export class PodWorker {
         ...(r.handle ? { pid: r.handle.pid, startTicks: r.handle.startTicks } : {}),
         ...(r.view.state.kind === 'running' ? { startedAt: r.view.state.startedAt } : {}),
         restartCount: r.view.restartCount,
+        ready: r.view.ready,
       };
     this.host.store.save(this.record);
   }
@@ -205,6 +207,10 @@ export class PodWorker {
     const prev = this.record.containers[r.spec.name];
     r.view.state = { kind: 'running', startedAt: prev?.startedAt ?? nowIso() };
     r.view.started = true;
+    // keep the readiness the previous agent saw (the probe confirms or revokes it), so an agent
+    // restart does not flap the pod out of its Services' endpoints
+    r.view.ready = prev?.ready ?? false;
+    r.readinessOk = r.view.ready;
     r.pollTimer = setInterval(() => {
       if (r.handle && !isAlive(r.handle)) {
         clearInterval(r.pollTimer);
@@ -245,9 +251,9 @@ export class PodWorker {
   /** Restart after the current back-off (doubling up to the maximum, reset after 10 min of running). */
   private scheduleRestart(r: ContainerRun): void {
     const ranFor = r.view.lastTerminated?.startedAt ? Date.parse(r.view.lastTerminated.finishedAt) - Date.parse(r.view.lastTerminated.startedAt) : 0;
-    if (ranFor > 600_000) r.backoffMs = this.host.settings.backoffInitialMs;
-    const delay = r.view.restartCount === 0 && ranFor === 0 ? 0 : r.backoffMs;
-    r.backoffMs = Math.min(r.backoffMs * 2, this.host.settings.backoffMaxMs);
+    const s = this.host.settings;
+    const { delayMs: delay, next } = nextRestartDelay({ nextMs: r.backoffMs }, { restartCount: r.view.restartCount, ranForMs: ranFor }, { initialMs: s.backoffInitialMs, maxMs: s.backoffMaxMs, resetAfterMs: 600_000 });
+    r.backoffMs = next.nextMs;
     if (delay > 0) r.view.state = { kind: 'waiting', reason: 'CrashLoopBackOff', message: `back-off ${Math.round(delay / 1000)}s restarting failed container=${r.spec.name} pod=${this.record.name}_${this.record.namespace}(${this.uid})` };
     r.restartTimer = setTimeout(() => {
       r.restartTimer = undefined;
@@ -274,12 +280,14 @@ export class PodWorker {
           bad = 0;
           if (++ok >= (readiness.successThreshold ?? 1) && !r.view.ready) {
             r.view.ready = true;
+            this.persist();
             this.scheduleStatus();
           }
         } else {
           ok = 0;
           if (++bad >= (readiness.failureThreshold ?? 3) && r.view.ready) {
             r.view.ready = false;
+            this.persist();
             this.scheduleStatus();
           }
         }
