@@ -19,6 +19,8 @@ export interface EndpointSliceControllerOptions {
   maxEndpointsPerSlice?: number;
   /** Also maintain core/v1 Endpoints (default true). */
   legacyEndpoints?: boolean;
+  /** Changes to one service's Endpoints within this period are written once (default 500 ms). */
+  endpointsBatchMs?: number;
 }
 
 /** Fields of a pod the endpoints depend on; other changes (e.g. container statuses) are ignored. */
@@ -116,7 +118,8 @@ export function startEndpointSliceController(ctx: ControllerContext, opts: Endpo
     : undefined;
   const enqueue = (key: string) => {
     runner.queue.add(key);
-    epRunner?.queue.add(key);
+    // Legacy Endpoints are batched: changes within the period become one write.
+    epRunner?.queue.addAfter(key, opts.endpointsBatchMs ?? 500);
   };
   // Services by one pair of their selector: a pod event looks up only services that could match.
   const svcBySelectorPair = new Map<string, Map<string, Service>>();
