@@ -24,6 +24,11 @@ export interface Reply {
    * encoding in the packet cache (cleared on every change).
    */
   stable?: boolean;
+  /**
+   * True for an answer that must not be cached anywhere (the SERVFAIL the kubernetes plugin gives
+   * before its informers synced: once synced, the same question has a real answer at once).
+   */
+  transient?: boolean;
 }
 
 export type Next = (req: DnsRequest) => Reply | Promise<Reply>;
@@ -54,6 +59,8 @@ export interface Plugin {
   stop?(): Promise<void> | void;
   /** For /ready: null when ready, else why not. */
   notReady?(): string | null;
+  /** The HTTP port a plugin serves on once started (health, ready, metrics), for logs and tests. */
+  port?(): number;
 }
 
 export interface StartContext {

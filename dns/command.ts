@@ -92,7 +92,7 @@ export default defineCommand({
           process.exit(1);
         },
       });
-      log.info('serving', { listen: cfg.listen, port: inst.server.port, plugins: inst.plugins.map((p) => p.name) });
+      log.info('serving', { listen: cfg.listen, port: inst.server.port, plugins: inst.plugins.map((p) => p.name), http: inst.ports() });
       onShutdown(log, () => inst.stop());
       await new Promise(() => {});
     } catch (err) {

@@ -43,6 +43,8 @@ export interface DnsInstance {
   plugins: Plugin[];
   packetCache: PacketCache | undefined;
   markSynced(): void;
+  /** The HTTP ports the side servers bound (`{ health, ready, metrics }`), e.g. after `:0`. */
+  ports(): Record<string, number>;
   stop(): Promise<void>;
 }
 
@@ -108,10 +110,11 @@ export async function startDnsInstance(cfg: DnsConfig, opts: DnsInstanceOptions)
       manualSynced = true;
       packetCache?.clear();
     },
+    ports: () => Object.fromEntries(plugins.filter((p) => p.port).map((p) => [p.name, p.port!()])),
     async stop() {
-      stopWatch?.();
       const health = plugins.find((p) => p.name === 'health');
       await health?.stop?.();
+      stopWatch?.();
       await server.close();
       for (const p of plugins) if (p !== health) await p.stop?.();
     },

@@ -5,13 +5,13 @@ import { makeRequest } from '../../testing.js';
 import { Rcode, replyTo, type ResourceRecord } from '../../message.js';
 import type { Reply } from '../../chain.js';
 
-function upstream(answers: ResourceRecord[], rcode: number = Rcode.NOERROR, stable = false): { calls: number; handle(req: ReturnType<typeof makeRequest>): Reply } {
+function upstream(answers: ResourceRecord[], rcode: number = Rcode.NOERROR, stable = false, transient = false): { calls: number; handle(req: ReturnType<typeof makeRequest>): Reply } {
   const p = { calls: 0, handle: (req: ReturnType<typeof makeRequest>): Reply => {
     p.calls++;
     const msg = replyTo(req.msg, rcode);
     msg.answers = answers;
     if (rcode === Rcode.NXDOMAIN) msg.authorities = [{ name: 'example', type: 'SOA', ttl: 900, data: { mname: 'a', rname: 'b', serial: 1, refresh: 1, retry: 1, expire: 1, minimum: 60 } }];
-    return { msg, stable };
+    return transient ? { msg, stable, transient } : { msg, stable };
   } };
   return p;
 }
@@ -21,13 +21,15 @@ const cases = [
   { name: 'NXDOMAIN kept for the SOA minimum', answers: [], rcode: Rcode.NXDOMAIN, stable: false, advance: 30_000, wantCalls: 1, wantTtl: undefined },
   { name: 'NXDOMAIN expires after the SOA minimum', answers: [], rcode: Rcode.NXDOMAIN, stable: false, advance: 61_000, wantCalls: 2, wantTtl: undefined },
   { name: 'stable (cluster) answers are never kept', answers: [], rcode: Rcode.NXDOMAIN, stable: true, advance: 0, wantCalls: 2, wantTtl: undefined },
+  { name: 'SERVFAIL kept for servfailTtl', answers: [], rcode: Rcode.SERVFAIL, stable: false, advance: 1000, wantCalls: 1, wantTtl: undefined },
+  { name: 'transient SERVFAIL (cluster zone before sync) is never kept', answers: [], rcode: Rcode.SERVFAIL, stable: false, transient: true, advance: 0, wantCalls: 2, wantTtl: undefined },
 ];
 
 for (const c of cases) {
   test(`cache: ${c.name}`, async () => {
     let now = 1_000_000;
     const cache = cachePlugin({ successCapacity: 10, denialCapacity: 10, maxTtl: 3600, maxDenialTtl: 1800, minTtl: 5, servfailTtl: 5, now: () => now });
-    const up = upstream(c.answers, c.rcode, c.stable);
+    const up = upstream(c.answers, c.rcode, c.stable, 'transient' in c && c.transient === true);
     const next = (r: ReturnType<typeof makeRequest>) => up.handle(r);
     await cache.handle!(makeRequest('a.example', 'A'), next);
     now += c.advance;

@@ -72,7 +72,7 @@ export function cachePlugin(opts: CacheOptions): Plugin & { size(): number } {
       }
       misses.inc({ server: 'dns://' });
       const reply = await next(req);
-      if (reply.stable) return reply;
+      if (reply.stable || reply.transient) return reply;
       const life = ttlOf(reply.msg);
       if (life && life.ttl > 0) {
         const map = life.kind === 'success' ? success : denial;

@@ -35,7 +35,7 @@ export function kubernetesPlugin(opts: KubernetesPluginOptions): Plugin {
     const soa = soaRecord(authZone, index.ttl, index.serial);
     if (exists) return nodataReply(req, soa, opts.synced());
     if (opts.fallthrough.some((z) => inZone(req.qname, z))) return next(req);
-    if (!opts.synced()) return { msg: replyTo(req.msg, Rcode.SERVFAIL) };
+    if (!opts.synced()) return { msg: replyTo(req.msg, Rcode.SERVFAIL), transient: true };
     return nxdomainReply(req, soa);
   };
 
