@@ -181,6 +181,27 @@ describe('API server over HTTP', () => {
     assert.equal((await call('GET', `${pods}/fin`)).status, 404);
   });
 
+  test('Foreground and Orphan deletes of an owner kind add the collector finalizer and mark the object', async () => {
+    const dep = (name: string) => ({
+      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name },
+      spec: { selector: { matchLabels: { a: name } }, template: { metadata: { labels: { a: name } }, spec: { containers: [{ name: 'c', image: 'i' }] } } },
+    });
+    const base = '/apis/apps/v1/namespaces/default/deployments';
+    for (const [policy, finalizer] of [['Foreground', 'foregroundDeletion'], ['Orphan', 'orphan']] as const) {
+      const name = `prop-${finalizer.toLowerCase()}`;
+      await call('POST', base, dep(name));
+      const d = await call('DELETE', `${base}/${name}`, { propagationPolicy: policy });
+      assert.equal(d.status, 200);
+      assert.deepEqual(d.body.metadata.finalizers, [finalizer]);
+      assert.ok(d.body.metadata.deletionTimestamp);
+      const done = await call('PATCH', `${base}/${name}`, { metadata: { finalizers: [] } }, { 'content-type': 'application/merge-patch+json' });
+      assert.equal(done.status, 200);
+      assert.equal((await call('GET', `${base}/${name}`)).status, 404, 'gone once the collector removes its finalizer');
+    }
+    await call('POST', pods, pod('fg-pod'));
+    assert.equal((await call('DELETE', `${pods}/fg-pod`, { propagationPolicy: 'Foreground' })).body.status, 'Success', 'kinds that own nothing go at once');
+  });
+
   test('binding sets nodeName once; a bound pod waits for the node agent on graceful delete', async () => {
     await call('POST', pods, pod('bound'));
     const b = await call('POST', `${pods}/bound/binding`, { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'bound' }, target: { kind: 'Node', name: 'n1' } });

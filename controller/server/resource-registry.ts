@@ -58,7 +58,16 @@ export interface RegistryOptions {
   store: Store;
   model: ApiModel;
   admission?: readonly AdmissionHook[];
+  /**
+   * Kinds whose deletes honour `propagationPolicy` Foreground/Orphan by adding the
+   * `foregroundDeletion`/`orphan` finalizer for the garbage collector, as Kubernetes does.
+   * Limited to the kinds that own others here, so a Foreground delete of a Pod cannot wait on a
+   * collector that never looks at pods.
+   */
+  propagationKinds?: readonly string[];
 }
+
+const PROPAGATION_FINALIZERS: Record<string, string> = { Foreground: 'foregroundDeletion', Orphan: 'orphan' };
 
 const MAX_CONFLICT_RETRIES = 8;
 
@@ -71,7 +80,10 @@ export class ResourceRegistry {
     this.store = opts.store;
     this.model = opts.model;
     this.admission = [...(opts.admission ?? [])];
+    this.propagationKinds = new Set(opts.propagationKinds ?? ['Deployment', 'ReplicaSet', 'Service']);
   }
+
+  private readonly propagationKinds: Set<string>;
 
   async get(kind: KindInfo, namespace: string | undefined, name: string): Promise<StoredObject> {
     const obj = await this.store.get(storeKey(kind, namespace, name)).catch((e: unknown) => {
@@ -246,16 +258,20 @@ export class ResourceRegistry {
       await this.emptyNamespace(name, user);
     }
     const grace = graceFor(kind, current, req.gracePeriodSeconds);
-    const hasFinalizers = (meta.finalizers?.length ?? 0) > 0;
+    const propagation = req.propagationPolicy ? PROPAGATION_FINALIZERS[req.propagationPolicy] : undefined;
+    const addFinalizer = propagation && this.propagationKinds.has(kind.kind) && !meta.finalizers?.includes(propagation) ? propagation : undefined;
+    const hasFinalizers = (meta.finalizers?.length ?? 0) > 0 || addFinalizer !== undefined;
     const nodeGrace = kind.group === '' && kind.resource === 'pods' && grace > 0 && Boolean((current.spec as { nodeName?: string } | undefined)?.nodeName);
     if (hasFinalizers || nodeGrace) {
-      if (meta.deletionTimestamp) return { removed: false, object: current };
+      if (meta.deletionTimestamp && !addFinalizer) return { removed: false, object: current };
       const marked = await this.update(
         kind,
         namespace,
         name,
         (obj) => {
           const m = metaOf(obj);
+          if (addFinalizer) m.finalizers = [...(m.finalizers ?? []), addFinalizer];
+          if (m.deletionTimestamp) return obj;
           m.deletionTimestamp = rfc3339(Date.now() + (nodeGrace ? grace * 1000 : 0));
           m.deletionGracePeriodSeconds = nodeGrace ? grace : 0;
           return obj;

@@ -246,6 +246,8 @@ describe('kubectl against sextant server', () => {
     assert.match(await k('create', 'service', 'clusterip', 'tsvc', '--tcp=5678:8080', '-n', 'typed'), /^service\/tsvc created$/m);
     const svc = JSON.parse(await k('get', 'svc', 'tsvc', '-n', 'typed', '-o', 'json'));
     assert.deepEqual(svc.spec.ports, [{ name: '5678-8080', port: 5678, protocol: 'TCP', targetPort: 8080 }]);
+    assert.match(await k('delete', 'deploy', 'td', '-n', 'typed', '--cascade=foreground'), /^deployment\.apps "td" deleted$/m);
+    assert.equal((await k('get', 'deploy,rs,pods', '-n', 'typed', '-o', 'name')).trim(), '', 'the collector removed the dependents first');
     assert.match(await k('delete', 'namespace', 'typed'), /^namespace "typed" deleted$/m);
     assert.match(await kFail('get', 'ns', 'typed'), /namespaces "typed" not found/);
   });
