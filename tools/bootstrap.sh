@@ -19,6 +19,7 @@ want dnsmasq dnsmasq-base
 want nsenter util-linux
 want pgrep procps
 want nc netcat-openbsd
+want ping iputils-ping
 [ -x /usr/lib/cni/bridge ] || need_pkgs+=(containernetworking-plugins)
 want kubectl kubernetes-client
 if [ ${#need_pkgs[@]} -gt 0 ]; then
