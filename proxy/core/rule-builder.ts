@@ -227,6 +227,11 @@ export function buildRules(cfg: RuleBuilderConfig, input: SyncInput, cache: Rule
   const filterParts: string[] = [];
   const topParts: string[] = [];
   const chainDecls: string[] = [];
+  /**
+   * Chains the kernel does not have yet are created with `-N` rather than declared with `:`:
+   * iptables-nft-restore 1.8.9 with --noflush is about twice as fast that way on large payloads.
+   */
+  const newChains: string[] = [];
   const bodyParts: string[] = [];
   let filterCount = 0;
   let natCount = 0;
@@ -257,7 +262,10 @@ export function buildRules(cfg: RuleBuilderConfig, input: SyncInput, cache: Rule
     const write = input.full || input.changedServices.has(svc.service) || r.own.some((c) => !input.existingChains.has(c));
     if (!write) continue;
     writtenChains += r.own.length;
-    for (const c of r.own) chainDecls.push(`:${c} - [0:0]`);
+    for (const c of r.own) {
+      if (input.existingChains.has(c)) chainDecls.push(`:${c} - [0:0]`);
+      else newChains.push(`-N ${c}`);
+    }
     if (r.body) bodyParts.push(r.body);
     natCount += r.bodyCount;
     serviceRules.set(svc.service, (serviceRules.get(svc.service) ?? 0) + r.bodyCount);
@@ -302,7 +310,7 @@ export function buildRules(cfg: RuleBuilderConfig, input: SyncInput, cache: Rule
   if (writeFilter || input.full) {
     sections.push(['*filter'], filterDecls, canary, insertLines(input.missingJumps, 'filter'), filterParts, filterTop.out, ['COMMIT']);
   }
-  sections.push(['*nat'], writeNatTop ? natDecls : [], chainDecls, canary, insertLines(input.missingJumps, 'nat'));
+  sections.push(['*nat'], writeNatTop ? natDecls : [], chainDecls, canary, newChains, insertLines(input.missingJumps, 'nat'));
   sections.push(writeNatTop ? topParts : [], writeNatTop ? natTop.out : [], bodyParts);
   sections.push(deletedChains.map((c) => `-X ${c}`), ['COMMIT', '']);
   const payload = sections.filter((x) => x.length > 0).map((x) => x.join('\n')).join('\n');
