@@ -33,7 +33,7 @@ const run = (...args: string[]) =>
     p.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
   });
 
-async function until<T>(what: string, f: () => Promise<T | undefined> | T | undefined, ms = 20_000): Promise<T> {
+async function until<T>(what: string, f: () => Promise<T | undefined> | T | undefined, ms = 60_000): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
     const v = await f();
