@@ -37,12 +37,23 @@ export interface ApiModel {
 }
 
 export function apiModel(): ApiModel {
+  // A request body is checked for unknown fields by the handler (fieldValidation) and again by
+  // decode; remember the answer per body object so the walk runs once.
+  const unknownCache = new WeakMap<object, string[]>();
+  const unknownFields = (kind: KindInfo, obj: StoredObject): string[] => {
+    let found = unknownCache.get(obj);
+    if (!found) {
+      found = findUnknownFields(kind, obj);
+      unknownCache.set(obj, found);
+    }
+    return found;
+  };
   return {
     kinds: () => allKinds(),
     decode: (kind, raw) => {
       // Fast path: with no unknown fields there is nothing to strip, and validateObject parses
       // with the schema anyway (type errors surface there as the same causes).
-      if (findUnknownFields(kind, raw).length === 0) return { ok: true, value: dropNulls(raw) };
+      if (unknownFields(kind, raw).length === 0) return { ok: true, value: dropNulls(raw) };
       const r = parseObject(kind, raw);
       return r.ok
         ? { ok: true, value: r.value as StoredObject }
@@ -58,7 +69,7 @@ export function apiModel(): ApiModel {
       }
     },
     validate: (kind, obj, old) => validateObject(kind, obj, old ? { old } : {}),
-    findUnknownFields: (kind, obj) => findUnknownFields(kind, obj),
+    findUnknownFields: unknownFields,
     labelSelector: (text) => {
       const sel = parseLabelSelector(text);
       return (o) => matchesLabels(sel, (o.metadata as { labels?: Record<string, string> } | undefined)?.labels);
