@@ -65,8 +65,8 @@ export function parseQueryKey(buf: Buffer): QueryKey | undefined {
 
 interface Entry {
   full: Buffer;
-  /** The same response truncated (TC set, records dropped), built on first need. */
-  truncated?: Buffer;
+  /** The same response truncated to `limit` bytes (TC set, the records that fit), built on need. */
+  truncated?: { limit: number; bytes: Buffer };
   /** Response code and answer count, for metrics and logs on the fast path. */
   rcode: number;
 }
@@ -90,12 +90,12 @@ export class PacketCache {
     return e;
   }
 
-  set(key: string, full: Buffer, rcode: number, truncated?: Buffer): void {
+  set(key: string, full: Buffer, rcode: number): void {
     if (this.map.size >= this.capacity) {
       const oldest = this.map.keys().next();
       if (!oldest.done) this.map.delete(oldest.value);
     }
-    this.map.set(key, truncated ? { full, rcode, truncated } : { full, rcode });
+    this.map.set(key, { full, rcode });
   }
 
   clear(): void {

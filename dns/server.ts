@@ -1,7 +1,7 @@
 /**
  * UDP and TCP listeners on one port, feeding the plugin chain. UDP answers are limited to 512
- * bytes without EDNS, or to the client's advertised size with it (TC set beyond, so clients retry
- * over TCP). TCP is length-prefixed (RFC 1035 4.2.2), pipelined (answers are written as they are
+ * bytes without EDNS, or to the client's advertised size with it (beyond it, as many whole
+ * records as fit and TC set, so clients retry over TCP — see truncate.ts). TCP is length-prefixed (RFC 1035 4.2.2), pipelined (answers are written as they are
  * ready, RFC 7766), idle connections close, and the connection count is bounded. Undecodable
  * packets are answered FORMERR when their header is readable and dropped otherwise.
  */
@@ -9,6 +9,7 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import { ADVERTISED_UDP_SIZE, MalformedMessage, PLAIN_UDP_LIMIT, decodeMessage, encodeMessage } from './codec.js';
 import { Rcode, replyTo, type DnsMessage } from './message.js';
+import { encodeWithin } from './truncate.js';
 import { buildChain, normalizeName, type DnsRequest, type Next, type Observation, type Plugin, type Reply } from './chain.js';
 import { PacketCache, parseQueryKey, patchResponse, type QueryKey } from './packet-cache.js';
 import type { Logger } from '../daemon/logger.js';
@@ -61,8 +62,8 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
         const limit = proto === 'tcp' ? 65535 : udpLimit(key.ednsSize);
         let src = hit.full;
         if (src.length > limit) {
-          hit.truncated ??= truncatedCopy(hit.full);
-          src = hit.truncated;
+          if (hit.truncated?.limit !== limit) hit.truncated = { limit, bytes: encodeWithin(decodeMessage(hit.full), limit) };
+          src = hit.truncated.bytes;
         }
         const out = patchResponse(src, buf, key);
         respond(out);
@@ -94,8 +95,10 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
       if (msg.edns) out.edns = { udpSize: ADVERTISED_UDP_SIZE, version: 0, dnssecOk: false };
       else delete out.edns;
       let bytes: Buffer;
+      let full: Buffer | undefined;
       try {
-        bytes = encodeMessage(out, proto === 'tcp' ? 65535 : udpLimit(msg.edns?.udpSize));
+        full = encodeMessage(out);
+        bytes = encodeWithin(out, proto === 'tcp' ? 65535 : udpLimit(msg.edns?.udpSize), full);
       } catch (err) {
         opts.log.warn('cannot encode response', { qname: msg.questions[0]?.name, error: String(err) });
         const fail = replyTo(msg, Rcode.SERVFAIL);
@@ -105,16 +108,14 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
         reply = { msg: fail };
       }
       respond(bytes);
-      if (reply.stable && key && cache && !out.tc) {
-        const full = proto === 'udp' && bytes.readUInt16BE(2) & 0x200 ? undefined : bytes;
-        if (full) cache.set(key.key, full, out.rcode);
-      }
+      // The complete answer is what the packet cache keeps, also when this client got a truncated one.
+      if (reply.stable && key && cache && full && !out.tc && (full.readUInt16BE(2) & 0x200) === 0) cache.set(key.key, full, out.rcode);
       if (observers.length > 0) {
         const q = msg.questions[0];
         observe({
           qname: q?.name ?? '.', qtype: q?.type ?? 0, proto, family, remoteAddress, remotePort, rcode: out.rcode,
           requestSize: buf.length, responseSize: bytes.length, durationSeconds: (performance.now() - t0) / 1000, fast: false,
-          answerCount: out.answers.length,
+          answerCount: bytes.readUInt16BE(6),
         });
       }
     };
@@ -219,13 +220,6 @@ export const udpLimit = (ednsSize: number | undefined): number => (ednsSize === 
 function nameFromKey(k: QueryKey): string {
   const name = k.key.slice(k.key.indexOf('/', k.key.indexOf('/', k.key.indexOf('/') + 1) + 1) + 1, -1);
   return name === '' ? '.' : name;
-}
-
-/** A copy of an encoded response with TC set and only the question (and OPT) kept. */
-function truncatedCopy(full: Buffer): Buffer {
-  const msg = decodeMessage(full);
-  msg.tc = true;
-  return encodeMessage({ ...msg, answers: [], authorities: [], additionals: [] });
 }
 
 /** FORMERR for a query whose header is readable but whose body is not: header only. */
