@@ -6,6 +6,7 @@
  */
 import * as lib from '@leichtgewicht/dns-packet';
 import { TypeCode, typeCode, type DnsMessage, type ResourceRecord, type Question } from './message.js';
+import { wireProblem } from './wire-check.js';
 
 /** The UDP payload size Sextant advertises (the DNS flag day 2020 value). */
 export const ADVERTISED_UDP_SIZE = 1232;
@@ -50,6 +51,8 @@ export function decodeMessage(buf: Buffer): DnsMessage {
   if (buf.length < 12) throw new MalformedMessage('shorter than a DNS header', undefined);
   const id = buf.readUInt16BE(0);
   const flags = buf.readUInt16BE(2);
+  const problem = wireProblem(buf);
+  if (problem !== undefined) throw new MalformedMessage(problem, id);
   let p: lib.Packet;
   try {
     p = lib.decode(buf);

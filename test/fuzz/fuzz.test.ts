@@ -16,6 +16,7 @@ test(`DNS packet parser: 20k random/mutated packets, only MalformedMessage rejec
   const before = process.memoryUsage().heapUsed;
   const r = fuzzDnsParser(SEED, 20_000);
   assert.deepEqual(r.crashes, []);
+  assert.equal(r.encodeRefused ?? 0, 0, 'every packet the decoder accepts re-encodes (malformed ones are FORMERR, not SERVFAIL)');
   assert.ok(r.accepted > 0 && r.rejected > 0, `both outcomes exercised (accepted ${r.accepted}, rejected ${r.rejected})`);
   assert.ok(r.maxMs < 1000, `no packet takes a second (max ${r.maxMs.toFixed(1)} ms)`);
   assert.ok(process.memoryUsage().heapUsed - before < 200 * 1024 * 1024, 'heap growth bounded');
