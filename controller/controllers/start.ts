@@ -10,6 +10,8 @@ import { createInformer } from '../api/informer.js';
 import type { AdmissionHook } from '../server/admission.js';
 import type { Store } from '../store/store.js';
 import { createServiceAllocationAdmission, type ServiceAllocationAdmission } from './allocators/admission.js';
+import type { RepairReport } from './allocators/service-allocator.js';
+import { KINDS } from '../api/index.js';
 import type { AllocationClaims } from './allocators/store-claims.js';
 import { IpAllocator } from './allocators/ip-allocator.js';
 import { startDeploymentController } from './deployment/controller.js';
@@ -108,10 +110,34 @@ export interface AttachedControllers {
   stopLoops(): Promise<void>;
 }
 
+/**
+ * Tells users (`kubectl describe svc`) about what the start-up repair found, as Kubernetes'
+ * repair loops do: a value two services claim, or a value outside the configured range.
+ */
+function recordRepairEvents(client: ApiClient, report: RepairReport, log: Logger): void {
+  const events = createEventRecorder(client, 'ipallocator-repair-controller', realClock, (err) => log.debug(`event not recorded: ${err.message}`));
+  const isIp = (v: string) => v.includes('.') || v.includes(':');
+  const on = (owner: string, reason: string, message: string) => {
+    const [namespace, name] = owner.split('/');
+    if (!namespace || !name) return;
+    void client
+      .get(KINDS.Service, namespace, name)
+      .then((svc) => events.warning({ ...svc, kind: 'Service', apiVersion: 'v1' }, reason, message))
+      .catch(() => undefined);
+  };
+  for (const d of report.duplicates) {
+    on(d.duplicate, isIp(d.value) ? 'ClusterIPAlreadyAllocated' : 'PortAlreadyAllocated', `${isIp(d.value) ? 'Cluster IP' : 'Port'} ${d.value} was assigned to multiple services; please recreate service (also held by ${d.owner})`);
+  }
+  for (const o of report.outOfRange) {
+    on(o.owner, isIp(o.value) ? 'ClusterIPOutOfRange' : 'PortOutOfRange', `${isIp(o.value) ? 'Cluster IP' : 'Port'} ${o.value} is not within the configured range; please recreate service`);
+  }
+}
+
 /** For `sextant server`: call before starting the API server, then `start` once it listens. */
 export async function attachControllers(store: Store, flags: ControllerFlagValues, log: Logger, claims?: AllocationClaims): Promise<AttachedControllers> {
   const on = enabledControllers(flags.controllers);
   let allocation: ServiceAllocationAdmission | undefined;
+  let repair: RepairReport | undefined;
   if (on.has('service-allocation')) {
     allocation = createServiceAllocationAdmission({
       store,
@@ -121,6 +147,7 @@ export async function attachControllers(store: Store, flags: ControllerFlagValue
       onRepairProblem: (m) => log.warn(`service allocation repair: ${m}`),
     });
     const report = await allocation.start();
+    repair = report;
     log.info('service allocations rebuilt', { ips: allocation.allocator.ips.allocated().size, nodePorts: allocation.allocator.ports.allocated().size, duplicates: report.duplicates.length });
   }
   let running: RunningControllers | undefined;
@@ -138,6 +165,10 @@ export async function attachControllers(store: Store, flags: ControllerFlagValue
         advertiseAddress,
         log,
       });
+      if (repair) {
+        recordRepairEvents(client, repair, log);
+        repair = undefined;
+      }
     },
     async stopLoops() {
       await running?.stop();
