@@ -81,6 +81,8 @@ class Up {
   readonly bin: SextantBinary;
   client: ApiClient | undefined;
   interrupted = false;
+  /** CNI installs run while the server starts; `nodes()` awaits them. */
+  private cniInstalled: Promise<void> | undefined;
 
   constructor(readonly o: UpOptions) {
     this.layout = planLayout({ name: o.name, nodes: o.nodes, ...(o.subnet ? { subnet: o.subnet } : {}), ...(o.stateRoot ? { stateRoot: o.stateRoot } : {}), ...(o.dataRoot ? { dataRoot: o.dataRoot } : {}) });
@@ -131,6 +133,9 @@ class Up {
   async controlPlane(): Promise<string> {
     const cp = this.layout.hosts.find((h) => h.role === 'control-plane')!;
     const server = this.start('server', cp, serverArgv(this.layout, this.bin));
+    const installs = Promise.all(this.layout.hosts.filter((h) => h.nodeName).map((h) => installNodeCni(this.layout, h, this.bin))).then(() => undefined);
+    installs.catch(() => {});
+    this.cniInstalled = installs;
     const nodeNames = this.layout.hosts.filter((h) => h.nodeName).map((h) => h.nodeName!);
     await waitFor('API server /readyz on its unix socket, node credentials written', this.o.timeoutMs, async () => {
       const r = await socketGet(this.paths.apiSocket, '/readyz');
@@ -153,13 +158,14 @@ class Up {
       await this.client!.request('GET', '/readyz');
       return true;
     }, this.check);
+    await this.createDns();
     return `sextant server (pid ${server.pid}) on https://${cp.ip}:${this.layout.apiServerPort}; kubectl reaches it at https://127.0.0.1:${port}`;
   }
 
   async nodes(): Promise<string> {
     const nodeHosts = this.layout.hosts.filter((h) => h.nodeName);
+    await this.cniInstalled;
     for (const h of nodeHosts) {
-      await installNodeCni(this.layout, h, this.bin);
       mkdirSync(nodeDirs(this.layout, h).data, { recursive: true });
       this.start(`agent/${h.nodeName}`, h, agentArgv(this.layout, h, this.bin));
     }
@@ -191,10 +197,15 @@ class Up {
     }
   }
 
-  async dns(): Promise<string> {
+  /** Created as soon as the API answers, so the DNS pods start while the nodes come up. */
+  async createDns(): Promise<void> {
     const c = this.client!;
     await c.create(KINDS.Service, dnsService({ clusterIP: this.layout.dnsServiceIP }));
     await c.create(KINDS.Deployment, dnsDeployment({ sextant: [this.bin.node, this.bin.script], podKubeconfig: this.paths.podKubeconfig, clusterIP: this.layout.dnsServiceIP, replicas: this.o.dnsReplicas }));
+  }
+
+  async dns(): Promise<string> {
+    const c = this.client!;
     await waitFor('cluster DNS endpoints ready', this.o.timeoutMs, async () => {
       const slices = await c.list<EndpointSlice>(KINDS.EndpointSlice, { namespace: 'kube-system', labelSelector: 'kubernetes.io/service-name=kube-dns' });
       const ready = slices.items.flatMap((s) => s.endpoints ?? []).filter((e) => e.conditions?.ready !== false);
