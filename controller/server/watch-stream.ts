@@ -62,8 +62,19 @@ export async function serveWatch(req: http.IncomingMessage, res: http.ServerResp
     if (!res.writableEnded) res.end();
     resolveDone();
   };
+  // Events that arrive in one batch (one store commit, one tick) leave in one write.
+  let corked = false;
+  const uncork = () => {
+    corked = false;
+    if (!res.destroyed) res.uncork();
+  };
   const writeLine = (type: string, json: string) => {
     if (closed) return;
+    if (!corked) {
+      corked = true;
+      res.cork();
+      process.nextTick(uncork);
+    }
     res.write(`{"type":"${type}","object":${json}}\n`);
     if (res.writableLength > maxBuffered) close();
   };
