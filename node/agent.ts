@@ -49,6 +49,8 @@ export class NodeAgent {
   private timers: NodeJS.Timeout[] = [];
   private node: Node | undefined;
   private logServer: { close(): Promise<void> } | undefined;
+  /** Set once the pods recorded by a previous agent have been adopted; pod events wait for it. */
+  private adopted = false;
   ready = false;
 
   constructor(
@@ -131,6 +133,7 @@ export class NodeAgent {
     await sources.pods.synced();
     await sources.services.synced();
     this.adopt();
+    this.adopted = true;
     for (const p of sources.pods.list()) this.onPod(p);
     this.ready = true;
     log.info('node agent ready', { node: o.nodeName, ip: o.nodeIp, pods: this.workers.size });
@@ -145,6 +148,7 @@ export class NodeAgent {
     }
     const byUid = new Map(this.sources.pods.list().map((p) => [p.metadata.uid ?? '', p]));
     for (const r of records) {
+      if (this.workers.has(r.uid)) continue;
       const pod = byUid.get(r.uid);
       if (pod) {
         const w = new PodWorker(pod, this.host, r);
@@ -161,7 +165,11 @@ export class NodeAgent {
 
   private onPod(p: Pod): void {
     const uid = p.metadata.uid ?? '';
-    if (!uid || p.spec.nodeName !== this.o.nodeName) return;
+    // Until the recorded pods are adopted, events are left to the pass over the cache that follows
+    // adoption: the informer replays its cache to handlers added after its first list, and a
+    // worker made from such an event (without the pod's record) would start a second copy of a
+    // container that is still running.
+    if (!this.adopted || !uid || p.spec.nodeName !== this.o.nodeName) return;
     const w = this.workers.get(uid);
     if (w) {
       w.update(p);
@@ -180,6 +188,7 @@ export class NodeAgent {
   }
 
   private onPodGone(p: Pod): void {
+    if (!this.adopted) return;
     const uid = p.metadata.uid ?? '';
     const w = this.workers.get(uid);
     if (!w) return;

@@ -1,83 +1,88 @@
 /**
- * A real multi-node cluster built by `sextant cluster up` (namespaces only: underlay bridge,
- * control plane, nodes) running `sextant agent` on every node: a 4-replica Deployment spreads
- * over the workers, every pod reaches every other pod over TCP across the VXLAN overlay, the
- * overlay entries on each node match its peers exactly, restarting an agent changes nothing for
- * running pods, and deleting a Node removes its entries from the others.
+ * Two workers (plus the tainted control plane) built by `sextant cluster up` — node namespaces on
+ * an underlay bridge, `sextant agent` (node agent + overlay + proxy) on each: a 4-replica
+ * Deployment spreads over both workers with no container restarting; every pod reaches every
+ * other pod by IP over TCP across the VXLAN overlay; a DF packet of the pod MTU crosses and one
+ * byte more is "message too long"; each node's neighbour, FDB and route entries equal exactly what
+ * its peers' Node objects ask for; killing (SIGKILL) and restarting an agent — overlay included —
+ * and a graceful restart change nothing for running pods (same PIDs, IPs, readiness, the VXLAN
+ * device, and an open TCP connection keeps working); deleting a Node removes its entries.
  */
 import assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { podNetnsName } from '../../node/names.js';
+import { clusterState, expectedEntries, kernelEntries, kubectl, nodeNamespaces, nsRun, processesIn, processStartTime, waitFor, webPods, type Ctx, type PodInfo } from './cluster-helpers.js';
 
 const execP = promisify(execFile);
 const REPO = new URL('../../', import.meta.url).pathname;
 const NAME = `sxn${randomBytes(2).toString('hex')}`;
 const DIR = mkdtempSync(join(tmpdir(), 'sx-node-e2e-'));
-const KUBECONFIG = join(DIR, 'state', NAME, 'kubeconfig');
-const sextant = (...args: string[]) => execP(process.execPath, [join(REPO, 'dist/sextant.mjs'), ...args, '--state-dir', join(DIR, 'state')], { maxBuffer: 16 << 20 });
-const kubectl = async (...args: string[]) => (await execP('kubectl', args, { env: { ...process.env, KUBECONFIG } })).stdout;
-const nsExec = async (ns: string, ...argv: string[]) => (await execP('ip', ['netns', 'exec', ns, ...argv], { timeout: 10_000 })).stdout;
+const ctx: Ctx = { kubeconfig: join(DIR, 'state', NAME, 'kubeconfig'), stateFile: join(DIR, 'state', NAME, 'state.json') };
+const DEV = 'sx-vxlan.1';
+const sextant = (...args: string[]) => execP(process.execPath, [join(REPO, 'dist/sextant.mjs'), ...args, '--state-dir', join(DIR, 'state')], { maxBuffer: 16 << 20, timeout: 120_000 });
 
-const SERVER = "require('net').createServer((s)=>s.end(process.env.POD_NAME+'\\n')).listen(8080)";
-const CLIENT = "const s=require('net').connect(8080,process.argv[1]);let d='';s.setTimeout(3000,()=>{console.log('TIMEOUT');process.exit(1)});s.on('data',(b)=>d+=b);s.on('end',()=>console.log(d.trim()));s.on('error',(e)=>{console.log(e.code);process.exit(1)})";
+// The pod's server: its name on 8080 (readiness probe target), an echo on 8081. Socket errors
+// are handled, as any real server's are: a client may reset a connection at any time.
+const SERVER_MARK = 'sx-two-node-server';
+const SERVER = `/*${SERVER_MARK}*/const net=require('net');const on=(s)=>s.on('error',()=>{});net.createServer((s)=>{on(s);s.end(process.env.POD_NAME+'\\n')}).listen(8080);net.createServer((s)=>{on(s);s.pipe(s)}).listen(8081)`;
+const CLIENT = "const s=require('net').connect(8080,process.argv[1]);let d='';s.setTimeout(5000,()=>{console.log('TIMEOUT');process.exit(1)});s.on('data',(b)=>d+=b);s.on('end',()=>console.log(d.trim()));s.on('error',(e)=>{console.log(e.code);process.exit(1)})";
+const LONG_CLIENT = "const s=require('net').connect(8081,process.argv[1]);s.on('error',(e)=>{console.log('ERR '+e.code);process.exit(1)});process.stdin.pipe(s);s.pipe(process.stdout)";
 
-interface PodInfo { name: string; uid: string; ip: string; node: string }
-
-async function pods(): Promise<PodInfo[]> {
-  const list = JSON.parse(await kubectl('get', 'pods', '-l', 'app=web', '-o', 'json')) as { items: { metadata: { name: string; uid: string }; spec: { nodeName?: string }; status?: { podIP?: string; conditions?: { type: string; status: string }[] } }[] };
-  return list.items
-    .filter((p) => p.status?.podIP && p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'))
-    .map((p) => ({ name: p.metadata.name, uid: p.metadata.uid, ip: p.status!.podIP!, node: p.spec.nodeName ?? '' }));
-}
-
-async function waitFor<T>(what: string, f: () => Promise<T | undefined>, ms = 60_000): Promise<T> {
-  const until = Date.now() + ms;
-  let last: unknown;
-  while (Date.now() < until) {
-    try {
-      const v = await f();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, 300));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-}
-
-async function nodeNetns(): Promise<Record<string, string>> {
-  const st = JSON.parse(readFileSync(join(DIR, 'state', NAME, 'state.json'), 'utf8')) as { layout: { hosts: { nodeName?: string; netns: string }[] } };
-  return Object.fromEntries(st.layout.hosts.filter((h) => h.nodeName).map((h) => [h.nodeName!, h.netns]));
-}
+let pods: PodInfo[] = [];
+const needPods = () => assert.equal(pods.length, 4, 'the Deployment step did not produce 4 ready pods');
 
 async function reachAll(ps: PodInfo[]): Promise<string[]> {
   const failures: string[] = [];
   for (const a of ps)
     for (const b of ps) {
       if (a === b) continue;
-      const out = await nsExec(podNetnsName(a.uid), process.execPath, '-e', CLIENT, b.ip).catch((e: { stdout?: string }) => e.stdout ?? 'ERR');
-      if (out.trim() !== b.name) failures.push(`${a.name}(${a.node}) → ${b.name}(${b.node}) ${b.ip}: ${out.trim()}`);
+      const r = await nsRun(podNetnsName(a.uid), [process.execPath, '-e', CLIENT, b.ip]);
+      if (r.out.trim() !== b.name) failures.push(`${a.name}(${a.node}) → ${b.name}(${b.node}) ${b.ip}: ${r.out.trim()}`);
     }
   return failures;
 }
 
-async function vxlanNeighbours(ns: string): Promise<string[]> {
-  const j = JSON.parse(await nsExec(ns, 'ip', '-j', 'neigh', 'show', 'dev', 'sx-vxlan.1')) as { dst: string; lladdr?: string }[];
-  return j.filter((n) => n.lladdr).map((n) => n.dst).sort();
+/** The pods' container logs, for failure messages (through `kubectl logs`, i.e. the agents' log endpoints). */
+async function podLogs(ps: PodInfo[]): Promise<string> {
+  const parts = await Promise.all(ps.map(async (p) => `--- ${p.name} (${p.node}, restarts ${p.restarts}):\n${await kubectl(ctx, 'logs', p.name, '--tail', '20').catch((e: Error) => e.message)}`));
+  return parts.join('\n');
 }
 
-describe('two workers joined by the VXLAN overlay (sextant cluster up + sextant agent)', { timeout: 300_000 }, () => {
+async function allEntries(): Promise<Record<string, { want: unknown; have: unknown }>> {
+  const nodes = (JSON.parse(await kubectl(ctx, 'get', 'nodes', '-o', 'json')) as { items: Parameters<typeof expectedEntries>[1] }).items;
+  const out: Record<string, { want: unknown; have: unknown }> = {};
+  for (const [node, ns] of Object.entries(nodeNamespaces(ctx))) out[node] = { want: expectedEntries(node, nodes, DEV), have: await kernelEntries(ns, DEV, '10.244.') };
+  return out;
+}
+
+/** A TCP connection held open from a pod to another pod's echo port: send a line, expect it back. */
+class HeldConnection {
+  private child: ChildProcess;
+  private buf = '';
+  constructor(fromNetns: string, toIp: string) {
+    this.child = spawn('ip', ['netns', 'exec', fromNetns, process.execPath, '-e', LONG_CLIENT, toIp], { stdio: ['pipe', 'pipe', 'inherit'] });
+    this.child.stdout!.on('data', (b: Buffer) => (this.buf += b.toString()));
+  }
+  async roundTrip(word: string): Promise<void> {
+    this.child.stdin!.write(`${word}\n`);
+    await waitFor(`echo of "${word}" on the held connection`, async () => (this.buf.includes(`${word}\n`) ? true : this.buf.includes('ERR') ? Promise.reject(new Error(this.buf)) : undefined), 20_000);
+  }
+  close(): void {
+    if (this.child.exitCode === null && this.child.pid) process.kill(this.child.pid, 'SIGKILL');
+  }
+}
+
+describe('two workers joined by the VXLAN overlay (sextant cluster up + sextant agent)', { timeout: 600_000 }, () => {
   before(async () => {
     if (process.getuid?.() !== 0) throw new Error('test/node needs root (network namespaces)');
     execFileSync(process.execPath, ['tools/build.mjs'], { cwd: REPO, stdio: 'inherit' });
-    // --retain: a failing later step (cluster DNS) must not tear down the nodes this test needs
-    const up = await sextant('cluster', 'up', '--name', NAME, '--nodes', '3', '--data-dir', join(DIR, 'data'), '--subnet', '172.29.99.0/24', '--dns-replicas', '1', '--timeout', '40s', '--retain').catch((e: { stdout: string; stderr: string }) => e);
+    const up = await sextant('cluster', 'up', '--name', NAME, '--nodes', '3', '--data-dir', join(DIR, 'data'), '--subnet', '172.29.99.0/24', '--dns-replicas', '1', '--timeout', '90s', '--retain').catch((e: { stdout: string; stderr: string }) => e);
     assert.match(up.stdout, /✓ nodes Ready/, `cluster up did not get the nodes Ready:\n${up.stdout}\n${up.stderr}`);
   });
   after(async () => {
@@ -85,7 +90,7 @@ describe('two workers joined by the VXLAN overlay (sextant cluster up + sextant 
     rmSync(DIR, { recursive: true, force: true });
   });
 
-  it('spreads 4 pods over both workers, all reach each other, entries match peers, agent restart and node deletion behave', async () => {
+  it('a Deployment of 4 pods spreads over both workers, every container running without a restart', async () => {
     const manifest = {
       apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'default' },
       spec: {
@@ -96,36 +101,120 @@ describe('two workers joined by the VXLAN overlay (sextant cluster up + sextant 
         },
       },
     };
-    const child = execFile('kubectl', ['apply', '-f', '-'], { env: { ...process.env, KUBECONFIG } });
+    const child = execFile('kubectl', ['apply', '-f', '-'], { env: { ...process.env, KUBECONFIG: ctx.kubeconfig } });
     child.stdin?.end(JSON.stringify(manifest));
-    await new Promise((r) => child.on('exit', r));
-    const ready = await waitFor('4 ready web pods', async () => {
-      const ps = await pods();
-      return ps.length === 4 ? ps : undefined;
+    assert.equal(await new Promise((r) => child.on('exit', r)), 0, 'kubectl apply');
+    pods = await waitFor('4 ready web pods with IPs', async () => {
+      const ps = await webPods(ctx);
+      return ps.length === 4 && ps.every((p) => p.ready && p.ip) ? ps : undefined;
     });
-    const nodesUsed = new Set(ready.map((p) => p.node));
-    assert.ok(nodesUsed.size >= 2, `pods spread over ${[...nodesUsed].join(',')}`);
-    assert.deepEqual(await reachAll(ready), [], 'every pod reaches every other pod by IP');
-
-    const netns = await nodeNetns();
-    const nodes = JSON.parse(await kubectl('get', 'nodes', '-o', 'json')) as { items: { metadata: { name: string }; spec: { podCIDR?: string } }[] };
-    for (const [node, ns] of Object.entries(netns)) {
-      const want = nodes.items.filter((n) => n.metadata.name !== node && n.spec.podCIDR).map((n) => n.spec.podCIDR!.replace(/\/\d+$/, '')).sort();
-      assert.deepEqual(await vxlanNeighbours(ns), want, `overlay neighbours on ${node}`);
-    }
-
-    const worker = ready[0]!.node;
-    await sextant('cluster', 'restart', '--name', NAME, `agent/${worker}`);
+    const workers = clusterState(ctx).layout.hosts.filter((h) => h.nodeName && h.role !== 'control-plane').map((h) => h.nodeName!);
+    assert.deepEqual([...new Set(pods.map((p) => p.node))].sort(), workers.sort(), 'pods on both workers (the control plane is tainted)');
+    // Probes hit the servers every second: a server that dies of them (a reset it does not handle)
+    // shows up here as a restart, long before peers see ECONNREFUSED.
     await new Promise((r) => setTimeout(r, 3000));
-    const afterRestart = await pods();
-    assert.deepEqual(afterRestart.map((p) => `${p.name} ${p.ip}`).sort(), ready.map((p) => `${p.name} ${p.ip}`).sort(), 'same pods and IPs after the agent restart');
-    const restarts = JSON.parse(await kubectl('get', 'pods', '-l', 'app=web', '-o', 'json')) as { items: { status: { containerStatuses?: { restartCount: number }[] } }[] };
-    assert.ok(restarts.items.every((p) => (p.status.containerStatuses?.[0]?.restartCount ?? 0) === 0), 'no container was restarted');
-    assert.deepEqual(await reachAll(afterRestart), [], 'traffic still flows after the agent restart');
+    const now = await webPods(ctx);
+    assert.ok(now.every((p) => p.restarts === 0 && p.ready), `containers restarted or became unready:\n${await podLogs(now)}`);
+  });
 
-    const victim = Object.keys(netns).find((n) => n !== worker && !/control-plane/.test(n))!;
-    const victimCidr = nodes.items.find((n) => n.metadata.name === victim)!.spec.podCIDR!.replace(/\/\d+$/, '');
-    await kubectl('delete', 'node', victim, '--wait=false');
-    await waitFor(`${victim}'s entries gone from ${worker}`, async () => ((await vxlanNeighbours(netns[worker]!)).includes(victimCidr) ? undefined : true), 20_000);
+  it('every pod reaches every other pod by IP over TCP, across nodes', async () => {
+    needPods();
+    const failures = await reachAll(pods);
+    assert.deepEqual(failures, [], `unreachable pairs; container logs:\n${await podLogs(await webPods(ctx))}`);
+  });
+
+  it('a DF packet of the pod MTU crosses the overlay, one byte more is "message too long"', async () => {
+    needPods();
+    const a = pods[0]!;
+    const b = pods.find((p) => p.node !== a.node)!;
+    const nsA = podNetnsName(a.uid);
+    const link = JSON.parse((await nsRun(nsA, ['ip', '-j', 'link', 'show', 'eth0'])).out) as { mtu: number }[];
+    const mtu = link[0]!.mtu;
+    const under = JSON.parse((await nsRun(nodeNamespaces(ctx)[a.node]!, ['ip', '-j', '-d', 'link', 'show', DEV])).out) as { mtu: number; linkinfo: { info_data: { id: number; port: number; learning: boolean } } }[];
+    assert.equal(mtu, under[0]!.mtu, 'pod MTU equals the VXLAN device MTU');
+    assert.equal(mtu, 1500 - 50, 'pod MTU = underlay MTU (1500 on the cluster veths) − 50');
+    assert.deepEqual([under[0]!.linkinfo.info_data.id, under[0]!.linkinfo.info_data.port, under[0]!.linkinfo.info_data.learning], [1, 8472, false], 'VNI 1, UDP 8472, learning off');
+    const payload = mtu - 28; // IPv4 header 20 + ICMP header 8
+    const fits = await nsRun(nsA, ['ping', '-n', '-c', '3', '-i', '0.2', '-W', '5', '-M', 'do', '-s', String(payload), b.ip], 30_000);
+    assert.equal(fits.code, 0, `DF ping of ${mtu} bytes from ${a.name} (${a.node}) to ${b.name} (${b.node}) failed:\n${fits.out}`);
+    assert.match(fits.out, new RegExp(`${payload + 8} bytes from ${b.ip.replace(/\./g, '\\.')}`));
+    const over = await nsRun(nsA, ['ping', '-n', '-c', '1', '-W', '2', '-M', 'do', '-s', String(payload + 1), b.ip], 30_000);
+    assert.notEqual(over.code, 0, `a DF packet of ${mtu + 1} bytes must not be sent:\n${over.out}`);
+    assert.match(over.out, /message too long/i);
+  });
+
+  it("overlay entries on every node equal exactly what its peers' Node objects ask for", async () => {
+    const entries = await waitFor('overlay entries equal to the peer set on every node', async () => {
+      const e = await allEntries();
+      return Object.values(e).every((x) => JSON.stringify(x.want) === JSON.stringify(x.have)) ? e : undefined;
+    }, 30_000).catch(async (err: Error) => assert.fail(`${err.message}\n${JSON.stringify(await allEntries(), null, 1)}`));
+    for (const [node, { have }] of Object.entries(entries)) assert.equal((have as { neighbours: string[] }).neighbours.length, 2, `${node} has both other nodes as peers`);
+  });
+
+  for (const mode of ['SIGKILL, then start', 'graceful restart (SIGTERM)'] as const)
+    it(`${mode} of a worker's agent (node agent + overlay) changes nothing for running pods`, async () => {
+      needPods();
+      const worker = pods[0]!.node;
+      const local = pods.filter((p) => p.node === worker);
+      const remote = pods.find((p) => p.node !== worker)!;
+      const pids = () => local.map((p) => [...processesIn(podNetnsName(p.uid), SERVER_MARK)].map(([pid, t]) => `${p.name} ${pid}@${t}`)).flat().sort();
+      const pidsBefore = pids();
+      assert.equal(pidsBefore.length, local.length, 'one server process per local pod');
+      const ns = nodeNamespaces(ctx)[worker]!;
+      const devBefore = (await nsRun(ns, ['ip', '-j', 'link', 'show', DEV])).out;
+      const entriesBefore = await allEntries();
+      const held = [new HeldConnection(podNetnsName(remote.uid), local[0]!.ip), new HeldConnection(podNetnsName(local[0]!.uid), remote.ip)];
+      try {
+        for (const h of held) await h.roundTrip('before');
+        const id = `agent/${worker}`;
+        const agent = clusterState(ctx).processes.find((p) => p.id === id)!;
+        if (mode === 'SIGKILL, then start') {
+          process.kill(agent.pid, 'SIGKILL');
+          await waitFor('the killed agent to be gone', async () => (processStartTime(agent.pid) === agent.startTime ? undefined : true), 20_000);
+          for (const h of held) await h.roundTrip('agent-down');
+        }
+        await sextant('cluster', 'restart', '--name', NAME, id);
+        const restarted = clusterState(ctx).processes.find((p) => p.id === id)!;
+        assert.notEqual(restarted.pid, agent.pid);
+        // the new agent is up when its readiness endpoint says so (node agent, overlay and proxy synced)
+        await waitFor('the restarted agent /readyz', async () => ((await nsRun(ns, ['curl', '-sf', 'http://127.0.0.1:10248/readyz'], 5000)).code === 0 ? true : undefined), 90_000);
+        const unready = new Set<string>();
+        await waitFor('the restarted agent to have reported on its pods', async () => {
+          const ps = await webPods(ctx);
+          for (const p of ps) if (!p.ready) unready.add(p.name);
+          return ps.length === 4 ? ps : undefined;
+        }, 30_000);
+        const now = await webPods(ctx);
+        assert.deepEqual(now.map((p) => `${p.name} ${p.ip} ${p.node}`).sort(), pods.map((p) => `${p.name} ${p.ip} ${p.node}`).sort(), 'same pods and IPs');
+        assert.deepEqual(now.filter((p) => p.restarts > 0).map((p) => p.name), [], `no container restarted; logs:\n${await podLogs(now)}`);
+        assert.deepEqual([...unready], [], 'no pod left Ready during the restart');
+        assert.deepEqual(pids(), pidsBefore, 'the same container processes (PID and start time)');
+        assert.equal((await nsRun(ns, ['ip', '-j', 'link', 'show', DEV])).out, devBefore, 'the VXLAN device was not recreated or changed');
+        assert.deepEqual(await allEntries(), entriesBefore, 'overlay entries unchanged on every node');
+        for (const h of held) await h.roundTrip('after');
+        assert.deepEqual(await reachAll(now), [], 'every pod still reaches every other pod');
+      } finally {
+        for (const h of held) h.close();
+      }
+    });
+
+  it("deleting a Node removes its neighbour, FDB and route entries from every other node", async () => {
+    needPods();
+    const victim = Object.keys(nodeNamespaces(ctx)).find((n) => n !== pods[0]!.node && !/control-plane/.test(n))!;
+    const victimCidr = JSON.parse(await kubectl(ctx, 'get', 'node', victim, '-o', 'json')).spec.podCIDR as string;
+    // the node goes away for good: its agent first (else it would register the Node again)
+    const agent = clusterState(ctx).processes.find((p) => p.id === `agent/${victim}`)!;
+    process.kill(agent.pid, 'SIGKILL');
+    await kubectl(ctx, 'delete', 'node', victim, '--wait=false');
+    const others = Object.entries(nodeNamespaces(ctx)).filter(([n]) => n !== victim);
+    await waitFor(`${victim}'s entries (${victimCidr}) gone from ${others.map(([n]) => n).join(', ')}`, async () => {
+      for (const [, ns] of others) {
+        const e = await kernelEntries(ns, DEV, '10.244.');
+        if (e.routes.some((r) => r.startsWith(victimCidr)) || e.neighbours.length !== 1 || e.fdb.length !== 1) return undefined;
+      }
+      return true;
+    }, 30_000);
+    const e = await allEntries();
+    for (const [n] of others) assert.deepEqual(e[n]!.have, e[n]!.want, `${n}: entries equal the remaining peer set`);
   });
 });
