@@ -3,7 +3,7 @@
  * the kinds typed kubectl commands send) Kubernetes protobuf by Content-Type, and required to be one JSON object. Every failure is a 400/413/415 Status.
  */
 import type http from 'node:http';
-import { parse as parseYaml } from 'yaml';
+import { parseDocument } from 'yaml';
 import { ApiServerError, errors } from './errors.js';
 import { decodeProtobufObject, ProtobufError } from './protobuf/decode.js';
 
@@ -60,8 +60,13 @@ export function decodeBody(buf: Buffer, contentType: string | undefined): unknow
   const text = buf.toString('utf8');
   if (text.trim() === '') throw errors.badRequest('the request body is empty');
   if (isYaml(type)) {
+    // logLevel 'error': the library would otherwise print warnings (e.g. an unknown `!!` tag)
+    // to the server's stderr for any client; warnings are refused like errors, as Kubernetes does.
     try {
-      return parseYaml(text);
+      const doc = parseDocument(text, { logLevel: 'error' });
+      const problem = doc.errors[0] ?? doc.warnings[0];
+      if (problem) throw problem;
+      return doc.toJS();
     } catch (e) {
       throw errors.badRequest(`error decoding YAML: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
     }

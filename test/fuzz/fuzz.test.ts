@@ -38,3 +38,22 @@ test('API body decoding: hostile bodies are decoded or refused with a 4xx, never
     }
   }
 });
+
+test('API body decoding: YAML the library only warns about (unknown tags) is a 400 and writes nothing to stderr', async () => {
+  const warnings: string[] = [];
+  const onWarning = (w: Error) => warnings.push(w.message);
+  process.on('warning', onWarning);
+  try {
+    for (const body of ['a: !!foo bar\n', 'metadata: !<tag:example.com,2000:x> {}\n', 'kind: !!binary Zm9v\nx: !!nope 1\n']) {
+      assert.throws(
+        () => decodeObject(Buffer.from(body), 'application/yaml'),
+        (err: unknown) => err instanceof ApiServerError && err.http === 400 && /error decoding YAML: Unresolved tag/.test(err.message),
+        body,
+      );
+    }
+    await new Promise((r) => setImmediate(r)); // process warnings are emitted on the next tick
+  } finally {
+    process.off('warning', onWarning);
+  }
+  assert.deepEqual(warnings, []);
+});
