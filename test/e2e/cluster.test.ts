@@ -6,9 +6,10 @@
  * traffic, and `cluster down` leaving nothing behind.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { isRunning } from '../../cluster/processes.js';
 import { eventually, REPO, TCP_CLIENT, TestCluster } from './harness.js';
 
 interface PodJson {
@@ -69,6 +70,7 @@ describe('local cluster end to end', { timeout: 540_000 }, () => {
     assert.match(await c.kubectl(['get', 'svc', 'mysql-svc']), new RegExp(`3306:${nodePort}/TCP`));
     assert.match(await c.kubectl(['describe', 'svc', 'mysql-svc']), new RegExp(`Endpoints:\\s+${pod!.status.podIP!.replace(/\./g, '\\.')}:3306`));
     await inEveryNodeRules([pod!.status.podIP!], 3306, true);
+    assert.match(await c.kubectl(['logs', 'mysql']), /mysql-like server 8\.0\.36-sextant \(pod mysql\) listening on 3306/);
     const answers = await client('outside', 'greeting', c.nodeIps().map((ip) => `${ip}:${nodePort}`));
     for (const [i, a] of answers.entries()) assert.match(a, /8\.0\.36-sextant \(pod mysql\).*mysql_native_password/s, `node ${c.nodeIps()[i]}: ${a}`);
   });
@@ -160,7 +162,7 @@ describe('local cluster end to end', { timeout: 540_000 }, () => {
     assert.equal(r.code, 0, r.stderr);
     const left = readdirSync('/run/netns');
     assert.deepEqual(left.filter((n) => n.includes(`-${c.name}-`) || ours.includes(n)), []);
-    for (const p of s.processes) assert.ok(!existsSync(`/proc/${p.pid}`) || readFileSync(`/proc/${p.pid}/stat`, 'utf8').split(' ')[21] !== p.startTime, `${p.id} still running`);
+    for (const p of s.processes) assert.ok(!isRunning(p), `${p.id} still running`);
     for (const n of ours) assert.ok(!existsSync(`/etc/netns/${n}`), `/etc/netns/${n} left`);
     for (const path of [s.layout.stateDir, s.layout.dataDir, c.kubeconfig]) assert.ok(!existsSync(path), `${path} left`);
     const links = (await import('node:child_process')).execFileSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' });
