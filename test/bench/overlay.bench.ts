@@ -1,0 +1,118 @@
+// Pod-to-pod TCP throughput across nodes over the Sextant VXLAN overlay, next to — in the same
+// run, rounds interleaved so the shared machine's load hits every path alike — node-to-node over
+// the plain underlay and over a bare kernel VXLAN link between the same two node namespaces.
+// iperf3 (Debian) on every path; prints one JSON document. Target: pod-to-pod ≥ 0.75× underlay.
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
+import { KINDS, type Pod } from '../../controller/api/index.js';
+import { benchCluster, machineLoad, type BenchCluster } from '../node/bench-cluster.js';
+
+const execP = promisify(execFile);
+const ROUNDS = Number(process.env.SX_BENCH_ROUNDS ?? 3);
+const SECONDS = Number(process.env.SX_BENCH_SECONDS ?? 4);
+const BARE = { dev: 'sx-bvx', vni: 4242, port: 4789, a: '192.168.254.1', b: '192.168.254.2' };
+
+const ns = async (netns: string, ...argv: string[]) => (await execP('ip', ['netns', 'exec', netns, ...argv], { timeout: 60_000 })).stdout;
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+const gbps = (bps: number) => Number((bps / 1e9).toFixed(3));
+
+async function waitPodIp(c: BenchCluster, name: string): Promise<string> {
+  const until = Date.now() + 120_000;
+  while (Date.now() < until) {
+    const p = await c.client.get<Pod>(KINDS.Pod, 'default', name).catch(() => undefined);
+    const ready = p?.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True');
+    if (ready && p?.status?.podIP) return p.status.podIP;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`pod ${name} did not become Ready with an IP`);
+}
+
+async function underlayDevice(netns: string, ip: string): Promise<string> {
+  const addrs = JSON.parse(await ns(netns, 'ip', '-j', 'addr')) as { ifname: string; addr_info: { local: string }[] }[];
+  const d = addrs.find((a) => a.addr_info.some((x) => x.local === ip));
+  if (!d) throw new Error(`no device carries ${ip} in ${netns}`);
+  return d.ifname;
+}
+
+/** One iperf3 client run: received bits/s and sender retransmits. */
+async function iperf(netns: string, host: string, port: number): Promise<{ bps: number; retransmits: number }> {
+  const out = await ns(netns, 'iperf3', '-c', host, '-p', String(port), '-t', String(SECONDS), '-O', '1', '-J');
+  const j = JSON.parse(out) as { end: { sum_received: { bits_per_second: number }; sum_sent: { retransmits?: number } } };
+  return { bps: j.end.sum_received.bits_per_second, retransmits: j.end.sum_sent.retransmits ?? 0 };
+}
+
+async function main() {
+  const loadBefore = machineLoad();
+  const c = await benchCluster('172.29.97.0/24');
+  const servers: ChildProcess[] = [];
+  try {
+    const [w1, w2] = c.workers;
+    if (!w1 || !w2) throw new Error('need two workers');
+    const pod = (name: string, node: string, command: string[]): Pod => ({
+      apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default' },
+      spec: { nodeName: node, containers: [{ name: 'main', image: 'debian/iperf3', command }] },
+    });
+    await c.client.create(KINDS.Pod, pod('iperf-server', w1.nodeName, ['/usr/bin/iperf3', '-s', '-p', '5201']));
+    await c.client.create(KINDS.Pod, pod('iperf-client', w2.nodeName, ['/usr/bin/sleep', '86400']));
+    const serverIp = await waitPodIp(c, 'iperf-server');
+    await waitPodIp(c, 'iperf-client');
+    const { podNetnsName } = await import('../../node/names.js');
+    const clientPod = await c.client.get<Pod>(KINDS.Pod, 'default', 'iperf-client');
+    const clientNetns = podNetnsName(clientPod.metadata.uid ?? '');
+
+    // the bare kernel VXLAN link: same node namespaces, same underlay, same MTU as the overlay
+    const [d1, d2] = [await underlayDevice(w1.netns, w1.ip), await underlayDevice(w2.netns, w2.ip)];
+    const podMtu = Number((await ns(clientNetns, 'cat', '/sys/class/net/eth0/mtu')).trim());
+    for (const [h, dev, peer, addr] of [[w1, d1, w2.ip, BARE.a], [w2, d2, w1.ip, BARE.b]] as const) {
+      await ns(h.netns, 'ip', 'link', 'add', BARE.dev, 'type', 'vxlan', 'id', String(BARE.vni), 'dstport', String(BARE.port), 'local', h.ip, 'remote', peer, 'dev', dev, 'nolearning');
+      await ns(h.netns, 'ip', 'link', 'set', BARE.dev, 'mtu', String(podMtu), 'up');
+      await ns(h.netns, 'ip', 'addr', 'add', `${addr}/30`, 'dev', BARE.dev);
+    }
+    for (const port of [5202, 5203]) servers.push(spawn('ip', ['netns', 'exec', w1.netns, 'iperf3', '-s', '-p', String(port)], { stdio: 'ignore' }));
+    await new Promise((r) => setTimeout(r, 500));
+
+    const paths = {
+      underlay: () => iperf(w2.netns, w1.ip, 5202),
+      bareVxlan: () => iperf(w2.netns, BARE.a, 5203),
+      podToPod: () => iperf(clientNetns, serverIp, 5201),
+    };
+    const runs: Record<keyof typeof paths, { bps: number; retransmits: number }[]> = { underlay: [], bareVxlan: [], podToPod: [] };
+    for (let r = 0; r < ROUNDS; r++) for (const [k, f] of Object.entries(paths) as [keyof typeof paths, () => Promise<{ bps: number; retransmits: number }>][]) runs[k].push(await f());
+
+    const med = (k: keyof typeof paths) => median(runs[k].map((x) => x.bps));
+    const summary = (k: keyof typeof paths) => ({ medianGbps: gbps(med(k)), runsGbps: runs[k].map((x) => gbps(x.bps)), retransmits: runs[k].map((x) => x.retransmits) });
+    const ratio = (a: number, b: number) => Number((a / b).toFixed(3));
+    const podToUnderlay = ratio(med('podToPod'), med('underlay'));
+    console.log(
+      JSON.stringify(
+        {
+          bench: 'overlay',
+          what: 'TCP throughput, one iperf3 stream, worker2 → worker1 (pods: client pod on worker2, server pod on worker1)',
+          rounds: ROUNDS,
+          secondsPerRun: SECONDS,
+          mtu: { pod: podMtu, bareVxlan: podMtu },
+          underlay: summary('underlay'),
+          bareVxlan: summary('bareVxlan'),
+          podToPod: summary('podToPod'),
+          ratios: { podToUnderlay, bareVxlanToUnderlay: ratio(med('bareVxlan'), med('underlay')), podToBareVxlan: ratio(med('podToPod'), med('bareVxlan')) },
+          target: { podToUnderlay: 0.75, met: podToUnderlay >= 0.75 },
+          load: { before: loadBefore, after: machineLoad() },
+        },
+        null,
+        2,
+      ),
+    );
+  } finally {
+    for (const s of servers) if (s.pid && s.exitCode === null) process.kill(s.pid, 'SIGKILL');
+    c.client.close();
+    await c.down();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
