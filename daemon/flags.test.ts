@@ -34,5 +34,6 @@ for (const c of cases) {
 test('helpText lists flags with defaults', () => {
   const text = helpText('sextant x', 'Does x.', specs);
   assert.match(text, /--data-dir\s+where data lives \(default "\/var\/lib\/sextant"\)/);
+  assert.match(text, /--sync-period\s+period \(default "30s"\)/);
   assert.match(text, /--help/);
 });

@@ -85,12 +85,23 @@ export function helpText(usage: string, summary: string, specs: FlagSpecs): stri
   const lines = [`Usage: ${usage}`, '', summary, '', 'Flags:'];
   const width = Math.max(...Object.keys(specs).map((n) => n.length), 4) + 4;
   for (const [name, spec] of Object.entries(specs)) {
-    const dflt = spec.schema.safeParse(undefined);
-    const suffix = dflt.success && dflt.data !== undefined && dflt.data !== false ? ` (default ${JSON.stringify(dflt.data)})` : '';
+    const shown = defaultShown(spec.schema);
+    const suffix = shown === undefined ? '' : ` (default ${shown})`;
     lines.push(`  --${name.padEnd(width)}${spec.help}${suffix}`);
   }
   lines.push(`  --${'help'.padEnd(width)}show this help`);
   return lines.join('\n');
+}
+
+/**
+ * The default as a user would type it: a prefault (e.g. a duration "30s") is shown as written,
+ * not as its parsed value (30000).
+ */
+function defaultShown(schema: z.ZodType): string | undefined {
+  const def = (schema as unknown as { _zod?: { def?: { type?: string; defaultValue?: unknown } } })._zod?.def;
+  if (def?.type === 'prefault' && def.defaultValue !== undefined) return JSON.stringify(def.defaultValue);
+  const r = schema.safeParse(undefined);
+  return r.success && r.data !== undefined && r.data !== false ? JSON.stringify(r.data) : undefined;
 }
 
 /** Common schemas for flag values, which always arrive as strings. */
