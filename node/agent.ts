@@ -8,6 +8,7 @@ import { startLogServer } from './log-server.js';
 import { registerNode, renewLease, updateNodeStatus, type NodeIdentity } from './node-registration.js';
 import { PodStateStore, type PodRecord } from './pod-state.js';
 import { PodWorker, type PodHost } from './pod-worker.js';
+import { ensureServiceAccountMountPoint, ServiceAccountMounts } from './service-account-mount.js';
 import { serviceEnv } from './service-env.js';
 
 export interface NodeAgentOptions {
@@ -29,6 +30,8 @@ export interface NodeAgentOptions {
   backoffMaxMs: number;
   leaseRenewMs: number;
   statusUpdateMs: number;
+  /** The cluster CA the agent trusts, written as each pod's service-account `ca.crt`. */
+  serviceAccountCa?: string;
 }
 
 export interface NodeAgentSources {
@@ -46,6 +49,7 @@ export class NodeAgent {
   private readonly workers = new Map<string, PodWorker>();
   private readonly host: PodHost;
   private readonly store: PodStateStore;
+  private readonly serviceAccounts: ServiceAccountMounts;
   private timers: NodeJS.Timeout[] = [];
   private node: Node | undefined;
   private logServer: { close(): Promise<void> } | undefined;
@@ -60,6 +64,7 @@ export class NodeAgent {
     private readonly log: Logger,
   ) {
     this.store = new PodStateStore(o.stateDir);
+    this.serviceAccounts = new ServiceAccountMounts(client, o.serviceAccountCa, log);
     const hostResolv = existsSync('/etc/resolv.conf') ? readFileSync('/etc/resolv.conf', 'utf8') : '';
     this.host = {
       cni: new CniRuntime({ binDirs: o.cniBinDirs, confDir: o.cniConfDir, cacheDir: o.cniCacheDir, ...(o.netns ? { nodeNetns: o.netns } : {}) }),
@@ -78,6 +83,7 @@ export class NodeAgent {
         for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
       },
       removePodFiles: (ns) => rmSync(`/etc/netns/${ns}`, { recursive: true, force: true }),
+      serviceAccounts: this.serviceAccounts,
       serviceEnv: (pod) => serviceEnv(sources.services.list(), pod.metadata.namespace ?? 'default', pod.spec.enableServiceLinks ?? true),
       patchStatus: async (pod, status) => {
         await client.patch(KINDS.Pod, pod.metadata.namespace, pod.metadata.name ?? '', { status }, 'merge', { subresource: 'status' });
@@ -113,6 +119,8 @@ export class NodeAgent {
 
   async start(): Promise<void> {
     const { o, client, log, sources } = this;
+    const mountPoint = ensureServiceAccountMountPoint();
+    if (!mountPoint.ok) log.warn('pods get their service-account token only at /etc/sextant-serviceaccount', { reason: mountPoint.reason });
     this.logServer = await startLogServer({ host: o.nodeIp, port: o.port }, (ns, name, container) => this.locateLog(ns, name, container));
     this.node = await registerNode(client, this.identity, log);
     await renewLease(client, this.identity, this.node).catch((err: Error) => log.warn('lease renewal failed', { error: err.message }));
@@ -212,6 +220,7 @@ export class NodeAgent {
   async stop(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
     for (const w of this.workers.values()) w.detach();
+    this.serviceAccounts.stop();
     await this.logServer?.close();
   }
 }

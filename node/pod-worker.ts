@@ -21,6 +21,8 @@ export interface PodHost {
   netns: { add(name: string): Promise<void>; del(name: string): Promise<void>; exists(name: string): boolean };
   writePodFiles(netns: string, files: { 'resolv.conf': string; hosts: string }): void;
   removePodFiles(netns: string): void;
+  /** Service-account token directories (node/service-account-mount.ts); absent: pods get no token. */
+  serviceAccounts?: { ensure(pod: Pod, netns: string): Promise<void>; forget(netns: string): void };
   serviceEnv(pod: Pod): Record<string, string>;
   patchStatus(pod: Pod, status: PodStatus): Promise<void>;
   /** Finalises a gracefully deleted pod (DELETE with gracePeriodSeconds=0 and the UID precondition). */
@@ -144,8 +146,13 @@ export class PodWorker {
     const netnsPath = `/run/netns/${this.netns}`;
     const attachment = { containerId: this.record.sandboxId, netnsPath, ifName: 'eth0', pod: { namespace: this.record.namespace, name: this.record.name, uid: this.uid } };
     if (!this.host.netns.exists(this.netns)) {
+      // Only an attachment that existed before (a record with an IP, or a cached ADD result) can
+      // have left anything to release; a new pod skips a DEL through the whole chain (two plugin
+      // execs on its start path). An ADD interrupted before its result was cached is rolled back
+      // by the next ADD's failure path ("duplicate allocation" → DEL → retry).
+      const stale = this.record.podIp !== undefined || this.host.cni.cached(attachment) !== undefined;
       this.record.podIp = undefined;
-      await this.host.cni.del(attachment).catch(() => undefined);
+      if (stale) await this.host.cni.del(attachment).catch(() => undefined);
       await this.host.netns.add(this.netns);
     }
     if (!this.record.podIp) {
@@ -160,6 +167,7 @@ export class PodWorker {
       'resolv.conf': resolvConf(this.pod, { clusterDns: s.clusterDns, clusterDomain: s.clusterDomain, hostResolvConf: s.hostResolvConf }),
       hosts: hostsFile(this.pod, this.record.podIp, s.clusterDomain),
     });
+    await this.host.serviceAccounts?.ensure(this.pod, this.netns);
     this.host.store.save(this.record);
   }
 
@@ -418,6 +426,7 @@ export class PodWorker {
       await this.host.cni.del(attachment).catch((e: Error) => this.log.error('CNI DEL failed', { pod: who, error: e.message }));
     }
     await this.host.netns.del(this.netns).catch((e: Error) => this.log.warn('netns removal failed', { pod: who, error: e.message }));
+    this.host.serviceAccounts?.forget(this.netns);
     this.host.removePodFiles(this.netns);
     this.host.store.remove(this.uid);
     this.closed = true;
@@ -435,6 +444,7 @@ export class PodWorker {
   /** Agent shutdown: stop timers, leave processes running for the next agent to adopt. */
   detach(): void {
     this.closed = true;
+    this.host.serviceAccounts?.forget(this.netns);
     if (this.statusTimer) clearTimeout(this.statusTimer);
     for (const r of this.runs.values()) {
       if (r.restartTimer) clearTimeout(r.restartTimer);

@@ -1,4 +1,5 @@
 import { createInformer, KINDS, type ApiClient, type Pod, type Service } from '../controller/api/index.js';
+import { loadKubeconfig } from '../controller/api/kubeconfig.js';
 import type { Logger } from '../daemon/logger.js';
 import type { ParsedFlags } from '../daemon/flags.js';
 import { NodeAgent } from './agent.js';
@@ -12,10 +13,17 @@ export function createNodeAgent(f: ParsedFlags<typeof nodeFlags>, client: ApiCli
       nodeName: f.nodeName, nodeIp: f.nodeIp, netns: f.netns, cniBinDirs: f.cniBinDir, cniConfDir: f.cniConfDir, cniCacheDir: f.cniCacheDir,
       podLogDir: f.podLogDir, stateDir: f.stateDir, clusterDns: f.clusterDns, clusterDomain: f.clusterDomain, port: f.kubeletPort, maxPods: f.maxPods,
       backoffInitialMs: f.crashBackoff, backoffMaxMs: f.crashBackoffMax, leaseRenewMs: 10_000, statusUpdateMs: 60_000,
+      ...caOf(f.kubeconfig),
     },
     client,
     { pods, services },
     log,
   );
   return { agent, informers: [pods, services] as const };
+}
+
+/** The CA of the agent's kubeconfig, handed to pods as their service-account `ca.crt`. */
+function caOf(kubeconfig: string | undefined): { serviceAccountCa?: string } {
+  const ca = loadKubeconfig(kubeconfig).ca;
+  return ca ? { serviceAccountCa: ca } : {};
 }
