@@ -131,7 +131,7 @@ export default defineCommand({
       }
     } catch (err) {
       if (err instanceof ClusterError) {
-        if (sub !== 'up') process.stderr.write(`${err.message}\n`);
+        if (!err.reported) process.stderr.write(`${err.message}\n`);
         return 1;
       }
       throw err;

@@ -28,6 +28,9 @@ export type ClusterErrorCode =
   | 'CLUSTER_KUBECONFIG_EXISTS';
 
 export class ClusterError extends Error {
+  /** Set once the error was shown to the user (`cluster up` prints the failed step itself). */
+  reported = false;
+
   constructor(
     readonly code: ClusterErrorCode,
     message: string,

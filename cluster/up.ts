@@ -256,7 +256,9 @@ export async function clusterUp(o: UpOptions): Promise<ClusterState> {
       o.out('   removing what was made ...');
       await clusterDown({ name: o.name, ...(o.stateRoot ? { stateRoot: o.stateRoot } : {}), out: () => {} }).catch((e: unknown) => o.out(`   cleanup failed: ${String(e)}`));
     }
-    throw err instanceof ClusterError ? err : new ClusterError('CLUSTER_PROCESS_FAILED', `${current}: ${msg}`, { cause: err });
+    const shown = err instanceof ClusterError ? err : new ClusterError('CLUSTER_PROCESS_FAILED', `${current}: ${msg}`, { cause: err });
+    shown.reported = true;
+    throw shown;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
