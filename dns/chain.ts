@@ -35,6 +35,7 @@ export type Next = (req: DnsRequest) => Reply | Promise<Reply>;
 
 /** What observers see for every answered query. */
 export interface Observation {
+  /** The question name; empty on the fast path unless an observer sets `observesNames`. */
   qname: string;
   qtype: number;
   proto: 'udp' | 'tcp';
@@ -54,6 +55,8 @@ export interface Plugin {
   readonly name: string;
   handle?(req: DnsRequest, next: Next): Reply | Promise<Reply>;
   observe?(o: Observation): void;
+  /** True when `observe` reads `qname` (spelling it out costs time on the packet-cache path). */
+  observesNames?: boolean;
   /** Called once the server listens; may refuse to run by throwing (the loop plugin does). */
   start?(ctx: StartContext): Promise<void> | void;
   stop?(): Promise<void> | void;

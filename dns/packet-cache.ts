@@ -7,7 +7,8 @@
 
 /** What the fast parser learnt from a query: enough to find and patch a cached response. */
 export interface QueryKey {
-  key: string;
+  /** A hash of the lower-cased question (name, type, class) and whether EDNS is present. */
+  hash: number;
   id: number;
   /** RD and CD bits of the query, copied into the response. */
   flagBits: number;
@@ -17,89 +18,134 @@ export interface QueryKey {
   ednsSize: number | undefined;
 }
 
+const lower = (c: number): number => (c >= 0x41 && c <= 0x5a ? c | 0x20 : c);
+
 /**
  * Parses the common case — a standard query with one question, no compression, and at most an OPT
- * record — without allocating more than the key string. Returns undefined for anything else, which
- * then takes the full path.
+ * record — without allocating anything but the result. Returns undefined for anything else, which
+ * then takes the full path. The key is a number (FNV-1a over the lower-cased question bytes), so a
+ * lookup costs no string building or string hashing; entries compare the bytes to rule out
+ * collisions.
  */
 export function parseQueryKey(buf: Buffer): QueryKey | undefined {
   const len = buf.length;
   if (len < 17 || len > 512) return undefined;
-  const flags = buf.readUInt16BE(2);
+  const flags = (buf[2]! << 8) | buf[3]!;
   if ((flags & 0xf800) !== 0) return undefined; // response bit or non-zero opcode
   if (buf[4] !== 0 || buf[5] !== 1 || buf[6] !== 0 || buf[7] !== 0 || buf[8] !== 0 || buf[9] !== 0 || buf[10] !== 0) return undefined;
   const arcount = buf[11]!;
   if (arcount > 1) return undefined;
   let off = 12;
-  let key = '';
+  let h = 0x811c9dc5;
   for (;;) {
     const l = buf[off];
     if (l === undefined || l > 63) return undefined;
+    h = Math.imul(h ^ l, 0x01000193);
     off++;
     if (l === 0) break;
-    if (off + l > len) return undefined;
-    for (let i = off; i < off + l; i++) {
+    const end = off + l;
+    if (end > len) return undefined;
+    for (let i = off; i < end; i++) {
       const c = buf[i]!;
-      if (c === 0x2e || c < 0x21 || c > 0x7e) return undefined; // keep keys unambiguous and printable
-      key += String.fromCharCode(c >= 0x41 && c <= 0x5a ? c | 0x20 : c);
+      if (c === 0x2e || c < 0x21 || c > 0x7e) return undefined; // keep names unambiguous and printable
+      h = Math.imul(h ^ lower(c), 0x01000193);
     }
-    key += '.';
-    off += l;
+    off = end;
   }
   const nameEnd = off;
   if (nameEnd - 12 > 255 || off + 4 > len) return undefined;
-  const qtype = buf.readUInt16BE(off);
-  const qclass = buf.readUInt16BE(off + 2);
+  for (let i = off; i < off + 4; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
   off += 4;
   let ednsSize: number | undefined;
   if (arcount === 1) {
-    if (off + 11 > len || buf[off] !== 0 || buf.readUInt16BE(off + 1) !== 41) return undefined;
+    if (off + 11 > len || buf[off] !== 0 || buf[off + 1] !== 0 || buf[off + 2] !== 41) return undefined;
     if (buf[off + 6] !== 0) return undefined; // EDNS version other than 0: BADVERS on the full path
     if ((buf[off + 7]! & 0x80) !== 0) return undefined; // DO bit: let the full path decide
-    ednsSize = buf.readUInt16BE(off + 3);
-    off += 11 + buf.readUInt16BE(off + 9);
+    ednsSize = (buf[off + 3]! << 8) | buf[off + 4]!;
+    off += 11 + ((buf[off + 9]! << 8) | buf[off + 10]!);
+    h = Math.imul(h ^ 0xff, 0x01000193);
   }
   if (off !== len) return undefined;
-  return { key: `${qtype}/${qclass}/${ednsSize === undefined ? 0 : 1}/${key}`, id: buf.readUInt16BE(0), flagBits: flags & 0x0110, nameEnd, ednsSize };
+  return { hash: h >>> 0, id: (buf[0]! << 8) | buf[1]!, flagBits: flags & 0x0110, nameEnd, ednsSize };
+}
+
+/** The question's name in dotted form, as the client spelt it (for logs on the fast path). */
+export function keyName(buf: Buffer, k: QueryKey): string {
+  const parts: string[] = [];
+  let off = 12;
+  while (off < k.nameEnd - 1) {
+    const l = buf[off]!;
+    parts.push(buf.toString('latin1', off + 1, off + 1 + l));
+    off += 1 + l;
+  }
+  return parts.length === 0 ? '.' : parts.join('.');
 }
 
 interface Entry {
+  /** The lower-cased question bytes (name, type, class) plus 1 byte: EDNS present. */
+  question: Buffer;
   full: Buffer;
   /** The same response truncated to `limit` bytes (TC set, the records that fit), built on need. */
   truncated?: { limit: number; bytes: Buffer };
-  /** Response code and answer count, for metrics and logs on the fast path. */
+  /** Response code, for metrics and logs on the fast path. */
   rcode: number;
+  next: Entry | undefined;
+}
+
+function sameQuestion(e: Entry, query: Buffer, k: QueryKey): boolean {
+  const q = e.question;
+  const n = k.nameEnd + 4 - 12;
+  if (q.length !== n + 1 || q[n] !== (k.ednsSize === undefined ? 0 : 1)) return false;
+  for (let i = 0; i < n; i++) if (q[i] !== lower(query[12 + i]!)) return false;
+  return true;
 }
 
 /** A bounded map of encoded responses, oldest-inserted evicted first. */
 export class PacketCache {
-  private map = new Map<string, Entry>();
+  private map = new Map<number, Entry>();
+  private count = 0;
   hits = 0;
   misses = 0;
 
   constructor(readonly capacity = 20_000) {}
 
   get size(): number {
-    return this.map.size;
+    return this.count;
   }
 
-  get(key: string): Entry | undefined {
-    const e = this.map.get(key);
+  /** The entry for the query `query` parsed as `k`, if cached. */
+  get(query: Buffer, k: QueryKey): Entry | undefined {
+    const e = this.find(query, k);
     if (e) this.hits++;
     else this.misses++;
     return e;
   }
 
-  set(key: string, full: Buffer, rcode: number): void {
-    if (this.map.size >= this.capacity) {
+  private find(query: Buffer, k: QueryKey): Entry | undefined {
+    for (let e = this.map.get(k.hash); e; e = e.next) if (sameQuestion(e, query, k)) return e;
+    return undefined;
+  }
+
+  set(query: Buffer, k: QueryKey, full: Buffer, rcode: number): void {
+    if (this.find(query, k)) return;
+    if (this.count >= this.capacity) {
       const oldest = this.map.keys().next();
-      if (!oldest.done) this.map.delete(oldest.value);
+      if (!oldest.done) {
+        for (let e = this.map.get(oldest.value); e; e = e.next) this.count--;
+        this.map.delete(oldest.value);
+      }
     }
-    this.map.set(key, { full, rcode });
+    const n = k.nameEnd + 4 - 12;
+    const question = Buffer.allocUnsafe(n + 1);
+    for (let i = 0; i < n; i++) question[i] = lower(query[12 + i]!);
+    question[n] = k.ednsSize === undefined ? 0 : 1;
+    this.map.set(k.hash, { question, full, rcode, next: this.map.get(k.hash) });
+    this.count++;
   }
 
   clear(): void {
     this.map = new Map();
+    this.count = 0;
   }
 }
 

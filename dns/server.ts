@@ -11,7 +11,7 @@ import { ADVERTISED_UDP_SIZE, MalformedMessage, PLAIN_UDP_LIMIT, decodeMessage, 
 import { Rcode, replyTo, type DnsMessage } from './message.js';
 import { encodeWithin } from './truncate.js';
 import { buildChain, normalizeName, type DnsRequest, type Next, type Observation, type Plugin, type Reply } from './chain.js';
-import { PacketCache, parseQueryKey, patchResponse, type QueryKey } from './packet-cache.js';
+import { PacketCache, keyName, parseQueryKey, patchResponse } from './packet-cache.js';
 import type { Logger } from '../daemon/logger.js';
 
 export interface DnsServerOptions {
@@ -37,6 +37,7 @@ const BADVERS = 16;
 export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer> {
   const chain: Next = buildChain(opts.plugins);
   const observers = opts.plugins.filter((p) => p.observe);
+  const needNames = observers.some((p) => p.observesNames);
   const cache = opts.packetCache;
   const family = net.isIPv6(opts.host) ? 6 : 4;
   const maxConns = opts.maxTcpConnections ?? 1000;
@@ -57,7 +58,7 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
     const t0 = performance.now();
     const key = cache ? parseQueryKey(buf) : undefined;
     if (key && cache) {
-      const hit = cache.get(key.key);
+      const hit = cache.get(buf, key);
       if (hit) {
         const limit = proto === 'tcp' ? 65535 : udpLimit(key.ednsSize);
         let src = hit.full;
@@ -69,7 +70,7 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
         respond(out);
         if (observers.length > 0) {
           observe({
-            qname: nameFromKey(key), qtype: buf.readUInt16BE(key.nameEnd), proto, family, remoteAddress, remotePort,
+            qname: needNames ? keyName(buf, key) : '', qtype: buf.readUInt16BE(key.nameEnd), proto, family, remoteAddress, remotePort,
             rcode: hit.rcode, requestSize: buf.length, responseSize: out.length, durationSeconds: (performance.now() - t0) / 1000,
             fast: true, answerCount: out.readUInt16BE(6),
           });
@@ -109,7 +110,7 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
       }
       respond(bytes);
       // The complete answer is what the packet cache keeps, also when this client got a truncated one.
-      if (reply.stable && key && cache && full && !out.tc && (full.readUInt16BE(2) & 0x200) === 0) cache.set(key.key, full, out.rcode);
+      if (reply.stable && key && cache && full && !out.tc && (full.readUInt16BE(2) & 0x200) === 0) cache.set(buf, key, full, out.rcode);
       if (observers.length > 0) {
         const q = msg.questions[0];
         observe({
@@ -216,11 +217,6 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
 
 /** The largest UDP response allowed: 512 without EDNS, else the requester's size (at least 512). */
 export const udpLimit = (ednsSize: number | undefined): number => (ednsSize === undefined ? PLAIN_UDP_LIMIT : Math.max(PLAIN_UDP_LIMIT, ednsSize));
-
-function nameFromKey(k: QueryKey): string {
-  const name = k.key.slice(k.key.indexOf('/', k.key.indexOf('/', k.key.indexOf('/') + 1) + 1) + 1, -1);
-  return name === '' ? '.' : name;
-}
 
 /** FORMERR for a query whose header is readable but whose body is not: header only. */
 function formErr(id: number, query: Buffer): Buffer {

@@ -25,5 +25,5 @@ export function toLogLine(o: Observation): QueryLogLine {
 }
 
 export function logPlugin(write: (line: QueryLogLine) => void): Plugin {
-  return { name: 'log', observe: (o) => write(toLogLine(o)) };
+  return { name: 'log', observesNames: true, observe: (o) => write(toLogLine(o)) };
 }
