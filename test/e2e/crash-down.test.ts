@@ -10,10 +10,11 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { test } from 'node:test';
 import { isRunning } from '../../cluster/processes.js';
 import type { ClusterState } from '../../cluster/state.js';
-import { eventually, SEXTANT } from './harness.js';
+import { ensureBuilt, eventually, SEXTANT } from './harness.js';
 
 test('cluster down cleans up after a cluster up killed with SIGKILL mid-way', { timeout: 180_000 }, async () => {
   if (process.getuid?.() !== 0) throw new Error('test/e2e needs root (network namespaces)');
+  ensureBuilt();
   const name = `cr${randomBytes(2).toString('hex')}`;
   const stateFile = `/run/sextant/${name}/state.json`;
   const before = new Set(readdirSync('/run/netns'));

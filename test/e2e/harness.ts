@@ -6,7 +6,7 @@
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,6 +35,29 @@ async function run(file: string, args: string[], opts: { env?: NodeJS.ProcessEnv
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+function newestSource(dir: string): number {
+  let newest = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    if (e.name === 'node_modules' || e.name.startsWith('.')) continue;
+    const p = join(dir, e.name);
+    if (e.isDirectory()) newest = Math.max(newest, newestSource(p));
+    else if (e.name.endsWith('.ts') && !e.name.endsWith('.test.ts')) newest = Math.max(newest, statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+/**
+ * Builds dist/ only when it is missing or older than a source file: `npm test` has just built it
+ * (bootstrap), and rewriting the bundle while other tests' daemons start from it would race.
+ */
+export function ensureBuilt(): void {
+  const built = existsSync(SEXTANT) ? statSync(SEXTANT).mtimeMs : 0;
+  const roles = ['cli', 'daemon', 'controller', 'cni', 'proxy', 'dns', 'node', 'kernel', 'cluster'];
+  if (roles.some((r) => existsSync(join(REPO, r)) && newestSource(join(REPO, r)) > built)) {
+    execFileSync(process.execPath, ['tools/build.mjs'], { cwd: REPO, stdio: 'inherit' });
+  }
+}
+
 /** Polls until `probe` returns a value other than undefined; fails with the last seen detail. */
 export async function eventually<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>, detail?: () => string): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -55,7 +78,7 @@ export class TestCluster {
   /** Builds the bundle and brings the cluster up; throws with `cluster up`'s output on failure. */
   async up(nodes = 3): Promise<void> {
     if (process.getuid?.() !== 0) throw new Error('test/e2e needs root (network namespaces)');
-    execFileSync(process.execPath, ['tools/build.mjs'], { cwd: REPO, stdio: 'inherit' });
+    ensureBuilt();
     const r = await run(process.execPath, [SEXTANT, 'cluster', 'up', '--name', this.name, '--nodes', String(nodes), '--kubeconfig', this.kubeconfig, '--dns-replicas', '1'], { timeoutMs: 300_000 });
     this.upOutput = r.stdout + r.stderr;
     if (r.code !== 0) throw new Error(`cluster up failed:\n${this.upOutput}`);
