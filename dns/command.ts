@@ -2,7 +2,7 @@
  * `sextant dns`: the cluster DNS server. Flags cover the common case (the CoreDNS default
  * Corefile: errors, health, ready, kubernetes, metrics, cache, loop, forward, loadbalance);
  * `--config FILE` gives full control (see config.ts). With `--workers N` the process forks N
- * workers that share the UDP and TCP sockets (node:cluster), each with its own watch and index.
+ * workers that share the UDP and TCP sockets (node:cluster); see workers.ts.
  */
 import cluster from 'node:cluster';
 import { readFileSync } from 'node:fs';
@@ -14,6 +14,7 @@ import { onShutdown } from '../daemon/shutdown.js';
 import { loadDnsConfigFile, parseDnsConfig, resolvConfUpstreams, type DnsConfig } from './config.js';
 import { DnsError } from './errors.js';
 import { startDnsInstance } from './instance.js';
+import { runPrimary, runWorker } from './workers.js';
 
 const flags = {
   kubeconfig: { help: 'kubeconfig of the API server to watch (default $KUBECONFIG or ~/.kube/config)', schema: z.string().optional() },
@@ -66,32 +67,22 @@ export default defineCommand({
       return 2;
     }
     if (!cfg.forward) log.warn('no upstreams: names outside the cluster zone are answered REFUSED', { code: 'DNS_NO_UPSTREAMS' });
-    if (cfg.workers > 1 && cluster.isPrimary) {
-      for (let i = 0; i < cfg.workers; i++) cluster.fork();
-      let exiting = false;
-      cluster.on('exit', (w, code) => {
-        log.error('worker exited', { pid: w.process.pid, code });
-        if (!exiting) {
-          exiting = true;
-          for (const other of Object.values(cluster.workers ?? {})) other?.kill();
-          process.exitCode = code || 1;
-        }
-      });
-      onShutdown(log, async () => {
-        exiting = true;
-        for (const w of Object.values(cluster.workers ?? {})) w?.kill('SIGTERM');
-        await new Promise((r) => cluster.once('exit', r));
-      });
-      await new Promise(() => {});
+    const onLoop = () => {
+      log.error(new DnsError('DNS_LOOP_DETECTED', 'forwarding to itself; fix the upstreams (e.g. not 127.0.0.53)').message);
+      process.exit(1);
+    };
+    if (cfg.workers > 1) {
+      try {
+        if (cluster.isPrimary) return await runPrimary(cfg, log);
+        await runWorker(cfg, log, onLoop);
+        return await new Promise<never>(() => {});
+      } catch (err) {
+        process.stderr.write(`sextant dns: ${(err as Error).message}\n`);
+        return 1;
+      }
     }
     try {
-      const inst = await startDnsInstance(cfg, {
-        log, source: 'watch',
-        onLoop: () => {
-          log.error(new DnsError('DNS_LOOP_DETECTED', 'forwarding to itself; fix the upstreams (e.g. not 127.0.0.53)').message);
-          process.exit(1);
-        },
-      });
+      const inst = await startDnsInstance(cfg, { log, source: 'watch', onLoop });
       log.info('serving', { listen: cfg.listen, port: inst.server.port, plugins: inst.plugins.map((p) => p.name), http: inst.ports() });
       onShutdown(log, () => inst.stop());
       await new Promise(() => {});

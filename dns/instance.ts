@@ -23,6 +23,7 @@ import { setupLoadbalance } from './plugins/loadbalance/setup.js';
 import { setupLog } from './plugins/log/setup.js';
 import { setupLoop } from './plugins/loop/setup.js';
 import { setupMetrics } from './plugins/metrics/setup.js';
+import { metricsPlugin } from './plugins/metrics/handler.js';
 import { setupReady } from './plugins/ready/setup.js';
 
 export interface DnsInstanceOptions {
@@ -35,6 +36,11 @@ export interface DnsInstanceOptions {
   source: 'watch' | 'manual';
   /** Called when the loop plugin finds the server forwarding to itself. */
   onLoop?: (probe: string) => void;
+  /**
+   * False in a worker of `--workers N`: the primary serves /health, /ready and /metrics (summing
+   * the workers' metrics), so a worker only counts (the metrics observer) and answers DNS.
+   */
+  sideServers?: boolean;
 }
 
 export interface DnsInstance {
@@ -45,11 +51,14 @@ export interface DnsInstance {
   markSynced(): void;
   /** The HTTP ports the side servers bound (`{ health, ready, metrics }`), e.g. after `:0`. */
   ports(): Record<string, number>;
+  /** Null when every plugin is ready (informers synced), else the reasons. */
+  notReady(): string | null;
   stop(): Promise<void>;
 }
 
 export async function startDnsInstance(cfg: DnsConfig, opts: DnsInstanceOptions): Promise<DnsInstance> {
   const registry = opts.registry ?? new Registry();
+  const side = opts.sideServers !== false;
   const packetCache = cfg.packetCacheSize > 0 ? new PacketCache(cfg.packetCacheSize) : undefined;
   const ctx: SetupContext = { log: opts.log, registry, invalidate: () => packetCache?.clear() };
   let manualSynced = false;
@@ -61,10 +70,10 @@ export async function startDnsInstance(cfg: DnsConfig, opts: DnsInstanceOptions)
   for (const name of ['errors', 'metrics', 'log', 'health', 'ready', 'loop', 'loadbalance', 'cache', 'kubernetes', 'external', 'forward'] as const) {
     switch (name) {
       case 'errors': if (cfg.errors) plugins.push(setupErrors(cfg.errors, opts.log)); break;
-      case 'metrics': if (cfg.metrics) plugins.push(setupMetrics(cfg.metrics, registry, cfg.listen)); break;
+      case 'metrics': if (cfg.metrics) plugins.push(side ? setupMetrics(cfg.metrics, registry, cfg.listen) : metricsPlugin(registry, `dns://${cfg.listen}`)); break;
       case 'log': if (cfg.log) plugins.push(setupLog(cfg.log, opts.log)); break;
-      case 'health': if (cfg.health) plugins.push(setupHealth(cfg.health)); break;
-      case 'ready': if (cfg.ready) plugins.push(setupReady(cfg.ready, () => plugins)); break;
+      case 'health': if (cfg.health && side) plugins.push(setupHealth(cfg.health)); break;
+      case 'ready': if (cfg.ready && side) plugins.push(setupReady(cfg.ready, () => plugins)); break;
       case 'loop': if (cfg.loop) plugins.push(setupLoop(cfg.loop, (probe, seen) => {
         opts.log.error('forwarding loop detected', { probe, seen, code: 'DNS_LOOP_DETECTED' });
         opts.onLoop?.(probe);
@@ -110,6 +119,7 @@ export async function startDnsInstance(cfg: DnsConfig, opts: DnsInstanceOptions)
       manualSynced = true;
       packetCache?.clear();
     },
+    notReady: () => plugins.map((p) => p.notReady?.() ?? null).filter((r) => r !== null).join('; ') || null,
     ports: () => Object.fromEntries(plugins.filter((p) => p.port).map((p) => [p.name, p.port!()])),
     async stop() {
       const health = plugins.find((p) => p.name === 'health');

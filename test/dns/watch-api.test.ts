@@ -25,11 +25,11 @@ let api: TestServer;
 let dns: DnsProc | undefined;
 
 /** Starts `sextant dns` on 127.0.0.1 with every port chosen by the kernel; resolves on "serving". */
-async function startDns(kubeconfig: string): Promise<DnsProc> {
+async function startDns(kubeconfig: string, extra: string[] = []): Promise<DnsProc> {
   const child = spawn(process.execPath, [
     '--import', 'tsx', join(repo, 'cli/main.ts'), 'dns', '--kubeconfig', kubeconfig, '--listen', '127.0.0.1:0',
     '--upstream', '127.0.0.1:9', '--ttl', String(TTL), '--lameduck', `${LAMEDUCK_MS}ms`,
-    '--metrics-listen', '127.0.0.1:0', '--health-listen', '127.0.0.1:0', '--ready-listen', '127.0.0.1:0',
+    '--metrics-listen', '127.0.0.1:0', '--health-listen', '127.0.0.1:0', '--ready-listen', '127.0.0.1:0', ...extra,
   ], { cwd: repo, stdio: ['ignore', 'ignore', 'pipe'] });
   const logs: Record<string, unknown>[] = [];
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
@@ -212,4 +212,19 @@ test('SIGTERM: answers and /health keep working through the lame-duck delay, the
   const code = await p.exited;
   assert.equal(code, 0);
   assert.ok(Date.now() - t0 >= LAMEDUCK_MS, `exited after ${Date.now() - t0} ms, before the ${LAMEDUCK_MS} ms lame duck`);
+});
+
+test('--workers 2: one /ready for both workers, /metrics sums the queries every worker answered, clean SIGTERM', async () => {
+  dns = await startDns(api.kubeconfig, ['--workers', '2', '--lameduck', '0s']);
+  await until('/ready answers 200', async () => ((await get('ready', '/ready')).code === 200 ? true : undefined), 60_000);
+  const before = (await get('metrics', '/metrics')).body;
+  const N = 40;
+  const answers = await Promise.all(Array.from({ length: N }, () => dig(['dns-version.cluster.local', 'TXT', '+short'])));
+  assert.ok(answers.every((a) => a.trim() === '"1.1.0"'), answers.join(','));
+  const after = (await get('metrics', '/metrics')).body;
+  const count = (t: string) => sample(t, 'coredns_dns_requests_total', { type: 'TXT' }) || 0;
+  assert.equal(count(after) - count(before), N);
+  assert.deepEqual(await get('health', '/health'), { code: 200, body: 'OK' });
+  dns.child.kill('SIGTERM');
+  assert.equal(await dns.exited, 0);
 });
