@@ -94,6 +94,11 @@ class Up {
 
   save = () => writeState(this.stateFile, this.state);
 
+  /** Waits for work still running in the background (CNI installs), so cleanup comes after it. */
+  async settle(): Promise<void> {
+    await this.cniInstalled?.catch(() => undefined);
+  }
+
   check = () => {
     if (this.interrupted) throw new ClusterError('CLUSTER_PROCESS_FAILED', 'interrupted');
     for (const p of this.state.processes) if (!isRunning(p)) throw new ClusterError('CLUSTER_PROCESS_FAILED', `${p.id} exited (log ${p.log}):\n${logTail(p.log)}`);
@@ -251,6 +256,7 @@ export async function clusterUp(o: UpOptions): Promise<ClusterState> {
   } catch (err) {
     const msg = err instanceof Error ? err.message : String(err);
     o.out(` ✗ ${current.padEnd(14)} ${msg}`);
+    await up.settle();
     if (o.retain) o.out(`   kept for debugging: \`sextant cluster status --name ${o.name}\`, then \`sextant cluster down --name ${o.name}\``);
     else {
       o.out('   removing what was made ...');

@@ -44,3 +44,21 @@ test('cluster down cleans up after a cluster up killed with SIGKILL mid-way', { 
   // Namespaces that existed before the test (other clusters, other tests) are untouched.
   for (const ns of before) if (!ns.startsWith('sx-pod-')) assert.ok(existsSync(`/run/netns/${ns}`) || !ns.includes('-'), `${ns} untouched`);
 });
+
+test('cluster up that fails prints the step and the reason, then removes what it made', { timeout: 120_000 }, async () => {
+  if (process.getuid?.() !== 0) throw new Error('test/e2e needs root (network namespaces)');
+  ensureBuilt();
+  const name = `cf${randomBytes(2).toString('hex')}`;
+  // 1 ms for each step: the hosts are built (no wait), the control plane cannot be ready in time.
+  const up = spawn(process.execPath, [SEXTANT, 'cluster', 'up', '--name', name, '--nodes', '1', '--timeout', '1ms'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  up.stdout.on('data', (d: Buffer) => (out += d));
+  up.stderr.on('data', (d: Buffer) => (out += d));
+  const code = await new Promise<number | null>((r) => up.on('exit', r));
+  assert.equal(code, 1, out);
+  assert.match(out, /✓ hosts/);
+  assert.match(out, /✗ control plane\s+cluster: API server \/readyz .* not done after 0\.0s/);
+  assert.match(out, /removing what was made/);
+  assert.deepEqual(readdirSync('/run/netns').filter((n) => n.startsWith(`sx-${name}-`)), []);
+  assert.ok(!existsSync(`/run/sextant/${name}`) && !existsSync(`/var/lib/sextant/clusters/${name}`), 'state and data dirs removed');
+});
