@@ -26,7 +26,7 @@ export function socketGet(socketPath: string, path: string, timeoutMs = 2000): P
   });
 }
 
-/** A client for the cluster through its forwarder; undefined before the forwarder runs. */
+/** An administrator client through the forwarder (kubectl's kubeconfig); undefined before both exist. */
 export function clusterClient(s: Pick<ClusterState, 'apiPort' | 'kubeconfig'>): ApiClient | undefined {
-  return s.apiPort && s.kubeconfig ? ApiClient.fromKubeconfig(s.kubeconfig) : undefined;
+  return s.apiPort && s.kubeconfig && existsSync(s.kubeconfig) ? ApiClient.fromKubeconfig(s.kubeconfig) : undefined;
 }

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { isApiError, KINDS, type ApiClient, type EndpointSlice, type Node } from '../controller/api/index.js';
 import { kubeconfigFromDataDir } from '../controller/auth/setup.js';
-import { nodeIdentity, ROLE_IDENTITIES } from '../controller/auth/credentials.js';
+import { ROLE_IDENTITIES } from '../controller/auth/credentials.js';
 import { runTool } from '../kernel/exec-tool.js';
 import { clusterClient, socketGet } from './api.js';
 import { agentArgv, forwarderArgv, installNodeCni, nodeDirs, nodeKubeconfigPath, serverArgv } from './daemons.js';
