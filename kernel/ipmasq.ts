@@ -15,7 +15,10 @@ export interface MasqChains {
 }
 
 /** The iptables-restore payload that installs one masquerade chain (pure). */
-export function masqAddPayload(chain: string, podIp: string, exempt: readonly string[], comment: string): string {
+export function masqAddPayload(chain: string, podIp: string, exempt: readonly string[], rawComment: string): string {
+  // xt_comment holds at most 255 characters (as CNI's utils.FormatComment truncates); a quote,
+  // backslash or line break would end the payload line early, so they never reach it.
+  const comment = rawComment.replace(/["\\\r\n]/g, '').slice(0, 255);
   return [
     '*nat',
     `:${chain} - [0:0]`,

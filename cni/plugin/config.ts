@@ -16,7 +16,7 @@ const routeSchema = z.object({ dst: cidr4, gw: z.optional(ipv4) });
 
 /** `ipam`: built in when `type` is absent or "sextant", else the name of a plugin to exec. */
 export const ipamSchema = z.looseObject({
-  type: z.optional(z.string().check(z.regex(/^[A-Za-z0-9_.-]+$/, 'must be a plugin file name'))),
+  type: z.optional(z.string().check(z.regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'must be a plugin file name (a letter or digit first)'))),
   ranges: z.optional(z.array(z.array(rangeSchema).check(z.minLength(1, 'a range set needs at least one range')))),
   subnet: z.optional(cidr4),
   rangeStart: z.optional(ipv4),
@@ -35,7 +35,15 @@ export const configSchema = z.looseObject({
   cniVersions: z.optional(z.array(z.string())),
   name: z.string().check(z.regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/, 'must match ^[a-zA-Z0-9][a-zA-Z0-9_.\\-]*$')),
   type: z.string(),
-  bridge: z._default(z.string().check(z.minLength(1), z.maxLength(15, 'must be at most 15 characters')), 'sx0'),
+  bridge: z._default(
+    z.string().check(
+      z.minLength(1),
+      z.maxLength(15, 'must be at most 15 characters'),
+      z.refine((s) => s !== '.' && s !== '..' && !/[/:\s]/.test(s), 'must be an interface name (no "/", ":" or whitespace, not "." or "..")'),
+      z.refine((s) => !s.startsWith('-'), 'must not start with "-" (it would read as an option)'),
+    ),
+    'sx0',
+  ),
   isGateway: z._default(z.boolean(), true),
   isDefaultGateway: z._default(z.boolean(), true),
   ipMasq: z.optional(z.boolean()),

@@ -5,13 +5,15 @@ import { CniCode, CniError } from './errors.js';
 export const COMMANDS = ['ADD', 'DEL', 'CHECK', 'VERSION', 'STATUS', 'GC'] as const;
 export type CniCommand = (typeof COMMANDS)[number];
 
-const containerId = z.string().check(z.regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/, 'must match ^[a-zA-Z0-9][a-zA-Z0-9_.\\-]*$'));
+// At most NAME_MAX: runtimes and IPAM plugins put the ID into file names.
+const containerId = z.string().check(z.regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/, 'must match ^[a-zA-Z0-9][a-zA-Z0-9_.\\-]*$'), z.maxLength(255, 'must be at most 255 characters'));
 const ifName = z
   .string()
   .check(
     z.minLength(1, 'must not be empty'),
     z.maxLength(15, 'must be at most 15 characters'),
     z.refine((s) => s !== '.' && s !== '..', 'must not be "." or ".."'),
+    z.refine((s) => !s.startsWith('-'), 'must not start with "-" (it would read as an option)'),
     z.refine((s) => !/[/:\s]/.test(s), 'must not contain "/", ":" or whitespace'),
   );
 const netns = z.string().check(z.refine((s) => s.startsWith('/'), 'must be an absolute path'));
