@@ -8,7 +8,7 @@ import { inZone, matchZone, type DnsRequest, type Next, type Plugin, type Reply 
 import { answerReply, nodataReply, nxdomainReply, soaRecord } from '../../authority.js';
 import { Rcode, TypeCode, replyTo, type ResourceRecord } from '../../message.js';
 import { ipFromDashed, isIPv4 } from './names.js';
-import type { RecordIndex } from './record-index.js';
+import { recordsOf, type RecordIndex, type RRSet } from './record-index.js';
 
 export type PodMode = 'disabled' | 'insecure' | 'verified';
 
@@ -39,9 +39,9 @@ export function kubernetesPlugin(opts: KubernetesPluginOptions): Plugin {
     return nxdomainReply(req, soa);
   };
 
-  const pick = (rrs: Map<number, ResourceRecord[]>, qtype: number): ResourceRecord[] | undefined => {
-    if (qtype === TypeCode.ANY) return [...rrs.values()].flat();
-    return rrs.get(qtype) ?? (qtype !== TypeCode.CNAME ? rrs.get(TypeCode.CNAME!) : undefined);
+  const pick = (set: RRSet, qtype: number): ResourceRecord[] | undefined => {
+    if (qtype === TypeCode.ANY) return set.records.flat();
+    return recordsOf(set, qtype) ?? (qtype !== TypeCode.CNAME ? recordsOf(set, TypeCode.CNAME!) : undefined);
   };
 
   const podAnswer = (req: DnsRequest, next: Next): Reply | Promise<Reply> | undefined => {
@@ -73,7 +73,7 @@ export function kubernetesPlugin(opts: KubernetesPluginOptions): Plugin {
       }
       const set = index.lookup(req.qname);
       if (set) {
-        const rrs = pick(set.byType, qtype);
+        const rrs = pick(set, qtype);
         if (rrs && rrs.length > 0) return answerReply(req, rrs, qtype === TypeCode.SRV ? (set.additional ?? []) : []);
         return negative(req, authZone, next, true);
       }

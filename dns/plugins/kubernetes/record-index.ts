@@ -9,10 +9,27 @@ import { TypeCode } from '../../message.js';
 import { canonicalIP, dashedIP, isIPv4, isIPv6, reverseName } from './names.js';
 import { SERVICE_NAME_LABEL, objectKey, type EndpointSliceLike, type PodLike, type ServiceLike } from './objects.js';
 
-/** The records of one name, by RR type code; SRV answers carry their targets' addresses too. */
+/**
+ * The records of one name, by RR type code (parallel arrays: a name has one to three types, and
+ * an array scan beats a Map per name in memory, which matters at 10,000 services); SRV answers
+ * carry their targets' addresses too.
+ */
 export interface RRSet {
-  byType: Map<number, ResourceRecord[]>;
+  types: number[];
+  records: ResourceRecord[][];
   additional?: ResourceRecord[];
+}
+
+/** The records of `set` of type `code`, if any. */
+export function recordsOf(set: RRSet, code: number): ResourceRecord[] | undefined {
+  const i = set.types.indexOf(code);
+  return i < 0 ? undefined : set.records[i];
+}
+
+/** One owner's records for one name (an owner is a Service key, or `#static`). */
+interface OwnedSet extends RRSet {
+  name: string;
+  owner: string;
 }
 
 export interface RecordIndexOptions {
@@ -30,8 +47,9 @@ export class RecordIndex {
   private services = new Map<string, ServiceLike>();
   private slices = new Map<string, EndpointSliceLike>();
   private slicesByService = new Map<string, Set<string>>();
-  private owned = new Map<string, Map<string, RRSet>>();
-  private names = new Map<string, Map<string, RRSet>>();
+  private owned = new Map<string, OwnedSet[]>();
+  /** Name → its records: one owner's set, or (rarely, e.g. two Services sharing an IP's PTR) several. */
+  private names = new Map<string, OwnedSet | OwnedSet[]>();
   private ents = new Map<string, number>();
   private podIPs = new Map<string, string[]>();
   private ipNamespaces = new Map<string, Map<string, number>>();
@@ -45,7 +63,7 @@ export class RecordIndex {
     this.zone = opts.zone.toLowerCase().replace(/\.$/, '');
     this.ttl = opts.ttl;
     const version = `dns-version.${this.zone}`;
-    this.setOwned('#static', new Map([[version, { byType: new Map([[TypeCode.TXT!, [{ name: version, type: 'TXT', ttl: 28800, data: [DNS_SCHEMA_VERSION] }]]]) }]]));
+    this.setOwned('#static', new Map([[version, { types: [TypeCode.TXT!], records: [[{ name: version, type: 'TXT', ttl: 28800, data: [DNS_SCHEMA_VERSION] }]] }]]));
   }
 
   /** Registers a callback run after every change (the server clears its packet cache). */
@@ -142,11 +160,16 @@ export class RecordIndex {
   /** The records of `name` (lower case), merged over every owner; undefined when it has none. */
   lookup(name: string): RRSet | undefined {
     const owners = this.names.get(name);
-    if (!owners) return undefined;
-    if (owners.size === 1) return owners.values().next().value;
-    const merged: RRSet = { byType: new Map() };
-    for (const set of owners.values()) {
-      for (const [t, rrs] of set.byType) merged.byType.set(t, [...(merged.byType.get(t) ?? []), ...rrs]);
+    if (!owners || !Array.isArray(owners)) return owners;
+    const merged: RRSet = { types: [], records: [] };
+    for (const set of owners) {
+      set.types.forEach((t, i) => {
+        const at = merged.types.indexOf(t);
+        if (at < 0) {
+          merged.types.push(t);
+          merged.records.push([...set.records[i]!]);
+        } else merged.records[at]!.push(...set.records[i]!);
+      });
       if (set.additional) merged.additional = [...(merged.additional ?? []), ...set.additional];
     }
     return merged;
@@ -188,24 +211,32 @@ export class RecordIndex {
   private setOwned(owner: string, records: Map<string, RRSet>): void {
     const old = this.owned.get(owner);
     if (old) {
-      for (const name of old.keys()) {
-        const owners = this.names.get(name);
-        owners?.delete(owner);
-        if (owners && owners.size === 0) this.names.delete(name);
-        this.adjustEnts(name, -1);
+      for (const set of old) {
+        const cur = this.names.get(set.name);
+        if (cur === set) this.names.delete(set.name);
+        else if (Array.isArray(cur)) {
+          const rest = cur.filter((x) => x !== set);
+          if (rest.length === 1) this.names.set(set.name, rest[0]!);
+          else this.names.set(set.name, rest);
+        }
+        this.adjustEnts(set.name, -1);
       }
     }
     if (records.size === 0) {
       this.owned.delete(owner);
       return;
     }
-    this.owned.set(owner, records);
-    for (const [name, set] of records) {
-      let owners = this.names.get(name);
-      if (!owners) this.names.set(name, (owners = new Map()));
-      owners.set(owner, set);
+    const sets: OwnedSet[] = [];
+    for (const [name, rrs] of records) {
+      const set: OwnedSet = rrs.additional ? { name, owner, types: rrs.types, records: rrs.records, additional: rrs.additional } : { name, owner, types: rrs.types, records: rrs.records };
+      sets.push(set);
+      const cur = this.names.get(name);
+      if (!cur) this.names.set(name, set);
+      else if (Array.isArray(cur)) cur.push(set);
+      else this.names.set(name, [cur, set]);
       this.adjustEnts(name, 1);
     }
+    this.owned.set(owner, sets);
   }
 
   /** Counts `name`'s ancestors below the zone (or the arpa tree) as existing. */
@@ -239,11 +270,18 @@ const addressRecord = (name: string, ip: string, ttl: number): ResourceRecord =>
 
 function add(map: Map<string, RRSet>, name: string, rr: ResourceRecord): void {
   let set = map.get(name);
-  if (!set) map.set(name, (set = { byType: new Map() }));
-  const code = TypeCode[rr.type]!;
-  const list = set.byType.get(code);
-  if (list) list.push(rr);
-  else set.byType.set(code, [rr]);
+  if (!set) map.set(name, (set = { types: [], records: [] }));
+  setType(set, TypeCode[rr.type]!, [rr], true);
+}
+
+/** Puts `rrs` under `code` in `set`, appending to what is there when `append`. */
+function setType(set: RRSet, code: number, rrs: ResourceRecord[], append: boolean): void {
+  const i = set.types.indexOf(code);
+  if (i < 0) {
+    set.types.push(code);
+    set.records.push(rrs);
+  } else if (append) set.records[i]!.push(...rrs);
+  else set.records[i] = rrs;
 }
 
 const isHeadless = (svc: ServiceLike): boolean => svc.spec?.clusterIP === 'None';
@@ -263,24 +301,26 @@ export function buildServiceRecords(svc: ServiceLike, slices: EndpointSliceLike[
   if (!isHeadless(svc)) {
     const ips = (spec.clusterIPs && spec.clusterIPs.length > 0 ? spec.clusterIPs : spec.clusterIP ? [spec.clusterIP] : []).filter(validIP).map(canonicalIP);
     if (ips.length === 0) return out;
-    for (const ip of ips) {
-      add(out, base, addressRecord(base, ip, ttl));
-      const ptr = reverseName(ip);
+    const addresses = ips.map((ip) => addressRecord(base, ip, ttl));
+    addresses.forEach((rr, i) => {
+      add(out, base, rr);
+      const ptr = reverseName(ips[i]!);
       add(out, ptr, { name: ptr, type: 'PTR', ttl, data: base });
-    }
+    });
     const named = (spec.ports ?? []).filter((p) => p.name);
     const all: ResourceRecord[] = [];
+    const weight = srvWeight(named.length);
     for (const p of named) {
       const srvName = `_${p.name!.toLowerCase()}._${(p.protocol ?? 'TCP').toLowerCase()}.${base}`;
       const rr: ResourceRecord = { name: srvName, type: 'SRV', ttl, data: { priority: 0, weight: 100, port: p.port, target: base } };
       add(out, srvName, rr);
-      out.get(srvName)!.additional = ips.map((ip) => addressRecord(base, ip, ttl));
-      all.push({ ...rr, name: base, data: { ...rr.data as { priority: number; weight: number; port: number; target: string }, weight: srvWeight(named.length) } });
+      out.get(srvName)!.additional = addresses;
+      all.push({ name: base, type: 'SRV', ttl, data: weight === 100 ? rr.data : { priority: 0, weight, port: p.port, target: base } });
     }
     if (all.length > 0) {
       const set = out.get(base)!;
-      set.byType.set(TypeCode.SRV!, all);
-      set.additional = ips.map((ip) => addressRecord(base, ip, ttl));
+      setType(set, TypeCode.SRV!, all, false);
+      set.additional = addresses;
     }
     return out;
   }
@@ -326,7 +366,7 @@ export function buildServiceRecords(svc: ServiceLike, slices: EndpointSliceLike[
   }
   if (allSrv.length > 0) {
     const set = out.get(base)!;
-    set.byType.set(TypeCode.SRV!, allSrv);
+    setType(set, TypeCode.SRV!, allSrv, false);
     set.additional = additional;
   }
   return out;
