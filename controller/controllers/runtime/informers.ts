@@ -1,26 +1,10 @@
 /**
- * The informer shapes the controllers consume (the contract of controller/api's createInformer)
- * and a registry that shares one informer per kind among all controllers, so the Pods of a big
+ * A registry that shares one informer per kind among all controllers, so the Pods of a big
  * cluster are listed and watched once, not once per controller.
  */
-import type { KindInfo } from '../../api/index.js';
+import type { Informer, KindInfo } from '../../api/index.js';
 
-export interface InformerHandlers<T> {
-  onAdd?(obj: T): void;
-  onUpdate?(oldObj: T, newObj: T): void;
-  onDelete?(obj: T): void;
-  onSynced?(): void;
-}
-
-export interface Informer<T> {
-  addHandlers(h: InformerHandlers<T>): void;
-  start(): void;
-  stop(): void;
-  synced(): Promise<void>;
-  hasSynced(): boolean;
-  list(): T[];
-  get(namespace: string | undefined, name: string): T | undefined;
-}
+export type { Informer, InformerHandlers } from '../../api/index.js';
 
 export type InformerFactory = <T>(kind: KindInfo<T>) => Informer<T>;
 
