@@ -1,7 +1,7 @@
 // Bundles the TypeScript sources into the executables Sextant ships (esbuild).
 // dist/sextant.mjs — the `sextant` command; each entry of `bundles` is one self-contained file.
 import { build } from 'esbuild';
-import { chmodSync, mkdirSync, existsSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, existsSync, writeFileSync, renameSync } from 'node:fs';
 
 /** Native modules stay outside the bundle; node_modules resolves them at run time. */
 const external = ['better-sqlite3', 'netlink', 'etcd3', 'cpu-features', 'ssh2'];
@@ -19,13 +19,17 @@ mkdirSync('dist', { recursive: true });
 if (existsSync('cni/plugin/main.ts')) {
   // The extensionless CJS plugin would be read as ESM under this repo's "type": "module".
   mkdirSync('dist/cni', { recursive: true });
-  writeFileSync('dist/cni/package.json', '{ "type": "commonjs" }\n');
+  writeFileSync('dist/cni/package.json.tmp', '{ "type": "commonjs" }\n');
+  renameSync('dist/cni/package.json.tmp', 'dist/cni/package.json');
 }
 await Promise.all(
   bundles.map(async (b) => {
+    // Written beside the target and renamed over it: a process starting from dist/ while a
+    // rebuild runs (tests do both) sees the old file or the new one, never half of one.
+    const tmp = `${b.out}.tmp-${process.pid}`;
     await build({
       entryPoints: [b.entry],
-      outfile: b.out,
+      outfile: tmp,
       bundle: true,
       platform: 'node',
       target: 'node20',
@@ -43,6 +47,7 @@ await Promise.all(
       },
       logLevel: 'warning',
     });
-    chmodSync(b.out, 0o755);
+    chmodSync(tmp, 0o755);
+    renameSync(tmp, b.out);
   }),
 );
