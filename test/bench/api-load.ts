@@ -1,0 +1,176 @@
+/**
+ * The API load generator the api and ha benchmarks share: a real `sextant server` child process,
+ * Pod creates POSTed by concurrent keep-alive clients, and watchers timing each event's arrival.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import http from 'node:http';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** The API server alone (the controllers are measured by their own benchmark). */
+export const NO_CONTROLLERS =
+  '*,-endpointslice,-node-ipam,-deployment,-replicaset,-garbage-collector,-scheduler,-node-lifecycle,-kubernetes-service,-service-allocation';
+
+export const podDoc = (name: string) => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name, namespace: 'default', labels: { app: 'bench', tier: 'web' } },
+  spec: { containers: [{ name: 'web', image: 'nginx:1.27', ports: [{ containerPort: 80, protocol: 'TCP' }] }] },
+});
+
+export const pct = (xs: number[], p: number): number => {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+};
+export const round = (x: number, d = 2): number => Math.round(x * 10 ** d) / 10 ** d;
+
+export interface BenchServer {
+  url: URL;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+/** Starts `sextant server` on plain HTTP on loopback with the given extra flags. */
+export async function startServer(dir: string, extraArgs: string[]): Promise<BenchServer> {
+  const kubeconfig = join(dir, 'kubeconfig');
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(repo, 'cli/main.ts'), 'server', '--data-dir', join(dir, 'data'), '--listen', '127.0.0.1:0', '--write-kubeconfig', kubeconfig, '--insecure-http', ...extraArgs],
+    { cwd: repo, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, SX_LOG_LEVEL: 'warn' } },
+  );
+  for (let i = 0; i < 600 && !existsSync(kubeconfig); i++) {
+    if (child.exitCode !== null) throw new Error('server exited');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const server = /server: (\S+)/.exec(readFileSync(kubeconfig, 'utf8'))![1]!;
+  return {
+    url: new URL(server),
+    pid: child.pid!,
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** CPU time (user + system) the process has used, in ms, from /proc (clock ticks of 10 ms). */
+export function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+function post(agent: http.Agent, url: URL, path: string, body: string): Promise<number> {
+  return new Promise((resolveReq, reject) => {
+    const req = http.request(
+      { host: url.hostname, port: url.port, path, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolveReq(res.statusCode ?? 0));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+export interface StormResult {
+  secs: number;
+  latencies: number[];
+  failures: number;
+}
+
+/** `count` Pod creates named `<prefix>-<i>` by `clients` concurrent clients; `sent` records each start. */
+export async function createStorm(agent: http.Agent, url: URL, clients: number, prefix: string, count: number, sent?: Map<string, number>): Promise<StormResult> {
+  const latencies: number[] = [];
+  let next = 0;
+  let failures = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      for (;;) {
+        const i = next++;
+        if (i >= count) return;
+        const name = `${prefix}-${i}`;
+        const body = JSON.stringify(podDoc(name));
+        const start = performance.now();
+        sent?.set(name, start);
+        const code = await post(agent, url, '/api/v1/namespaces/default/pods', body);
+        latencies.push(performance.now() - start);
+        if (code !== 201) failures++;
+      }
+    }),
+  );
+  return { secs: (performance.now() - t0) / 1000, latencies, failures };
+}
+
+function openWatcher(url: URL, rv: string, onEvent: (name: string, at: number) => void): Promise<http.ClientRequest> {
+  return new Promise((resolveW, reject) => {
+    const req = http.get({ host: url.hostname, port: url.port, path: `/api/v1/namespaces/default/pods?watch=true&resourceVersion=${rv}` }, (res) => {
+      let buf = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => {
+        const at = performance.now();
+        buf += c;
+        let i;
+        while ((i = buf.indexOf('\n')) >= 0) {
+          const m = /"name":"([^"]+)"/.exec(buf.slice(0, i));
+          buf = buf.slice(i + 1);
+          if (m) onEvent(m[1]!, at);
+        }
+      });
+      resolveW(req);
+    });
+    req.on('error', reject);
+  });
+}
+
+/**
+ * Opens `watchers` watches from the current revision, runs `creates` more creates, and returns,
+ * for every (event, watcher), the delay from the create request's start to the event's arrival
+ * (an upper bound: it includes the write) and the fan-out spread (arrival minus the first
+ * watcher's arrival of the same event).
+ */
+export async function measureWatch(agent: http.Agent, url: URL, clients: number, watchers: number, creates: number) {
+  const list = await fetch(new URL('/api/v1/namespaces/default/pods?limit=1', url));
+  const rv = ((await list.json()) as { metadata: { resourceVersion: string } }).metadata.resourceVersion;
+  const sent = new Map<string, number>();
+  const delays: number[] = [];
+  const arrivals = new Map<string, number[]>();
+  let delivered = 0;
+  const open = await Promise.all(
+    Array.from({ length: watchers }, () =>
+      openWatcher(url, rv, (name, at) => {
+        const t = sent.get(name);
+        if (t !== undefined) delays.push(at - t);
+        let a = arrivals.get(name);
+        if (!a) arrivals.set(name, (a = []));
+        a.push(at);
+        delivered++;
+      }),
+    ),
+  );
+  const watched = await createStorm(agent, url, clients, 'watched', creates, sent);
+  const expected = creates * watchers;
+  for (let i = 0; i < 600 && delivered < expected; i++) await new Promise((r) => setTimeout(r, 50));
+  for (const w of open) w.destroy();
+  const spread: number[] = [];
+  for (const a of arrivals.values()) {
+    const first = Math.min(...a);
+    for (const x of a) spread.push(x - first);
+  }
+  return {
+    watchers,
+    creates,
+    creates_per_sec_with_watchers: Math.round(creates / watched.secs),
+    events_expected: expected,
+    events_delivered: delivered,
+    delivery_latency_from_request_start_ms: { p50: round(pct(delays, 50)), p99: round(pct(delays, 99)) },
+    fanout_spread_ms: { p50: round(pct(spread, 50)), p99: round(pct(spread, 99)) },
+  };
+}
