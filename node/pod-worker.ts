@@ -11,6 +11,7 @@ import { runProbe } from './probes.js';
 import { nextRestartDelay } from './restart-backoff.js';
 import type { PodStatus } from '../controller/api/index.js';
 import { existsSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
 
 /** Host facilities a pod worker uses, injected so the agent wires the real ones once. */
@@ -143,6 +144,13 @@ export class PodWorker {
   }
 
   private async ensureSandbox(): Promise<void> {
+    const t0 = performance.now();
+    const took: Record<string, number> = {};
+    const lap = (k: string, since: number) => (took[k] = Math.round(performance.now() - since));
+    // The token request is independent of the network: it runs while the sandbox is made.
+    const tokenStart = performance.now();
+    const token = this.host.serviceAccounts?.ensure(this.pod, this.netns).then(() => void lap('serviceAccountMs', tokenStart));
+    token?.catch(() => undefined);
     const netnsPath = `/run/netns/${this.netns}`;
     const attachment = { containerId: this.record.sandboxId, netnsPath, ifName: 'eth0', pod: { namespace: this.record.namespace, name: this.record.name, uid: this.uid } };
     if (!this.host.netns.exists(this.netns)) {
@@ -153,11 +161,15 @@ export class PodWorker {
       const stale = this.record.podIp !== undefined || this.host.cni.cached(attachment) !== undefined;
       this.record.podIp = undefined;
       if (stale) await this.host.cni.del(attachment).catch(() => undefined);
+      const t = performance.now();
       await this.host.netns.add(this.netns);
+      lap('netnsMs', t);
     }
     if (!this.record.podIp) {
       const cached = this.host.cni.cached(attachment);
+      const t = performance.now();
       const ips = cached ? ((cached.result.ips ?? []) as { address?: string }[]).map((i) => i.address ?? '') : (await this.host.cni.add(attachment)).ips;
+      if (!cached) lap('cniAddMs', t);
       const ip = ips.find(Boolean)?.split('/')[0];
       if (!ip) throw new Error('CNI ADD returned no IP address');
       this.record.podIp = ip;
@@ -167,8 +179,9 @@ export class PodWorker {
       'resolv.conf': resolvConf(this.pod, { clusterDns: s.clusterDns, clusterDomain: s.clusterDomain, hostResolvConf: s.hostResolvConf }),
       hosts: hostsFile(this.pod, this.record.podIp, s.clusterDomain),
     });
-    await this.host.serviceAccounts?.ensure(this.pod, this.netns);
+    await token;
     this.host.store.save(this.record);
+    this.log.info('pod sandbox ready', { pod: `${this.record.namespace}/${this.record.name}`, ip: this.record.podIp, ...took, totalMs: Math.round(performance.now() - t0) });
   }
 
   private persist(): void {

@@ -3,6 +3,8 @@
 // scheduling, the agent's watch, network namespace, CNI ADD, the process start and the status
 // write. 50 pods one after another (the target: p50 ≤ 300 ms), then the same 50 created at once.
 // Prints one JSON document.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createInformer, KINDS, type Pod } from '../../controller/api/index.js';
 import { benchCluster, machineLoad } from '../node/bench-cluster.js';
@@ -68,6 +70,21 @@ async function main() {
     const burstWall = performance.now() - burstStart;
     await deleteAll(burstNames);
 
+    // where the agents spent the sandbox time ("pod sandbox ready" log lines of both workers)
+    const stages: Record<string, number[]> = {};
+    for (const w of c.workers) {
+      let text = '';
+      try {
+        text = readFileSync(join(c.logDir, `agent-${w.nodeName}.log`), 'utf8');
+      } catch {
+        continue;
+      }
+      for (const line of text.split('\n')) {
+        if (!line.includes('"pod sandbox ready"')) continue;
+        const rec = JSON.parse(line) as Record<string, unknown>;
+        for (const k of ['netnsMs', 'cniAddMs', 'serviceAccountMs', 'totalMs']) if (typeof rec[k] === 'number') (stages[k] ??= []).push(rec[k]);
+      }
+    }
     const p50 = pct(sequential, 50);
     console.log(
       JSON.stringify(
@@ -77,6 +94,7 @@ async function main() {
           pods: N,
           sequentialMs: stats(sequential),
           burstMs: { ...stats(burst), wallMs: Number(burstWall.toFixed(0)) },
+          agentSandboxStagesMs: Object.fromEntries(Object.entries(stages).map(([k, xs]) => [k, stats(xs)])),
           target: { sequentialP50Ms: 300, met: p50 <= 300 },
           load: { before: loadBefore, after: machineLoad() },
         },

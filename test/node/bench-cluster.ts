@@ -26,6 +26,8 @@ export interface BenchCluster {
   kubeconfig: string;
   client: ApiClient;
   workers: BenchHost[];
+  /** Daemon logs (`agent-<node>.log`, `server.log`). */
+  logDir: string;
   down(): Promise<void>;
 }
 
@@ -48,7 +50,7 @@ export async function benchCluster(subnet: string): Promise<BenchCluster> {
     const kubeconfig = join(dir, 'state', name, 'kubeconfig');
     const state = JSON.parse(readFileSync(join(dir, 'state', name, 'state.json'), 'utf8')) as { layout: { hosts: (BenchHost & { nodeName?: string })[] } };
     const workers = state.layout.hosts.filter((h) => h.nodeName && h.role !== 'control-plane').map((h) => ({ nodeName: h.nodeName!, netns: h.netns, ip: h.ip, role: h.role }));
-    return { name, kubeconfig, client: ApiClient.fromKubeconfig(kubeconfig), workers, down };
+    return { name, kubeconfig, client: ApiClient.fromKubeconfig(kubeconfig), workers, logDir: join(dir, 'data', name, 'logs'), down };
   } catch (err) {
     await down();
     throw err;
