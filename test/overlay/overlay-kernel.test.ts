@@ -13,7 +13,8 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import type { Informer, InformerHandlers, Node } from '../../controller/api/index.js';
+import type { Node } from '../../controller/api/index.js';
+import { NodeList } from './node-list.js';
 import { Overlay } from '../../cni/overlay/overlay.js';
 import { ANNOTATION_PUBLIC_IP, ANNOTATION_VTEP_MAC } from '../../cni/overlay/names.js';
 import { createLogger } from '../../daemon/logger.js';
@@ -28,40 +29,6 @@ const NS_PATH = `/run/netns/${NS}`;
 const DIR = mkdtempSync(join(tmpdir(), 'sx-overlay-kernel-'));
 const DEV = 'sx-vxlan.1';
 const ip = async (...args: string[]) => (await execP('ip', ['netns', 'exec', NS, ...args])).stdout;
-
-/** A Node informer over a list the test edits; handlers see add/update/delete as from a watch. */
-class NodeList implements Informer<Node> {
-  private nodes = new Map<string, Node>();
-  private handlers: InformerHandlers<Node>[] = [];
-  addHandlers(h: InformerHandlers<Node>): void {
-    this.handlers.push(h);
-    for (const n of this.nodes.values()) h.onAdd?.(n);
-  }
-  start(): void {}
-  stop(): void {}
-  synced(): Promise<void> {
-    return Promise.resolve();
-  }
-  hasSynced(): boolean {
-    return true;
-  }
-  list(): Node[] {
-    return [...this.nodes.values()];
-  }
-  get(_ns: string | undefined, name: string): Node | undefined {
-    return this.nodes.get(name);
-  }
-  put(n: Node): void {
-    const old = this.nodes.get(n.metadata.name!);
-    this.nodes.set(n.metadata.name!, n);
-    for (const h of this.handlers) old ? h.onUpdate?.(old, n) : h.onAdd?.(n);
-  }
-  remove(name: string): void {
-    const old = this.nodes.get(name);
-    this.nodes.delete(name);
-    if (old) for (const h of this.handlers) h.onDelete?.(old);
-  }
-}
 
 const node = (name: string, podCIDR: string, mac: string | undefined, publicIp: string): Node => ({
   apiVersion: 'v1',
