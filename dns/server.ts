@@ -32,6 +32,7 @@ export interface DnsServer {
 }
 
 const BADVERS = 16;
+const UDP_RECV_BUFFER = 4 * 1024 * 1024;
 
 /** Starts listening and resolves once both sockets are bound. */
 export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer> {
@@ -140,7 +141,9 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
     } else finish(result);
   };
 
-  const udp = dgram.createSocket({ type: family === 6 ? 'udp6' : 'udp4' });
+  // A deep receive queue (capped by the kernel at net.core.rmem_max) rides out scheduling stalls
+  // on a busy node instead of dropping the queries that arrive meanwhile.
+  const udp = dgram.createSocket({ type: family === 6 ? 'udp6' : 'udp4', recvBufferSize: UDP_RECV_BUFFER });
   udp.on('message', (buf, rinfo) => {
     try {
       handle(buf, 'udp', rinfo.address, rinfo.port, (out) => udp.send(out, rinfo.port, rinfo.address));

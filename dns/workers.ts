@@ -16,6 +16,14 @@ import type { DnsConfig } from './config.js';
 import { serveHttp, type HealthServer } from './plugins/health/handler.js';
 import { startDnsInstance, type DnsInstance } from './instance.js';
 
+/**
+ * Young-generation semi-space of a worker, MB. A DNS server allocates a little per query and keeps
+ * almost nothing; with V8's default (growing to 16 MB) every scavenge walks cache-cold memory.
+ * Measured here on the bundled server, 1,000 services: 2 MB gave 72k QPS against 40k with the
+ * default, and 22 MB less RSS at 10,000 services.
+ */
+const WORKER_SEMI_SPACE_MB = 2;
+
 interface WorkerMessage { event: 'listening' | 'ready'; port?: number }
 
 /** Runs the primary of `--workers N`; resolves never (exits through onShutdown). */
@@ -25,6 +33,9 @@ export async function runPrimary(cfg: DnsConfig, log: Logger): Promise<never> {
   const listening = new Set<number>();
   let exiting = false;
   let dnsPort = 0;
+  if (!process.execArgv.some((a) => a.startsWith('--max-semi-space-size')) && !(process.env.NODE_OPTIONS ?? '').includes('--max-semi-space-size')) {
+    cluster.setupPrimary({ execArgv: [...process.execArgv, `--max-semi-space-size=${WORKER_SEMI_SPACE_MB}`] });
+  }
   for (let i = 0; i < cfg.workers; i++) cluster.fork();
   cluster.on('message', (w, m: WorkerMessage) => {
     if (m.event === 'ready') ready.add(w.id);

@@ -3,6 +3,8 @@
  * EndpointSlices and, for `pods verified`, Pods. The index is synced once every informer delivered
  * its first complete list; until then the kubernetes plugin answers SERVFAIL for misses.
  */
+import { z } from 'zod';
+import type { KindInfo } from '../../../controller/api/kinds.js';
 import type { RecordIndex } from './record-index.js';
 import type { EndpointSliceLike, PodLike, ServiceLike } from './objects.js';
 
@@ -46,25 +48,27 @@ export function feedIndex(index: RecordIndex, src: IndexSources): { synced: () =
   };
 }
 
-/** What this module needs from controller/api (its client and informer factory). */
-interface ApiModule {
-  ApiClient?: { fromKubeconfig(path?: string): Promise<unknown> | unknown };
-  createInformer?: (client: unknown, kind: unknown) => InformerLike<never>;
-  KINDS: Record<string, unknown>;
+/**
+ * The three kinds DNS lists and watches, described for controller/api's client and informer. Not
+ * taken from `KINDS`: importing it builds the zod schema of every kind the API serves (about 9 MB
+ * of heap), which the DNS server never uses — it reads a handful of fields and validates nothing
+ * else, so `schema` here accepts anything.
+ */
+function watchKind<T>(group: string, kind: string, resource: string): KindInfo<T> {
+  return {
+    group, version: 'v1', apiVersion: group === '' ? 'v1' : `${group}/v1`, kind, resource, singular: kind.toLowerCase(),
+    listKind: `${kind}List`, namespaced: true, shortNames: [], categories: [], subresources: [], verbs: ['list', 'watch'],
+    schema: z.unknown() as z.ZodType<T>,
+  };
 }
 
-/**
- * Connects to the API server in `kubeconfig` and feeds the index. Fails with a clear message while
- * controller/api does not yet provide the client (it is being built in parallel).
- */
+/** Connects to the API server in `kubeconfig` (default $KUBECONFIG, ~/.kube/config) and feeds the index. */
 export async function watchCluster(index: RecordIndex, kubeconfig: string | undefined, withPods: boolean) {
-  const api = (await import('../../../controller/api/index.js')) as unknown as ApiModule;
-  if (!api.ApiClient || !api.createInformer) throw new Error('kubernetes: controller/api has no ApiClient/createInformer yet; cannot watch the cluster');
-  const client = await api.ApiClient.fromKubeconfig(kubeconfig);
-  const make = <T>(kind: string) => api.createInformer!(client, api.KINDS[kind]) as unknown as InformerLike<T>;
+  const [{ ApiClient }, { createInformer }] = await Promise.all([import('../../../controller/api/client.js'), import('../../../controller/api/informer.js')]);
+  const client = ApiClient.fromKubeconfig(kubeconfig);
   return feedIndex(index, {
-    services: make<ServiceLike>('Service'),
-    slices: make<EndpointSliceLike>('EndpointSlice'),
-    ...(withPods ? { pods: make<PodLike>('Pod') } : {}),
+    services: createInformer<ServiceLike>(client, watchKind('', 'Service', 'services')),
+    slices: createInformer<EndpointSliceLike>(client, watchKind('discovery.k8s.io', 'EndpointSlice', 'endpointslices')),
+    ...(withPods ? { pods: createInformer<PodLike>(client, watchKind('', 'Pod', 'pods')) } : {}),
   });
 }
