@@ -30,7 +30,8 @@ const sextant = (...args: string[]) => execP(process.execPath, [join(REPO, 'dist
 // The pod's server: its name on 8080 (readiness probe target), an echo on 8081. Socket errors
 // are handled, as any real server's are: a client may reset a connection at any time.
 const SERVER_MARK = 'sx-two-node-server';
-const SERVER = `/*${SERVER_MARK}*/const net=require('net');const on=(s)=>s.on('error',()=>{});net.createServer((s)=>{on(s);s.end(process.env.POD_NAME+'\\n')}).listen(8080);net.createServer((s)=>{on(s);s.pipe(s)}).listen(8081)`;
+// The name answer carries the caller's address as seen by the server, so masquerading shows.
+const SERVER = `/*${SERVER_MARK}*/const net=require('net');const on=(s)=>s.on('error',()=>{});net.createServer((s)=>{on(s);s.end(process.env.POD_NAME+' '+s.remoteAddress.replace(/^::ffff:/,'')+'\\n')}).listen(8080);net.createServer((s)=>{on(s);s.pipe(s)}).listen(8081)`;
 const CLIENT = "const s=require('net').connect(8080,process.argv[1]);let d='';s.setTimeout(5000,()=>{console.log('TIMEOUT');process.exit(1)});s.on('data',(b)=>d+=b);s.on('end',()=>console.log(d.trim()));s.on('error',(e)=>{console.log(e.code);process.exit(1)})";
 const LONG_CLIENT = "const s=require('net').connect(8081,process.argv[1]);s.on('error',(e)=>{console.log('ERR '+e.code);process.exit(1)});process.stdin.pipe(s);s.pipe(process.stdout)";
 
@@ -43,7 +44,8 @@ async function reachAll(ps: PodInfo[]): Promise<string[]> {
     for (const b of ps) {
       if (a === b) continue;
       const r = await nsRun(podNetnsName(a.uid), [process.execPath, '-e', CLIENT, b.ip]);
-      if (r.out.trim() !== b.name) failures.push(`${a.name}(${a.node}) → ${b.name}(${b.node}) ${b.ip}: ${r.out.trim()}`);
+      // the answer names the server and the source it saw: the client pod's own IP (pod↔pod is never masqueraded)
+      if (r.out.trim() !== `${b.name} ${a.ip}`) failures.push(`${a.name}(${a.node}) ${a.ip} → ${b.name}(${b.node}) ${b.ip}: ${r.out.trim()}`);
     }
   return failures;
 }
@@ -117,10 +119,31 @@ describe('two workers joined by the VXLAN overlay (sextant cluster up + sextant 
     assert.ok(now.every((p) => p.restarts === 0 && p.ready), `containers restarted or became unready:\n${await podLogs(now)}`);
   });
 
-  it('every pod reaches every other pod by IP over TCP, across nodes', async () => {
+  it('every pod reaches every other pod by IP over TCP, across nodes, unmasqueraded, with the FORWARD policy DROP', async () => {
     needPods();
+    // as Docker leaves hosts (flannel #609): the overlay's own FORWARD rules must carry the pod network
+    for (const ns of Object.values(nodeNamespaces(ctx))) assert.equal((await nsRun(ns, ['iptables', '-P', 'FORWARD', 'DROP'])).code, 0);
     const failures = await reachAll(pods);
     assert.deepEqual(failures, [], `unreachable pairs; container logs:\n${await podLogs(await webPods(ctx))}`);
+  });
+
+  it('pods reach a host outside the cluster network masqueraded as their node', async () => {
+    needPods();
+    const hosts = clusterState(ctx).layout.hosts as { role: string; netns: string; ip: string; nodeName?: string }[];
+    const outside = hosts.find((h) => h.role === 'outside')!;
+    const nodeIp = Object.fromEntries(hosts.filter((h) => h.nodeName).map((h) => [h.nodeName!, h.ip]));
+    const server = spawn('ip', ['netns', 'exec', outside.netns, process.execPath, '-e', SERVER.replace(SERVER_MARK, 'sx-two-node-outside')], { stdio: 'ignore', env: { ...process.env, POD_NAME: 'outside' } });
+    try {
+      for (const p of pods)
+        await waitFor(`${p.name} → outside ${outside.ip}`, async () => {
+          const r = await nsRun(podNetnsName(p.uid), [process.execPath, '-e', CLIENT, outside.ip]);
+          if (r.out.trim() === `outside ${nodeIp[p.node]}`) return true;
+          if (/^outside /.test(r.out.trim())) assert.fail(`${p.name} on ${p.node} was seen as ${r.out.trim().slice(8)}, not as its node ${nodeIp[p.node]}`);
+          return undefined;
+        }, 20_000);
+    } finally {
+      if (server.pid && server.exitCode === null) process.kill(server.pid, 'SIGKILL');
+    }
   });
 
   it('a DF packet of the pod MTU crosses the overlay, one byte more is "message too long"', async () => {
