@@ -18,9 +18,9 @@ import { startDnsInstance, type DnsInstance } from './instance.js';
 
 /**
  * Young-generation semi-space of a worker, MB. A DNS server allocates a little per query and keeps
- * almost nothing; with V8's default (growing to 16 MB) every scavenge walks cache-cold memory.
- * Measured here on the bundled server, 1,000 services: 2 MB gave 72k QPS against 40k with the
- * default, and 22 MB less RSS at 10,000 services.
+ * almost nothing, so V8's default (growing to 16 MB per semi-space) only costs resident memory:
+ * measured on the bundled server, 2 MB saves about 25 MB RSS at 10,000 services, with no
+ * throughput difference beyond this shared machine's run-to-run noise.
  */
 const WORKER_SEMI_SPACE_MB = 2;
 

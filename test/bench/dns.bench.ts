@@ -1,7 +1,8 @@
 /**
  * DNS benchmark (JSON on stdout). Measures the bundled `node dist/sextant.mjs dns --kubeconfig`
  * (built first with tools/build.mjs) fed by a list/watch-only API (dns-fake-api.ts) with 1,000
- * ClusterIP services, with 1 and 2 worker processes, and, in the same run, dnsmasq serving the
+ * ClusterIP services — one process (V8 defaults, and with NODE_OPTIONS=--max-semi-space-size=2)
+ * and 2 worker processes — and, in the same run, dnsmasq serving the
  * same names from a hosts file. Everything listens on 127.0.0.1; processes are stopped by PID.
  *
  * Method:
@@ -87,11 +88,18 @@ function memory(pid: number): { rssMB: number; hwmMB: number; processes: number 
   return { rssMB: Math.round(rss / 1024), hwmMB: Math.round(hwm / 1024), processes: pids.length };
 }
 
-async function startSextant(api: FakeApi, port: number, workers: number): Promise<ChildProcess> {
+/** The server variants measured: workers, and NODE_OPTIONS for the single process. */
+const VARIANTS: { name: string; workers: number; nodeOptions?: string }[] = [
+  { name: 'sextant_workers1', workers: 1 },
+  { name: 'sextant_workers1_semispace2', workers: 1, nodeOptions: '--max-semi-space-size=2' },
+  { name: 'sextant_workers2', workers: 2 },
+];
+
+async function startSextant(api: FakeApi, port: number, workers: number, nodeOptions?: string): Promise<ChildProcess> {
   const kc = join(dir, `kubeconfig-${port}`);
   writeFileSync(kc, api.kubeconfig);
   const child = spawn(process.execPath, ['dist/sextant.mjs', 'dns', '--kubeconfig', kc, '--listen', `127.0.0.1:${port}`, '--upstream', '127.0.0.1:9', '--workers', String(workers),
-    '--metrics-listen', '127.0.0.1:0', '--health-listen', '127.0.0.1:0', '--ready-listen', '127.0.0.1:0', '--lameduck', '0s'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    '--metrics-listen', '127.0.0.1:0', '--health-listen', '127.0.0.1:0', '--ready-listen', '127.0.0.1:0', '--lameduck', '0s'], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NODE_OPTIONS: nodeOptions ?? '' } });
   children.push(child);
   const serving = await new Promise<{ http: { ready: number } }>((resolve, reject) => {
     readline.createInterface({ input: child.stderr! }).on('line', (l) => {
@@ -140,11 +148,11 @@ async function main() {
 
   const api = await startFakeApi(SERVICES);
   try {
-    for (const workers of [1, 2]) {
-      const port = base + 10 + workers;
-      const s = await startSextant(api, port, workers);
+    for (const [i, v] of VARIANTS.entries()) {
+      const port = base + 10 + i;
+      const s = await startSextant(api, port, v.workers, v.nodeOptions);
       throughput(port, 'udp', queries, 2); // warm-up: JIT and the packet cache
-      results[`sextant_workers${workers}`] = { udp: throughput(port, 'udp', queries, RUNS), tcp: throughput(port, 'tcp', queries, Math.ceil(RUNS / 4)), latency: latency(port, queries) };
+      results[v.name] = { workers: v.workers, nodeOptions: v.nodeOptions ?? '', udp: throughput(port, 'udp', queries, RUNS), tcp: throughput(port, 'tcp', queries, Math.ceil(RUNS / 4)), latency: latency(port, queries) };
       await stop(s);
     }
   } finally {
@@ -153,11 +161,11 @@ async function main() {
 
   const bigApi = await startFakeApi(10_000);
   try {
-    for (const workers of [1, 2]) {
-      const s = await startSextant(bigApi, base + 20 + workers, workers);
+    for (const [i, v] of VARIANTS.entries()) {
+      const s = await startSextant(bigApi, base + 20 + i, v.workers, v.nodeOptions);
       const synced = memory(s.pid!);
-      throughput(base + 20 + workers, 'udp', queries, 4);
-      results[`memory10k_workers${workers}`] = { afterSync: synced, afterQueries: memory(s.pid!), load1: load() };
+      throughput(base + 20 + i, 'udp', queries, 4);
+      results[`memory10k_${v.name.replace(/^sextant_/, '')}`] = { afterSync: synced, afterQueries: memory(s.pid!), load1: load() };
       await stop(s);
     }
   } finally {
@@ -165,8 +173,7 @@ async function main() {
   }
 
   const dmUdp = (results.dnsmasq as { udp: { qps: number } }).udp.qps;
-  const ours = [1, 2].map((w) => (results[`sextant_workers${w}`] as { udp: { qps: number } }).udp.qps);
-  results.ratioUdpQpsVsDnsmasq = Object.fromEntries([1, 2].map((w, i) => [`workers${w}`, Number((ours[i]! / dmUdp).toFixed(3))]));
+  results.ratioUdpQpsVsDnsmasq = Object.fromEntries(VARIANTS.map((v) => [v.name, Number(((results[v.name] as { udp: { qps: number } }).udp.qps / dmUdp).toFixed(3))]));
   results.load1AtEnd = load();
   process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
 }

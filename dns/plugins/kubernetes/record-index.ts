@@ -228,7 +228,9 @@ export class RecordIndex {
     }
     const sets: OwnedSet[] = [];
     for (const [name, rrs] of records) {
-      const set: OwnedSet = rrs.additional ? { name, owner, types: rrs.types, records: rrs.records, additional: rrs.additional } : { name, owner, types: rrs.types, records: rrs.records };
+      // slice(): arrays grown by push keep spare capacity (17 slots); exact copies matter at 10k services
+      const set: OwnedSet = { name, owner, types: rrs.types.slice(), records: rrs.records.map((r) => r.slice()) };
+      if (rrs.additional) set.additional = rrs.additional;
       sets.push(set);
       const cur = this.names.get(name);
       if (!cur) this.names.set(name, set);
@@ -236,7 +238,7 @@ export class RecordIndex {
       else this.names.set(name, [cur, set]);
       this.adjustEnts(name, 1);
     }
-    this.owned.set(owner, sets);
+    this.owned.set(owner, sets.slice());
   }
 
   /** Counts `name`'s ancestors below the zone (or the arpa tree) as existing. */
