@@ -2,7 +2,9 @@
  * Two workers (plus the tainted control plane) built by `sextant cluster up` — node namespaces on
  * an underlay bridge, `sextant agent` (node agent + overlay + proxy) on each: a 4-replica
  * Deployment spreads over both workers with no container restarting; every pod reaches every
- * other pod by IP over TCP across the VXLAN overlay; a DF packet of the pod MTU crosses and one
+ * other pod by IP over TCP across the VXLAN overlay, unmasqueraded, even with the FORWARD policy
+ * DROP; container output reaches `kubectl logs` (`--tail`, `-f`); pods reach an outside host
+ * masqueraded as their node; a DF packet of the pod MTU crosses and one
  * byte more is "message too long"; each node's neighbour, FDB and route entries equal exactly what
  * its peers' Node objects ask for; killing (SIGKILL) and restarting an agent — overlay included —
  * and a graceful restart change nothing for running pods (same PIDs, IPs, readiness, the VXLAN
@@ -31,7 +33,7 @@ const sextant = (...args: string[]) => execP(process.execPath, [join(REPO, 'dist
 // are handled, as any real server's are: a client may reset a connection at any time.
 const SERVER_MARK = 'sx-two-node-server';
 // The name answer carries the caller's address as seen by the server, so masquerading shows.
-const SERVER = `/*${SERVER_MARK}*/const net=require('net');const on=(s)=>s.on('error',()=>{});net.createServer((s)=>{on(s);s.end(process.env.POD_NAME+' '+s.remoteAddress.replace(/^::ffff:/,'')+'\\n')}).listen(8080);net.createServer((s)=>{on(s);s.pipe(s)}).listen(8081)`;
+const SERVER = `/*${SERVER_MARK}*/const net=require('net');const on=(s)=>s.on('error',()=>{});net.createServer((s)=>{on(s);s.end(process.env.POD_NAME+' '+s.remoteAddress.replace(/^::ffff:/,'')+'\\n')}).listen(8080);net.createServer((s)=>{on(s);console.log('echo for '+s.remoteAddress.replace(/^::ffff:/,''));s.pipe(s)}).listen(8081);console.log('listening on 8080 and 8081')`;
 const CLIENT = "const s=require('net').connect(8080,process.argv[1]);let d='';s.setTimeout(5000,()=>{console.log('TIMEOUT');process.exit(1)});s.on('data',(b)=>d+=b);s.on('end',()=>console.log(d.trim()));s.on('error',(e)=>{console.log(e.code);process.exit(1)})";
 const LONG_CLIENT = "const s=require('net').connect(8081,process.argv[1]);s.on('error',(e)=>{console.log('ERR '+e.code);process.exit(1)});process.stdin.pipe(s);s.pipe(process.stdout)";
 
@@ -125,6 +127,30 @@ describe('two workers joined by the VXLAN overlay (sextant cluster up + sextant 
     for (const ns of Object.values(nodeNamespaces(ctx))) assert.equal((await nsRun(ns, ['iptables', '-P', 'FORWARD', 'DROP'])).code, 0);
     const failures = await reachAll(pods);
     assert.deepEqual(failures, [], `unreachable pairs; container logs:\n${await podLogs(await webPods(ctx))}`);
+  });
+
+  it('container output reaches kubectl logs, --tail and -f, through the agent', async () => {
+    needPods();
+    const [p, peer] = [pods[0]!, pods.find((x) => x.node !== pods[0]!.node)!];
+    assert.match(await kubectl(ctx, 'logs', p.name), /^listening on 8080 and 8081$/m);
+    const follow = spawn('kubectl', ['logs', '-f', '--tail', '1', p.name], { env: { ...process.env, KUBECONFIG: ctx.kubeconfig }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let streamed = '';
+    follow.stdout.on('data', (b: Buffer) => (streamed += b.toString()));
+    try {
+      await waitFor('the last line from kubectl logs -f --tail 1', async () => (streamed.trim() ? true : undefined), 30_000);
+      const held = new HeldConnection(podNetnsName(peer.uid), p.ip);
+      try {
+        await held.roundTrip('hello');
+      } finally {
+        held.close();
+      }
+      await waitFor('the new line streamed by kubectl logs -f', async () => (streamed.includes(`echo for ${peer.ip}`) ? true : undefined), 30_000);
+      assert.deepEqual(streamed.split('\n').filter(Boolean), ['listening on 8080 and 8081', `echo for ${peer.ip}`], '-f --tail 1: the last line, then what is written afterwards');
+    } finally {
+      if (follow.pid && follow.exitCode === null) process.kill(follow.pid, 'SIGKILL');
+    }
+    const tail = (await kubectl(ctx, 'logs', '--tail', '1', p.name)).split('\n').filter(Boolean);
+    assert.deepEqual(tail, [`echo for ${peer.ip}`], '--tail 1 is the last line only');
   });
 
   it('pods reach a host outside the cluster network masqueraded as their node', async () => {
