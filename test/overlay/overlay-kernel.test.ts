@@ -15,6 +15,7 @@ import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import type { Node } from '../../controller/api/index.js';
 import { NodeList } from './node-list.js';
+import { cleanupOverlay } from '../../cni/overlay/cleanup.js';
 import { Overlay } from '../../cni/overlay/overlay.js';
 import { ANNOTATION_PUBLIC_IP, ANNOTATION_VTEP_MAC } from '../../cni/overlay/names.js';
 import { createLogger } from '../../daemon/logger.js';
@@ -160,5 +161,15 @@ describe('overlay engine on the real kernel (own namespace)', { timeout: 120_000
     assert.equal((await ip('iptables-save', '-t', 'filter')).match(/-j SX-OVERLAY-FWD/g)?.length, 1, 'still one FORWARD jump');
     assert.equal((await ip('iptables-save', '-t', 'nat')).match(/-j SX-OVERLAY-POSTRTG/g)?.length, 1, 'one POSTROUTING jump');
     assert.deepEqual(await ov.observed().then((o) => o.routes.length), 1);
+  });
+
+  it('--cleanup removes the device, its routes and the chains, and a second run finds nothing to do', async () => {
+    await ov!.stop();
+    const netlink = openIpNetlink(NS_PATH);
+    const iptables = createIptables({ mode: 'nft', netns: NS });
+    for (let i = 0; i < 2; i++) await cleanupOverlay(netlink, iptables, { device: DEV, network: '10.244.0.0/16' });
+    assert.doesNotMatch(await ip('ip', 'link', 'show'), /sx-vxlan/);
+    assert.deepEqual((JSON.parse(await ip('ip', '-j', 'route', 'show')) as { dst: string }[]).filter((r) => r.dst.startsWith('10.244.')), []);
+    assert.doesNotMatch(await ip('iptables-save'), /SX-OVERLAY/);
   });
 });
