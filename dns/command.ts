@@ -29,6 +29,7 @@ const flags = {
   pods: { help: 'pod records: disabled, insecure or verified', schema: z.enum(['disabled', 'insecure', 'verified'], { message: 'must be disabled, insecure or verified' }).default('insecure') },
   'external-zone': { help: 'zone for the external plugin (<svc>.<ns>.<zone> → external IPs)', schema: z.string().optional() },
   workers: { help: 'processes sharing the port', schema: z.coerce.number().int().min(1, 'must be 1-64').max(64, 'must be 1-64').default(1) },
+  'endpoint-pod-names': { help: 'name headless endpoints without a hostname after their Pod (CoreDNS endpoint_pod_names)', schema: z.boolean().default(false), boolean: true },
   'log-queries': { help: 'log every query (the log plugin)', schema: z.boolean().default(false), boolean: true },
   lameduck: { help: 'keep serving this long after SIGTERM', schema: flagTypes.duration().prefault('5s') },
 };
@@ -37,7 +38,7 @@ const flags = {
 export function configFromFlags(f: {
   kubeconfig?: string | undefined; listen: string; clusterDomain: string; upstream?: string[] | undefined; ttl: number;
   metricsListen: string; healthListen: string; readyListen: string; pods: 'disabled' | 'insecure' | 'verified';
-  externalZone?: string | undefined; workers: number; logQueries: boolean; lameduck: number;
+  externalZone?: string | undefined; workers: number; logQueries: boolean; lameduck: number; endpointPodNames?: boolean;
 }, resolvConf: () => string): DnsConfig {
   const upstreams = f.upstream ?? resolvConfUpstreams(resolvConf());
   return parseDnsConfig({
@@ -45,7 +46,7 @@ export function configFromFlags(f: {
     errors: {}, health: { listen: f.healthListen, lameduckMs: f.lameduck }, ready: { listen: f.readyListen },
     metrics: { listen: f.metricsListen }, loop: {}, loadbalance: {}, cache: {},
     ...(f.logQueries ? { log: {} } : {}),
-    kubernetes: { zone: f.clusterDomain, pods: f.pods, ttl: f.ttl, ...(f.kubeconfig ? { kubeconfig: f.kubeconfig } : {}) },
+    kubernetes: { zone: f.clusterDomain, pods: f.pods, ttl: f.ttl, endpointPodNames: f.endpointPodNames === true, ...(f.kubeconfig ? { kubeconfig: f.kubeconfig } : {}) },
     ...(f.externalZone ? { external: { zone: f.externalZone, ttl: f.ttl } } : {}),
     ...(upstreams.length > 0 ? { forward: { upstreams } } : {}),
   }, 'flags');

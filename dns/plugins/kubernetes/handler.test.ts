@@ -98,3 +98,28 @@ test('kubernetes: index changes show at once (create, endpoints become ready, de
   assert.deepEqual((await ask(plugins, 'empty.ns1.svc.cluster.local', 'A')).answer, ['empty.ns1.svc.cluster.local 5 A 10.244.1.10']);
   assert.equal(changes, 3);
 });
+
+test('kubernetes: endpoint_pod_names names hostname-less endpoints after their Pod (a valid label), else the dashed address', async () => {
+  const slice = {
+    metadata: { namespace: 'ns4', name: 'hl-1', labels: { 'kubernetes.io/service-name': 'hl' } }, addressType: 'IPv4',
+    endpoints: [
+      { addresses: ['10.244.4.1'], conditions: { ready: true }, targetRef: { kind: 'Pod', name: 'hl-7d9f-x2v', namespace: 'ns4' } },
+      { addresses: ['10.244.4.2'], conditions: { ready: true }, hostname: 'fixed', targetRef: { kind: 'Pod', name: 'hl-other', namespace: 'ns4' } },
+      { addresses: ['10.244.4.3'], conditions: { ready: true }, targetRef: { kind: 'Pod', name: 'has.dots', namespace: 'ns4' } },
+      { addresses: ['10.244.4.4'], conditions: { ready: true } },
+    ],
+  };
+  for (const [podNames, want] of [
+    [true, ['10-244-4-3.hl.ns4.svc.cluster.local', '10-244-4-4.hl.ns4.svc.cluster.local', 'fixed.hl.ns4.svc.cluster.local', 'hl-7d9f-x2v.hl.ns4.svc.cluster.local']],
+    [false, ['10-244-4-1.hl.ns4.svc.cluster.local', '10-244-4-3.hl.ns4.svc.cluster.local', '10-244-4-4.hl.ns4.svc.cluster.local', 'fixed.hl.ns4.svc.cluster.local']],
+  ] as const) {
+    const index = new RecordIndex({ zone: 'cluster.local', ttl: 5, endpointPodNames: podNames });
+    index.upsertService({ metadata: { namespace: 'ns4', name: 'hl' }, spec: { clusterIP: 'None' } });
+    index.upsertSlice(slice);
+    const plugin = kubernetesPlugin({ index, reverseZones: ['in-addr.arpa'], pods: 'disabled', fallthrough: [], synced: () => true });
+    const names = [];
+    for (const ip of ['1', '2', '3', '4']) names.push(...(await ask([plugin], `${ip}.4.244.10.in-addr.arpa`, 'PTR')).answer.map((l) => l.split(' ').pop()!));
+    assert.deepEqual(names.sort(), [...want]);
+    assert.equal((await ask([plugin], `${want[want.length - 1]}`, 'A')).rcode, 'NOERROR');
+  }
+});

@@ -7,7 +7,7 @@
 import type { ResourceRecord } from '../../message.js';
 import { TypeCode } from '../../message.js';
 import { canonicalIP, dashedIP, isIPv4, isIPv6, reverseName } from './names.js';
-import { SERVICE_NAME_LABEL, objectKey, type EndpointSliceLike, type PodLike, type ServiceLike } from './objects.js';
+import { SERVICE_NAME_LABEL, objectKey, type EndpointLike, type EndpointSliceLike, type PodLike, type ServiceLike } from './objects.js';
 
 /**
  * The records of one name, by RR type code (parallel arrays: a name has one to three types, and
@@ -36,6 +36,11 @@ export interface RecordIndexOptions {
   /** The cluster domain, e.g. `cluster.local`. */
   zone: string;
   ttl: number;
+  /**
+   * CoreDNS's `endpoint_pod_names`: an endpoint without a hostname is named after the Pod it
+   * targets (when that name is a valid DNS label) instead of its dashed address.
+   */
+  endpointPodNames?: boolean;
 }
 
 /** The Kubernetes DNS schema version this index implements. */
@@ -44,6 +49,7 @@ export const DNS_SCHEMA_VERSION = '1.1.0';
 export class RecordIndex {
   readonly zone: string;
   readonly ttl: number;
+  readonly endpointPodNames: boolean;
   private services = new Map<string, ServiceLike>();
   private slices = new Map<string, EndpointSliceLike>();
   private slicesByService = new Map<string, Set<string>>();
@@ -62,6 +68,7 @@ export class RecordIndex {
   constructor(opts: RecordIndexOptions) {
     this.zone = opts.zone.toLowerCase().replace(/\.$/, '');
     this.ttl = opts.ttl;
+    this.endpointPodNames = opts.endpointPodNames === true;
     const version = `dns-version.${this.zone}`;
     this.setOwned('#static', new Map([[version, { types: [TypeCode.TXT!], records: [[{ name: version, type: 'TXT', ttl: 28800, data: [DNS_SCHEMA_VERSION] }]] }]]));
   }
@@ -198,7 +205,7 @@ export class RecordIndex {
   private rebuild(serviceKey: string): void {
     const svc = this.services.get(serviceKey);
     const slices = [...(this.slicesByService.get(serviceKey) ?? [])].map((k) => this.slices.get(k)!).filter(Boolean);
-    this.setOwned(serviceKey, svc ? buildServiceRecords(svc, slices, this.zone, this.ttl) : new Map());
+    this.setOwned(serviceKey, svc ? buildServiceRecords(svc, slices, this.zone, this.ttl, this.endpointPodNames) : new Map());
     this.changed();
   }
 
@@ -286,12 +293,18 @@ function setType(set: RRSet, code: number, rrs: ResourceRecord[], append: boolea
   else set.records[i] = rrs;
 }
 
+/** The name of the Pod an endpoint targets, when it can be one DNS label. */
+const podLabel = (ep: EndpointLike): string | undefined => {
+  const name = ep.targetRef?.kind === 'Pod' ? ep.targetRef.name : undefined;
+  return name && /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i.test(name) ? name : undefined;
+};
+
 const isHeadless = (svc: ServiceLike): boolean => svc.spec?.clusterIP === 'None';
 const validIP = (ip: string): boolean => isIPv4(ip) || isIPv6(ip);
 const srvWeight = (n: number): number => Math.max(1, Math.floor(100 / Math.max(1, n)));
 
 /** Every name and record one Service yields (Kubernetes DNS schema 1.1.0, as CoreDNS answers). */
-export function buildServiceRecords(svc: ServiceLike, slices: EndpointSliceLike[], zone: string, ttl: number): Map<string, RRSet> {
+export function buildServiceRecords(svc: ServiceLike, slices: EndpointSliceLike[], zone: string, ttl: number, endpointPodNames = false): Map<string, RRSet> {
   const out = new Map<string, RRSet>();
   const ns = (svc.metadata.namespace ?? '').toLowerCase();
   const base = `${(svc.metadata.name ?? '').toLowerCase()}.${ns}.svc.${zone}`;
@@ -339,7 +352,7 @@ export function buildServiceRecords(svc: ServiceLike, slices: EndpointSliceLike[
         const ip = canonicalIP(raw);
         if (seen.has(ip)) continue;
         seen.add(ip);
-        endpoints.push({ ip, host: (ep.hostname ?? dashedIP(ip)).toLowerCase() });
+        endpoints.push({ ip, host: (ep.hostname ?? (endpointPodNames ? podLabel(ep) : undefined) ?? dashedIP(ip)).toLowerCase() });
       }
     }
     for (const p of slice.ports ?? []) {
