@@ -49,12 +49,14 @@ export interface PodInfo {
   ip: string;
   node: string;
   ready: boolean;
+  /** lastTransitionTime of the Ready condition: it moves whenever readiness flips, however briefly. */
+  readySince: string;
   restarts: number;
 }
 
 export async function webPods(c: Ctx): Promise<PodInfo[]> {
   const list = JSON.parse(await kubectl(c, 'get', 'pods', '-l', 'app=web', '-o', 'json')) as {
-    items: { metadata: { name: string; uid: string; deletionTimestamp?: string }; spec: { nodeName?: string }; status?: { podIP?: string; conditions?: { type: string; status: string }[]; containerStatuses?: { restartCount: number }[] } }[];
+    items: { metadata: { name: string; uid: string; deletionTimestamp?: string }; spec: { nodeName?: string }; status?: { podIP?: string; conditions?: { type: string; status: string; lastTransitionTime?: string }[]; containerStatuses?: { restartCount: number }[] } }[];
   };
   return list.items
     .filter((p) => !p.metadata.deletionTimestamp)
@@ -64,6 +66,7 @@ export async function webPods(c: Ctx): Promise<PodInfo[]> {
       ip: p.status?.podIP ?? '',
       node: p.spec.nodeName ?? '',
       ready: Boolean(p.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True')),
+      readySince: p.status?.conditions?.find((x) => x.type === 'Ready')?.lastTransitionTime ?? '',
       restarts: (p.status?.containerStatuses ?? []).reduce((n, s) => n + s.restartCount, 0),
     }));
 }

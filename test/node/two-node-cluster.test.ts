@@ -212,6 +212,7 @@ describe('two workers joined by the VXLAN overlay (sextant cluster up + sextant 
       const ns = nodeNamespaces(ctx)[worker]!;
       const devBefore = (await nsRun(ns, ['ip', '-j', 'link', 'show', DEV])).out;
       const entriesBefore = await allEntries();
+      const readySinceBefore = (await webPods(ctx)).map((p) => `${p.name} ${p.readySince}`).sort();
       const held = [new HeldConnection(podNetnsName(remote.uid), local[0]!.ip), new HeldConnection(podNetnsName(local[0]!.uid), remote.ip)];
       try {
         for (const h of held) await h.roundTrip('before');
@@ -237,6 +238,9 @@ describe('two workers joined by the VXLAN overlay (sextant cluster up + sextant 
         assert.deepEqual(now.map((p) => `${p.name} ${p.ip} ${p.node}`).sort(), pods.map((p) => `${p.name} ${p.ip} ${p.node}`).sort(), 'same pods and IPs');
         assert.deepEqual(now.filter((p) => p.restarts > 0).map((p) => p.name), [], `no container restarted; logs:\n${await podLogs(now)}`);
         assert.deepEqual([...unready], [], 'no pod left Ready during the restart');
+        // an adopting agent that reported a pod unready even for an instant would have moved this
+        await new Promise((r) => setTimeout(r, 1500)); // let the adopted pods' first probes and status writes happen
+        assert.deepEqual((await webPods(ctx)).map((p) => `${p.name} ${p.readySince}`).sort(), readySinceBefore, 'Ready never flipped (lastTransitionTime unchanged)');
         assert.deepEqual(pids(), pidsBefore, 'the same container processes (PID and start time)');
         assert.equal((await nsRun(ns, ['ip', '-j', 'link', 'show', DEV])).out, devBefore, 'the VXLAN device was not recreated or changed');
         assert.deepEqual(await allEntries(), entriesBefore, 'overlay entries unchanged on every node');
