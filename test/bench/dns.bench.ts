@@ -11,12 +11,14 @@
  * - throughput: dnsperf over the whole file RUNS times (`-n`, so every query is either answered
  *   or counted lost after the 2 s timeout — no in-flight queries miscounted at a time limit),
  *   4 clients and 200 outstanding for UDP, 8 clients for TCP;
- * - latency: dnsperf 2.10 has no histogram, so a separate run at a fixed rate (`-Q RATE`) with
+ * - latency: dnsperf 2.10 has no histogram, so separate runs at fixed rates (`-Q`, 10k and 40k) with
  *   `-v`, which prints every query's latency; p50/p99/p99.9/max are computed from those lines.
  *   A fixed rate below saturation measures service time, not the queueing that any server shows
  *   when driven flat out with 200 queries outstanding;
  * - memory: VmRSS/VmHWM from /proc of the server (the primary plus its workers) with 10,000
  *   services, after the informers synced and after a query run;
+ * - rounds: all servers run at once and ROUNDS rounds interleave them (UDP throughput and both
+ *   latency runs per server per round); medians are reported with every round's value;
  * - the 1-minute load average is recorded around every measurement: the machine is shared.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -28,7 +30,12 @@ import { startFakeApi, type FakeApi } from './dns-fake-api.js';
 
 const SERVICES = 1000;
 const RUNS = Number(process.env.SX_BENCH_RUNS ?? 40);
-const RATE = Number(process.env.SX_BENCH_RATE ?? 10_000);
+const ROUNDS = Number(process.env.SX_BENCH_ROUNDS ?? 3);
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+const RATES = (process.env.SX_BENCH_RATES ?? '10000,40000').split(',').map(Number);
 const dir = mkdtempSync(join(tmpdir(), 'sx-dns-bench-'));
 const children: ChildProcess[] = [];
 const load = () => Number(loadavg()[0]!.toFixed(2));
@@ -59,14 +66,14 @@ function throughput(port: number, mode: 'udp' | 'tcp', queries: string, runs: nu
   };
 }
 
-function latency(port: number, queries: string) {
+function latency(port: number, queries: string, rate: number) {
   const load1 = load();
-  const r = spawnSync('dnsperf', ['-s', '127.0.0.1', '-p', String(port), '-d', queries, '-n', '4', '-Q', String(RATE), '-c', '4', '-q', '200', '-t', '2', '-v'], { encoding: 'utf8', timeout: 300_000, maxBuffer: 256 * 1024 * 1024 });
+  const r = spawnSync('dnsperf', ['-s', '127.0.0.1', '-p', String(port), '-d', queries, '-n', '4', '-Q', String(rate), '-c', '4', '-q', '200', '-t', '2', '-v'], { encoding: 'utf8', timeout: 300_000, maxBuffer: 256 * 1024 * 1024 });
   const out = r.stdout ?? '';
   const ms = [...out.matchAll(/^> \w+ \S+ \S+ ([\d.]+)$/gm)].map((m) => Number(m[1]) * 1000).sort((a, b) => a - b);
   const at = (q: number) => Number((ms[Math.min(ms.length - 1, Math.floor(q * ms.length))] ?? NaN).toFixed(3));
   return {
-    rate: RATE, answered: ms.length, lost: num(out, /Queries lost:\s+(\d+)/), qps: Math.round(num(out, /Queries per second:\s+([\d.]+)/)),
+    rate, answered: ms.length, lost: num(out, /Queries lost:\s+(\d+)/), qps: Math.round(num(out, /Queries per second:\s+([\d.]+)/)),
     p50Ms: at(0.5), p99Ms: at(0.99), p999Ms: at(0.999), maxMs: Number((ms[ms.length - 1] ?? NaN).toFixed(3)), load1: [load1, load()],
     ...(r.status !== 0 ? { error: (r.stderr || out).slice(0, 300) } : {}),
   };
@@ -133,8 +140,8 @@ async function main() {
   const queries = queryFile();
   const base = 20000 + Math.floor(Math.random() * 20000);
   const results: Record<string, unknown> = {
-    binary: 'node dist/sextant.mjs dns (bundled)', services: SERVICES, runs: RUNS, queriesPerRun: 5000, mix: '80% existing A, 20% search-path NXDOMAIN',
-    latencyMethod: `dnsperf -v per-query latencies at a fixed ${RATE} qps (-Q), 20,000 queries`, load1AtStart: load(),
+    binary: 'node dist/sextant.mjs dns (bundled)', services: SERVICES, rounds: ROUNDS, runs: RUNS, queriesPerRun: 5000, mix: '80% existing A, 20% search-path NXDOMAIN',
+    latencyMethod: `dnsperf -v per-query latencies at fixed rates of ${RATES.join(' and ')} qps (-Q), 20,000 queries each`, load1AtStart: load(),
   };
 
   const hosts = join(dir, 'hosts');
@@ -143,19 +150,38 @@ async function main() {
   const dm = spawn('dnsmasq', ['-k', '-C', '/dev/null', `--port=${dmPort}`, '--listen-address=127.0.0.1', '--bind-interfaces', '--no-resolv', '--no-hosts', `--addn-hosts=${hosts}`, '--local=/cluster.local/', '--cache-size=10000', '--pid-file', '--user=root'], { stdio: 'ignore' });
   children.push(dm);
   await new Promise((r) => setTimeout(r, 500));
-  results.dnsmasq = { udp: throughput(dmPort, 'udp', queries, RUNS), tcp: throughput(dmPort, 'tcp', queries, Math.ceil(RUNS / 4)), latency: latency(dmPort, queries) };
-  await stop(dm);
 
+  // Every server runs at once (idle ones cost nothing) and the rounds interleave them, so a burst
+  // of load from the machine's other users hits all of them alike rather than one.
   const api = await startFakeApi(SERVICES);
+  const targets: { name: string; port: number; child?: ChildProcess }[] = [{ name: 'dnsmasq', port: dmPort, child: dm }];
   try {
     for (const [i, v] of VARIANTS.entries()) {
       const port = base + 10 + i;
-      const s = await startSextant(api, port, v.workers, v.nodeOptions);
+      targets.push({ name: v.name, port, child: await startSextant(api, port, v.workers, v.nodeOptions) });
       throughput(port, 'udp', queries, 2); // warm-up: JIT and the packet cache
-      results[v.name] = { workers: v.workers, nodeOptions: v.nodeOptions ?? '', udp: throughput(port, 'udp', queries, RUNS), tcp: throughput(port, 'tcp', queries, Math.ceil(RUNS / 4)), latency: latency(port, queries) };
-      await stop(s);
+    }
+    const rounds: Record<string, { udp: ReturnType<typeof throughput>[]; latency: ReturnType<typeof latency>[][] }> = {};
+    for (const t of targets) rounds[t.name] = { udp: [], latency: [] };
+    for (let r = 0; r < ROUNDS; r++) {
+      for (const t of targets) {
+        rounds[t.name]!.udp.push(throughput(t.port, 'udp', queries, RUNS));
+        rounds[t.name]!.latency.push(RATES.map((rate) => latency(t.port, queries, rate)));
+      }
+    }
+    for (const t of targets) {
+      const rr = rounds[t.name]!;
+      results[t.name] = {
+        udpQpsMedian: median(rr.udp.map((x) => x.qps)), udpQps: rr.udp.map((x) => x.qps), udpLost: rr.udp.map((x) => x.lost), udpSent: rr.udp.map((x) => x.sent),
+        latency: RATES.map((rate, k) => ({
+          rate, p50MsMedian: median(rr.latency.map((x) => x[k]!.p50Ms)), p99MsMedian: median(rr.latency.map((x) => x[k]!.p99Ms)),
+          p99Ms: rr.latency.map((x) => x[k]!.p99Ms), p999Ms: rr.latency.map((x) => x[k]!.p999Ms), lost: rr.latency.map((x) => x[k]!.lost),
+        })),
+        tcp: throughput(t.port, 'tcp', queries, Math.ceil(RUNS / 4)),
+      };
     }
   } finally {
+    for (const t of targets) if (t.child) await stop(t.child);
     await api.close();
   }
 
@@ -172,8 +198,8 @@ async function main() {
     await bigApi.close();
   }
 
-  const dmUdp = (results.dnsmasq as { udp: { qps: number } }).udp.qps;
-  results.ratioUdpQpsVsDnsmasq = Object.fromEntries(VARIANTS.map((v) => [v.name, Number(((results[v.name] as { udp: { qps: number } }).udp.qps / dmUdp).toFixed(3))]));
+  const dmUdp = (results.dnsmasq as { udpQpsMedian: number }).udpQpsMedian;
+  results.ratioUdpQpsMedianVsDnsmasq = Object.fromEntries(VARIANTS.map((v) => [v.name, Number(((results[v.name] as { udpQpsMedian: number }).udpQpsMedian / dmUdp).toFixed(3))]));
   results.load1AtEnd = load();
   process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
 }
