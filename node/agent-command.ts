@@ -53,6 +53,8 @@ export default defineCommand({
       log.child({ component: 'overlay' }),
       registry,
     );
+    // pods wait for the overlay to set the node up (subnet file written) before their CNI ADD
+    agent.networkGate = () => (overlay.local ? null : 'the overlay has not set this node up yet (waiting for spec.podCIDR)');
     const iptables = createIptables({ mode: f.iptablesMode, ...(f.netns ? { netns: f.netns } : {}) });
     const proxyMetrics = createProxyMetrics();
     const engine = new SyncEngine({

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { KINDS, isApiError, type ApiClient, type Informer, type Node, type Pod, type Service } from '../controller/api/index.js';
 import type { Logger } from '../daemon/logger.js';
 import { runTool } from '../kernel/exec-tool.js';
-import { CniRuntime } from './cni-runtime.js';
+import { CniRuntime, loadConfList } from './cni-runtime.js';
 import { startLogServer } from './log-server.js';
 import { registerNode, renewLease, updateNodeStatus, type NodeIdentity } from './node-registration.js';
 import { PodStateStore, type PodRecord } from './pod-state.js';
@@ -53,6 +53,11 @@ export class NodeAgent {
   private timers: NodeJS.Timeout[] = [];
   private node: Node | undefined;
   private logServer: { close(): Promise<void> } | undefined;
+  /**
+   * Extra network readiness of this process's own pod network (`sextant agent` sets it to the
+   * overlay's): a reason it cannot take pods yet, or null. The CNI configuration is always checked.
+   */
+  networkGate: (() => string | null) | undefined;
   /** Set once the pods recorded by a previous agent have been adopted; pod events wait for it. */
   private adopted = false;
   ready = false;
@@ -70,6 +75,14 @@ export class NodeAgent {
       cni: new CniRuntime({ binDirs: o.cniBinDirs, confDir: o.cniConfDir, cacheDir: o.cniCacheDir, ...(o.netns ? { nodeNetns: o.netns } : {}) }),
       store: this.store,
       log,
+      networkReady: () => {
+        try {
+          loadConfList(o.cniConfDir);
+        } catch (err) {
+          return (err as Error).message;
+        }
+        return this.networkGate?.() ?? null;
+      },
       netns: {
         add: async (name) => void (await runTool('ip', ['netns', 'add', name])),
         del: async (name) => {

@@ -16,8 +16,14 @@ import { join } from 'node:path';
 
 /** Host facilities a pod worker uses, injected so the agent wires the real ones once. */
 export interface PodHost {
-  cni: CniRuntime;
-  store: PodStateStore;
+  cni: Pick<CniRuntime, 'add' | 'del' | 'cached'>;
+  store: Pick<PodStateStore, 'save' | 'remove'>;
+  /**
+   * Why the pod network cannot take a new pod yet (no CNI configuration, the overlay has not set
+   * the node up), or null when it can. A pod that still needs its CNI ADD waits for it, as the
+   * kubelet holds pods while the runtime reports NetworkReady=false.
+   */
+  networkReady?(): string | null;
   log: Logger;
   netns: { add(name: string): Promise<void>; del(name: string): Promise<void>; exists(name: string): boolean };
   writePodFiles(netns: string, files: { 'resolv.conf': string; hosts: string }): void;
@@ -71,6 +77,7 @@ export class PodWorker {
   private terminating: Promise<void> | undefined;
   private statusTimer: NodeJS.Timeout | undefined;
   private lastStatus = '';
+  private waitedForNetwork = false;
   private closed = false;
 
   constructor(
@@ -120,17 +127,21 @@ export class PodWorker {
 
   /** Brings the pod up: sandbox, then containers (adopting live processes of a previous agent). */
   async start(): Promise<void> {
+    const notReady = this.record.podIp === undefined ? this.host.networkReady?.() : null;
     try {
+      if (notReady) throw new Error(`network not ready: ${notReady}`);
       await this.ensureSandbox();
       this.sandboxError = undefined;
     } catch (err) {
       this.sandboxError = (err as Error).message;
-      this.log.warn('pod sandbox failed', { pod: `${this.record.namespace}/${this.record.name}`, error: this.sandboxError });
+      if (!notReady) this.log.warn('pod sandbox failed', { pod: `${this.record.namespace}/${this.record.name}`, error: this.sandboxError });
+      else if (!this.waitedForNetwork) this.log.info('pod waits for the pod network', { pod: `${this.record.namespace}/${this.record.name}`, reason: notReady });
+      if (notReady) this.waitedForNetwork = true;
       for (const r of this.runs.values()) r.view.state = { kind: 'waiting', reason: 'ContainerCreating', message: this.sandboxError };
       this.scheduleStatus();
       setTimeout(() => {
         if (!this.closed && !this.terminating) void this.start();
-      }, 2000).unref();
+      }, notReady ? 250 : 2000).unref();
       return;
     }
     for (const r of this.runs.values()) {
