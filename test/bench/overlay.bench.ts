@@ -5,6 +5,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
 import { KINDS, type Pod } from '../../controller/api/index.js';
+import { podNetnsName } from '../../node/names.js';
 import { benchCluster, machineLoad, type BenchCluster } from '../node/bench-cluster.js';
 
 const execP = promisify(execFile);
@@ -59,7 +60,6 @@ async function main() {
     await c.client.create(KINDS.Pod, pod('iperf-client', w2.nodeName, ['/usr/bin/sleep', '86400']));
     const serverIp = await waitPodIp(c, 'iperf-server');
     await waitPodIp(c, 'iperf-client');
-    const { podNetnsName } = await import('../../node/names.js');
     const clientPod = await c.client.get<Pod>(KINDS.Pod, 'default', 'iperf-client');
     const clientNetns = podNetnsName(clientPod.metadata.uid ?? '');
 

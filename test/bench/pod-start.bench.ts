@@ -71,7 +71,7 @@ async function main() {
     await deleteAll(burstNames);
 
     // where the agents spent the sandbox time ("pod sandbox ready" log lines of both workers)
-    const stages: Record<string, number[]> = {};
+    const stages: Record<'sequential' | 'burst', Record<string, number[]>> = { sequential: {}, burst: {} };
     for (const w of c.workers) {
       let text = '';
       try {
@@ -82,7 +82,8 @@ async function main() {
       for (const line of text.split('\n')) {
         if (!line.includes('"pod sandbox ready"')) continue;
         const rec = JSON.parse(line) as Record<string, unknown>;
-        for (const k of ['netnsMs', 'cniAddMs', 'serviceAccountMs', 'totalMs']) if (typeof rec[k] === 'number') (stages[k] ??= []).push(rec[k]);
+        const series = String(rec.pod).startsWith('default/seq-') ? stages.sequential : String(rec.pod).startsWith('default/burst-') ? stages.burst : undefined;
+        if (series) for (const k of ['netnsMs', 'cniAddMs', 'serviceAccountMs', 'totalMs']) if (typeof rec[k] === 'number') (series[k] ??= []).push(rec[k]);
       }
     }
     const p50 = pct(sequential, 50);
@@ -94,7 +95,7 @@ async function main() {
           pods: N,
           sequentialMs: stats(sequential),
           burstMs: { ...stats(burst), wallMs: Number(burstWall.toFixed(0)) },
-          agentSandboxStagesMs: Object.fromEntries(Object.entries(stages).map(([k, xs]) => [k, stats(xs)])),
+          agentSandboxStagesMs: Object.fromEntries(Object.entries(stages).map(([series, st]) => [series, Object.fromEntries(Object.entries(st).map(([k, xs]) => [k, stats(xs)]))])),
           target: { sequentialP50Ms: 300, met: p50 <= 300 },
           load: { before: loadBefore, after: machineLoad() },
         },
