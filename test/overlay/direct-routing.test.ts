@@ -83,12 +83,14 @@ describe('overlay direct routing on the real kernel (own namespace)', { timeout:
     await ov.start();
     assert.deepEqual(await state(), { routes: ['10.244.2.0/24 via 172.30.1.12 dev ul0', '10.244.3.0/24 via 10.244.3.0 dev sx-vxlan.1'], neighbours: ['10.244.3.0'] });
     nodes.put(node('near', '10.244.2.0/24', '02:00:00:00:00:0b', '192.0.2.12'));
+    // The switch is applied neighbour → FDB → route: wait for the whole expected state, not its first step.
+    const want = { routes: ['10.244.2.0/24 via 10.244.2.0 dev sx-vxlan.1', '10.244.3.0/24 via 10.244.3.0 dev sx-vxlan.1'], neighbours: ['10.244.2.0', '10.244.3.0'] };
     const until = Date.now() + 20_000;
     let now = await state();
-    while (Date.now() < until && now.neighbours.length !== 2) {
+    while (Date.now() < until && JSON.stringify(now) !== JSON.stringify(want)) {
       await new Promise((r) => setTimeout(r, 100));
       now = await state();
     }
-    assert.deepEqual(now, { routes: ['10.244.2.0/24 via 10.244.2.0 dev sx-vxlan.1', '10.244.3.0/24 via 10.244.3.0 dev sx-vxlan.1'], neighbours: ['10.244.2.0', '10.244.3.0'] });
+    assert.deepEqual(now, want);
   });
 });
