@@ -101,7 +101,7 @@ describe('two workers joined by the VXLAN overlay (sextant cluster up + sextant 
         replicas: 4, selector: { matchLabels: { app: 'web' } },
         template: {
           metadata: { labels: { app: 'web' } },
-          spec: { containers: [{ name: 'web', image: 'sextant/node-server', command: [process.execPath, '-e', SERVER], env: [{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }], readinessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 1 } }] },
+          spec: { containers: [{ name: 'web', image: 'sextant/node-server', command: [process.execPath, '-e', SERVER], env: [{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }], readinessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 1, timeoutSeconds: 5, failureThreshold: 5 } }] },
         },
       },
     };
