@@ -9,7 +9,7 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import { ADVERTISED_UDP_SIZE, MalformedMessage, PLAIN_UDP_LIMIT, decodeMessage, encodeMessage } from './codec.js';
 import { Rcode, replyTo, type DnsMessage } from './message.js';
-import { encodeWithin } from './truncate.js';
+import { encodeWithin, tryEncode } from './truncate.js';
 import { buildChain, normalizeName, type DnsRequest, type Next, type Observation, type Plugin, type Reply } from './chain.js';
 import { PacketCache, keyName, parseQueryKey, patchResponse } from './packet-cache.js';
 import type { Logger } from '../daemon/logger.js';
@@ -99,7 +99,7 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
       let bytes: Buffer;
       let full: Buffer | undefined;
       try {
-        full = encodeMessage(out);
+        full = tryEncode(out); // undefined past a DNS message's 64 KB: truncated below, even over TCP
         bytes = encodeWithin(out, proto === 'tcp' ? 65535 : udpLimit(msg.edns?.udpSize), full);
       } catch (err) {
         opts.log.warn('cannot encode response', { qname: msg.questions[0]?.name, error: String(err) });
