@@ -6,6 +6,9 @@
 import { z } from 'zod';
 import type { KindInfo } from '../../../controller/api/kinds.js';
 import type { RecordIndex } from './record-index.js';
+
+/** What the informers feed: the record index, or (in `--workers N`) a fan-out to the workers' indexes. */
+export type IndexSink = Pick<RecordIndex, 'upsertService' | 'deleteService' | 'upsertSlice' | 'deleteSlice' | 'upsertPod' | 'deletePod'>;
 import type { EndpointSliceLike, PodLike, ServiceLike } from './objects.js';
 
 /** The part of controller/api's Informer contract this module uses. */
@@ -23,7 +26,7 @@ export interface IndexSources {
 }
 
 /** Wires informers to the index and starts them; returns whether all synced, and a stop. */
-export function feedIndex(index: RecordIndex, src: IndexSources): { synced: () => boolean; stop: () => void } {
+export function feedIndex(index: IndexSink, src: IndexSources): { synced: () => boolean; stop: () => void } {
   src.services.addHandlers({
     onAdd: (s) => index.upsertService(s),
     onUpdate: (_o, s) => index.upsertService(s),
@@ -63,7 +66,7 @@ function watchKind<T>(group: string, kind: string, resource: string): KindInfo<T
 }
 
 /** Connects to the API server in `kubeconfig` (default $KUBECONFIG, ~/.kube/config) and feeds the index. */
-export async function watchCluster(index: RecordIndex, kubeconfig: string | undefined, withPods: boolean) {
+export async function watchCluster(index: IndexSink, kubeconfig: string | undefined, withPods: boolean) {
   const [{ ApiClient }, { createInformer }] = await Promise.all([import('../../../controller/api/client.js'), import('../../../controller/api/informer.js')]);
   const client = ApiClient.fromKubeconfig(kubeconfig);
   return feedIndex(index, {
