@@ -1,4 +1,4 @@
-import { StoreError, isStoreError } from '../errors.js';
+import { StoreError } from '../errors.js';
 import type {
   DeleteOptions,
   ListOptions,
@@ -16,6 +16,7 @@ import type { CurrentRow, LogEngine, LogRow, RowType } from './engine.js';
 import { CompactionPolicy, DEFAULT_HISTORY, type HistoryWindow } from './history.js';
 import { assertObjectKey, keyRange, type KeyRange } from './keys.js';
 import { WatchHub } from './watch-hub.js';
+import { retryUpdateOnConflict } from './guaranteed-update.js';
 
 export interface LogStoreOptions {
   history?: HistoryWindow;
@@ -136,22 +137,11 @@ export class LogStore implements Store {
     return this.enqueue({ op: 'update', key, obj, expected: opts.expectedRevision });
   }
 
-  async guaranteedUpdate(
+  guaranteedUpdate(
     key: string,
     fn: (current: StoredObject) => StoredObject | null | Promise<StoredObject | null>,
   ): Promise<StoredObject> {
-    for (;;) {
-      const cur = await this.get(key);
-      if (!cur) throw new StoreError('NotFound', `${key} not found`, key);
-      const rev = Number(cur.metadata?.resourceVersion);
-      const next = await fn(cur);
-      if (next === null) return cur;
-      try {
-        return await this.update(key, next, { expectedRevision: rev });
-      } catch (err) {
-        if (!isStoreError(err, 'Conflict')) throw err;
-      }
-    }
+    return retryUpdateOnConflict(this, key, fn);
   }
 
   delete(key: string, opts: DeleteOptions = {}): Promise<StoredObject> {

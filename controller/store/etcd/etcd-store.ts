@@ -19,6 +19,7 @@ import { StoreError, isStoreError } from '../errors.js';
 import { decodeContinue, encodeContinue } from '../core/continue-token.js';
 import { CompactionPolicy, DEFAULT_HISTORY, type HistoryWindow } from '../core/history.js';
 import { assertObjectKey, keyRange, type KeyRange } from '../core/keys.js';
+import { retryUpdateOnConflict } from '../core/guaranteed-update.js';
 import type { DeleteOptions, ListOptions, ListResult, Store, StoredObject, UpdateOptions, Watch, WatchOptions } from '../store.js';
 import { decodeObject, encodeObject, stampObject } from './etcd-codec.js';
 import { toStoreError } from './etcd-errors.js';
@@ -186,22 +187,11 @@ export class EtcdStore implements Store {
     return stampObject(obj, headerRev(res.header));
   }
 
-  async guaranteedUpdate(
+  guaranteedUpdate(
     key: string,
     fn: (current: StoredObject) => StoredObject | null | Promise<StoredObject | null>,
   ): Promise<StoredObject> {
-    for (;;) {
-      const cur = await this.get(key);
-      if (!cur) throw new StoreError('NotFound', `${key} not found`, key);
-      const expected = Number(cur.metadata?.resourceVersion);
-      const next = await fn(structuredClone(cur));
-      if (next === null) return cur;
-      try {
-        return await this.update(key, next, { expectedRevision: expected });
-      } catch (err) {
-        if (!isStoreError(err, 'Conflict')) throw err;
-      }
-    }
+    return retryUpdateOnConflict(this, key, fn);
   }
 
   async delete(key: string, opts: DeleteOptions = {}): Promise<StoredObject> {
