@@ -8,13 +8,13 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { loadKubeconfig, type ConnectionConfig } from '../../controller/api/kubeconfig.js';
+import { callApi } from './secure-server.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const dir = mkdtempSync(join(tmpdir(), 'sx-apifull-'));
@@ -26,26 +26,8 @@ let stderr = '';
 
 const inServer = (p: string) => `/proc/${child!.pid}/root${p}`;
 
-function call(method: string, path: string, body?: unknown): Promise<{ code: number; json: { reason?: string; kind?: string; items?: { metadata: { name: string } }[] } | undefined; text: string }> {
-  return new Promise((ok, fail) => {
-    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-    const req = https.request(new URL(path, admin.server), { method, ca: admin.ca, cert: admin.cert, key: admin.key, agent: false, headers: { Accept: 'application/json', ...(payload ? { 'Content-Type': 'application/json', 'Content-Length': String(payload.length) } : {}) } }, (res) => {
-      let text = '';
-      res.on('data', (c: Buffer) => (text += c.toString()));
-      res.on('end', () => {
-        let json;
-        try {
-          json = JSON.parse(text);
-        } catch {
-          json = undefined;
-        }
-        ok({ code: res.statusCode ?? 0, json, text });
-      });
-    });
-    req.on('error', fail);
-    req.end(payload);
-  });
-}
+type Listed = { reason?: string; kind?: string; items?: { metadata: { name: string } }[] };
+const call = (method: string, path: string, body?: unknown) => callApi<Listed>({ server: admin.server, ca: admin.ca! }, admin, method, path, body);
 
 const svc = (name: string) => ({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: 'default' }, spec: { ports: [{ port: 80 }] } });
 
@@ -99,7 +81,7 @@ describe('API server on a full disk (tmpfs in a private mount namespace)', { tim
     for (let i = 0; i < 40; i++) {
       const r = await call('POST', '/api/v1/namespaces/default/services', svc(`full-${i}-${'x'.repeat(40)}`.slice(0, 60)));
       if (r.code >= 400) {
-        assert.ok(r.code === 507 || r.code === 500, `code ${r.code}: ${r.text.slice(0, 200)}`);
+        assert.ok(r.code === 507 || r.code === 500, `code ${r.code}: ${r.body.slice(0, 200)}`);
         assert.equal(r.json?.kind, 'Status');
         refused.push(i);
       }
@@ -118,7 +100,7 @@ describe('API server on a full disk (tmpfs in a private mount namespace)', { tim
       await new Promise((r) => setTimeout(r, 250));
       after = await call('POST', '/api/v1/namespaces/default/services', svc('after'));
     }
-    assert.equal(after.code, 201, after.text.slice(0, 200));
+    assert.equal(after.code, 201, after.body.slice(0, 200));
     assert.equal((await call('GET', '/api/v1/namespaces/default/services/after')).code, 200);
     // a copy of the (idle) database and its WAL, checked outside the server's namespace
     const { copyFileSync } = await import('node:fs');

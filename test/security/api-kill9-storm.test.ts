@@ -9,12 +9,12 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, test } from 'node:test';
 import { loadKubeconfig, type ConnectionConfig } from '../../controller/api/kubeconfig.js';
+import { callApi } from './secure-server.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const dir = mkdtempSync(join(tmpdir(), 'sx-kill9-'));
@@ -23,35 +23,9 @@ const CLIENTS = 6;
 const ACKS_BEFORE_KILL = 240;
 const children: ChildProcess[] = [];
 
-interface Reply {
-  code: number;
-  json: { metadata?: { name: string; resourceVersion?: string; annotations?: Record<string, string> }; items?: { metadata: { name: string; resourceVersion: string; annotations?: Record<string, string> } }[] } | undefined;
-  text: string;
-}
-
-function call(cfg: ConnectionConfig, method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<Reply> {
-  return new Promise((ok, fail) => {
-    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-    const headers: Record<string, string> = { Accept: 'application/json' };
-    if (payload) Object.assign(headers, { 'Content-Type': contentType, 'Content-Length': String(payload.length) });
-    const req = https.request(new URL(path, cfg.server), { method, ca: cfg.ca, cert: cfg.cert, key: cfg.key, agent: false, headers }, (res) => {
-      let text = '';
-      res.on('data', (c: Buffer) => (text += c.toString()));
-      res.on('end', () => {
-        let json;
-        try {
-          json = JSON.parse(text);
-        } catch {
-          json = undefined;
-        }
-        ok({ code: res.statusCode ?? 0, json, text });
-      });
-      res.on('error', fail);
-    });
-    req.on('error', fail);
-    req.end(payload);
-  });
-}
+type Replied = { metadata?: { name: string; resourceVersion?: string; annotations?: Record<string, string> }; items?: { metadata: { name: string; resourceVersion: string; annotations?: Record<string, string> } }[] };
+const call = (cfg: ConnectionConfig, method: string, path: string, body?: unknown, contentType?: string) =>
+  callApi<Replied>({ server: cfg.server, ca: cfg.ca! }, cfg, method, path, body, contentType);
 
 /** Starts `sextant server` on the shared data dir (no --sqlite-synchronous: the default FULL). */
 async function startServer(): Promise<{ child: ChildProcess; cfg: ConnectionConfig; stderr: () => string }> {
@@ -119,7 +93,7 @@ test('kill -9 of sextant server during an HTTP write storm loses no acknowledged
         const r = await call(first.cfg, 'POST', base, svc(name));
         if (r.code < 200 || r.code >= 300) {
           if (killed) return;
-          throw new Error(`create ${name}: ${r.code} ${r.text.slice(0, 200)}`);
+          throw new Error(`create ${name}: ${r.code} ${r.body.slice(0, 200)}`);
         }
         created.add(name);
         ack();
@@ -127,7 +101,7 @@ test('kill -9 of sextant server during an HTTP write storm loses no acknowledged
           const p = await call(first.cfg, 'PATCH', `${base}/${name}`, { metadata: { annotations: { gen: String(gen) } } }, 'application/merge-patch+json');
           if (p.code < 200 || p.code >= 300) {
             if (killed) return;
-            throw new Error(`patch ${name}: ${p.code} ${p.text.slice(0, 200)}`);
+            throw new Error(`patch ${name}: ${p.code} ${p.body.slice(0, 200)}`);
           }
           assert.equal(p.json?.metadata?.annotations?.gen, String(gen));
           updated.set(name, { gen, rv: Number(p.json!.metadata!.resourceVersion) });
@@ -147,7 +121,7 @@ test('kill -9 of sextant server during an HTTP write storm loses no acknowledged
 
   const second = await startServer();
   const list = await call(second.cfg, 'GET', base);
-  assert.equal(list.code, 200, list.text.slice(0, 200));
+  assert.equal(list.code, 200, list.body.slice(0, 200));
   const stored = new Map(list.json!.items!.map((i) => [i.metadata.name, i.metadata]));
   const lost = [...created].filter((n) => !stored.has(n));
   assert.deepEqual(lost, [], 'every acknowledged create exists after restart');
@@ -159,7 +133,7 @@ test('kill -9 of sextant server during an HTTP write storm loses no acknowledged
   // the restarted server serves normally: a new create, a patch, a get, a delete
   assert.equal((await call(second.cfg, 'POST', base, svc('after-restart'))).code, 201);
   const p = await call(second.cfg, 'PATCH', `${base}/after-restart`, { metadata: { annotations: { gen: '9' } } }, 'application/merge-patch+json');
-  assert.equal(p.code, 200, p.text.slice(0, 200));
+  assert.equal(p.code, 200, p.body.slice(0, 200));
   const maxRv = Math.max(...[...stored.values()].map((m) => Number(m.resourceVersion)));
   assert.ok(Number(p.json!.metadata!.resourceVersion) > maxRv, 'resourceVersions keep increasing after the restart');
   const g = await call(second.cfg, 'GET', `${base}/after-restart`);

@@ -74,32 +74,7 @@ export async function startSecureServer(extraArgs: string[] = [], files: Record<
       const c = loadKubeconfig(join(dataDir, 'credentials', `${name}.kubeconfig`));
       return { ...(c.cert ? { cert: c.cert, key: c.key! } : {}), ...(c.token ? { token: c.token } : {}) };
     },
-    call: (cred, method, path, body, contentType) =>
-      new Promise((resolveCall, reject) => {
-        const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-        const headers: Record<string, string> = { Accept: 'application/json' };
-        if (payload) {
-          headers['Content-Type'] = contentType ?? 'application/json';
-          headers['Content-Length'] = String(payload.length);
-        }
-        if (cred.token) headers.Authorization = `Bearer ${cred.token}`;
-        const req = https.request(new URL(path, admin.server), { method, headers, ca: admin.ca, ...(cred.cert ? { cert: cred.cert, key: cred.key } : {}), agent: false }, (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => {
-            const text = Buffer.concat(chunks).toString();
-            let json;
-            try {
-              json = JSON.parse(text);
-            } catch {
-              json = undefined;
-            }
-            resolveCall({ code: res.statusCode ?? 0, body: text, json });
-          });
-        });
-        req.on('error', reject);
-        req.end(payload);
-      }),
+    call: (cred, method, path, body, contentType) => callApi({ server: admin.server, ca: admin.ca! }, cred, method, path, body, contentType),
     child: () => child,
     stop,
     cleanup: async () => {
@@ -108,6 +83,46 @@ export async function startSecureServer(extraArgs: string[] = [], files: Record<
     },
   };
   return s;
+}
+
+/**
+ * One HTTPS request to an API server, presenting `cred` (client certificate, bearer token, or
+ * none) and sending `body` as JSON; the answer's JSON is parsed when it is JSON.
+ */
+export function callApi<J = Answer['json']>(
+  target: { server: string; ca: string },
+  cred: Credential,
+  method: string,
+  path: string,
+  body?: unknown,
+  contentType = 'application/json',
+): Promise<{ code: number; body: string; json: J | undefined }> {
+  return new Promise((resolveCall, reject) => {
+    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    const headers: Record<string, string> = { Accept: 'application/json' };
+    if (payload) {
+      headers['Content-Type'] = contentType;
+      headers['Content-Length'] = String(payload.length);
+    }
+    if (cred.token) headers.Authorization = `Bearer ${cred.token}`;
+    const req = https.request(new URL(path, target.server), { method, headers, ca: target.ca, ...(cred.cert ? { cert: cred.cert, key: cred.key } : {}), agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('error', reject);
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString();
+        let json: J | undefined;
+        try {
+          json = JSON.parse(text) as J;
+        } catch {
+          json = undefined;
+        }
+        resolveCall({ code: res.statusCode ?? 0, body: text, json });
+      });
+    });
+    req.on('error', reject);
+    req.end(payload);
+  });
 }
 
 /** A kubeconfig file's server line (for tests that read it). */
