@@ -14,7 +14,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ApiClient, KINDS, type EndpointSlice, type Namespace, type Service } from '../../controller/api/index.js';
+import { ApiClient, KINDS, type EndpointSlice, type Namespace } from '../../controller/api/index.js';
+import { killAll, webService, webSlice } from './proxy-fixtures.js';
 import { NetnsLab } from '../proxy/netns-lab.js';
 
 const OUTAGE_SECONDS = Number(process.env.SX_OUTAGE_SECONDS ?? '10');
@@ -75,26 +76,13 @@ before(async () => {
 });
 
 after(async () => {
-  for (const p of procs) {
-    if (p.exitCode === null && p.signalCode === null) {
-      const gone = new Promise((r) => p.once('exit', r));
-      p.kill('SIGKILL');
-      await gone;
-    }
-  }
+  await killAll(procs);
   lab.down();
   rmSync(dir, { recursive: true, force: true });
 });
 
-const svc: Service = { apiVersion: 'v1', kind: 'Service', metadata: { namespace: 'default', name: 'web' }, spec: { type: 'ClusterIP', clusterIP: '10.96.0.20', clusterIPs: ['10.96.0.20'], ports: [{ name: 'http', port: 80, protocol: 'TCP', targetPort: 8080 }] } };
-const slice = (ips: string[]): EndpointSlice => ({
-  apiVersion: 'discovery.k8s.io/v1',
-  kind: 'EndpointSlice',
-  metadata: { namespace: 'default', name: 'web-1', labels: { 'kubernetes.io/service-name': 'web' } },
-  addressType: 'IPv4',
-  ports: [{ name: 'http', port: 8080, protocol: 'TCP' }],
-  endpoints: ips.map((ip) => ({ addresses: [ip], nodeName: 'node-a', conditions: { ready: true } })),
-});
+const svc = webService('10.96.0.20');
+const slice = webSlice;
 
 test(`the ClusterIP keeps serving through a ${OUTAGE_SECONDS} s API outage and rules converge after it`, { timeout: 120_000 + OUTAGE_SECONDS * 3_000 }, async () => {
   const [p1, p2, p3] = lab.pods as [(typeof lab.pods)[0], (typeof lab.pods)[0], (typeof lab.pods)[0]];

@@ -17,7 +17,8 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ApiClient, KINDS, type EndpointSlice, type Namespace, type Service } from '../../controller/api/index.js';
+import { ApiClient, KINDS, type EndpointSlice, type Namespace } from '../../controller/api/index.js';
+import { killAll, webService, webSlice } from './proxy-fixtures.js';
 import { NetnsLab, nsExec } from '../proxy/netns-lab.js';
 
 const repo = new URL('../../', import.meta.url).pathname;
@@ -85,26 +86,13 @@ before(async () => {
 });
 
 after(async () => {
-  for (const p of procs.reverse()) {
-    if (p.exitCode === null && p.signalCode === null) {
-      const gone = new Promise((r) => p.once('exit', r));
-      p.kill('SIGKILL');
-      await gone;
-    }
-  }
+  await killAll(procs);
   lab.down();
   rmSync(dir, { recursive: true, force: true });
 });
 
-const svc: Service = { apiVersion: 'v1', kind: 'Service', metadata: { namespace: 'default', name: 'web' }, spec: { type: 'ClusterIP', clusterIP: '10.96.0.30', clusterIPs: ['10.96.0.30'], ports: [{ name: 'http', port: 80, protocol: 'TCP', targetPort: 8080 }] } };
-const slice = (ip: string): EndpointSlice => ({
-  apiVersion: 'discovery.k8s.io/v1',
-  kind: 'EndpointSlice',
-  metadata: { namespace: 'default', name: 'web-1', labels: { 'kubernetes.io/service-name': 'web' } },
-  addressType: 'IPv4',
-  ports: [{ name: 'http', port: 8080, protocol: 'TCP' }],
-  endpoints: [{ addresses: [ip], nodeName: 'node-a', conditions: { ready: true } }],
-});
+const svc = webService('10.96.0.30');
+const slice = (ip: string) => webSlice([ip]);
 
 test('a held xtables lock fails the restore; the proxy retries, the next sync is full, and the rules end up correct', { timeout: 150_000 }, async () => {
   const [p1, p2, p3] = lab.pods as [(typeof lab.pods)[0], (typeof lab.pods)[0], (typeof lab.pods)[0]];
