@@ -2,20 +2,27 @@
  * ApiClient: a small Kubernetes REST client over node:http/https with keep-alive agents. It speaks
  * only the public API, so daemons run unchanged against Sextant's server or a real kube-apiserver.
  * Every non-2xx answer becomes an ApiError carrying the Status code, reason, message and causes.
+ * Given several servers (`servers`, or a kubeconfig listing them), it fails over between them
+ * (server-pool.ts): reads and watches move to the next server on a connection failure or a 503.
  */
 import { readFileSync, statSync } from 'node:fs';
-import http from 'node:http';
-import https from 'node:https';
+import type http from 'node:http';
 import { StringDecoder } from 'node:string_decoder';
 import { ApiError } from './errors.js';
 import type { KindInfo } from './kinds.js';
 import { loadKubeconfig } from './kubeconfig.js';
 import { watchEventSchema, type List, type WatchEvent } from './list.js';
+import { connectionFailure, ConnectionFailure, ServerPool, type ServerEndpoint } from './server-pool.js';
 import { statusSchema, type Status } from './status.js';
 
 export interface ApiClientOptions {
   /** `https://host:6443` or `http://127.0.0.1:6443`. */
   server: string;
+  /**
+   * Further API servers of the same cluster (same store, same CA), tried in order after `server`
+   * when it cannot be reached or answers 503. Credentials and TLS settings apply to all of them.
+   */
+  servers?: string[];
   token?: string;
   /** Re-read the bearer token from this file when it changes (projected tokens rotate). */
   tokenFile?: string;
@@ -106,47 +113,44 @@ export function apiErrorFromStatus(code: number, body: unknown): ApiError {
 type Meta = { metadata?: { name?: string; namespace?: string } };
 
 export class ApiClient {
-  readonly server: URL;
   readonly namespace: string;
-  private readonly agent: http.Agent;
-  private readonly watchAgent: http.Agent;
-  private readonly mod: typeof http | typeof https;
+  private readonly pool: ServerPool;
   private token: string | undefined;
   private tokenMtime = 0;
 
   constructor(private readonly opts: ApiClientOptions) {
-    this.server = new URL(opts.server);
-    if (this.server.protocol !== 'http:' && this.server.protocol !== 'https:') {
-      throw new ApiError(0, 'BadRequest', `api: server must be an http:// or https:// URL, got ${opts.server}`);
-    }
-    this.namespace = opts.namespace ?? 'default';
-    this.token = opts.token;
-    const tls = {
+    const urls = [opts.server, ...(opts.servers ?? [])].map((u) => u.replace(/\/+$/, ''));
+    this.pool = new ServerPool([...new Set(urls)], {
       ca: opts.ca, cert: opts.cert, key: opts.key,
       rejectUnauthorized: !opts.insecureSkipTLSVerify,
       servername: opts.tlsServerName,
-    };
-    if (this.server.protocol === 'https:') {
-      this.mod = https;
-      this.agent = new https.Agent({ keepAlive: true, maxSockets: 32, ...tls });
-      this.watchAgent = new https.Agent({ keepAlive: false, ...tls });
-    } else {
-      this.mod = http;
-      this.agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
-      this.watchAgent = new http.Agent({ keepAlive: false });
-    }
+    });
+    this.namespace = opts.namespace ?? 'default';
+    this.token = opts.token;
   }
 
-  /** A client for the current context of a kubeconfig (default `$KUBECONFIG` or `~/.kube/config`). */
+  /**
+   * A client for the current context of a kubeconfig (default `$KUBECONFIG` or `~/.kube/config`),
+   * failing over between every server the context's cluster lists.
+   */
   static fromKubeconfig(path?: string, opts: { context?: string } = {}): ApiClient {
     const c = loadKubeconfig(path, opts);
     return new ApiClient(c);
   }
 
+  /** The server requests go to now (it changes when the client fails over). */
+  get server(): URL {
+    return this.pool.active.url;
+  }
+
+  /** Every server this client may use, in order of preference. */
+  get servers(): string[] {
+    return this.pool.endpoints.map((e) => e.url.href);
+  }
+
   /** Closes idle keep-alive sockets. */
   close(): void {
-    this.agent.destroy();
-    this.watchAgent.destroy();
+    this.pool.close();
   }
 
   /** The URL path of a kind's collection or of one object (and its subresource). */
@@ -183,16 +187,21 @@ export class ApiClient {
    * One request; resolves with the parsed JSON body of a 2xx answer, rejects with ApiError
    * otherwise (code 0 when no answer arrived). Public for the odd endpoint the verbs do not cover.
    */
-  request<T>(method: string, path: string, opts: { query?: Record<string, string | number | boolean | undefined>; body?: unknown; contentType?: string; timeoutMs?: number } = {}): Promise<T> {
-    const url = new URL(path, this.server);
-    for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+  request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
     const payload = opts.body === undefined ? undefined : Buffer.from(typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body));
     const headers = this.headers(payload ? { 'Content-Type': opts.contentType ?? 'application/json', 'Content-Length': String(payload.length) } : {});
+    return this.pool.run(method, (ep) => this.requestOn<T>(ep, method, path, opts.query, payload, headers, opts.timeoutMs));
+  }
+
+  private requestOn<T>(ep: ServerEndpoint, method: string, path: string, query: RequestOptions['query'], payload: Buffer | undefined, headers: Record<string, string>, timeoutMs: number | undefined): Promise<T> {
+    const url = new URL(path, ep.url);
+    for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
     return new Promise<T>((resolve, reject) => {
-      const req = this.mod.request(url, { method, headers, agent: this.agent }, (res) => {
+      let connected = false;
+      const req = ep.mod.request(url, { method, headers, agent: ep.agent }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', (err) => reject(new ApiError(0, 'ConnectionError', `api: ${method} ${url.pathname}: ${err.message}`)));
+        res.on('error', (err) => reject(new ConnectionFailure(`api: ${method} ${url.pathname}: ${err.message}`, false)));
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
           const code = res.statusCode ?? 0;
@@ -208,10 +217,10 @@ export class ApiClient {
           else reject(apiErrorFromStatus(code, body));
         });
       });
-      req.setTimeout(opts.timeoutMs ?? this.opts.requestTimeoutMs ?? 30_000, () => {
-        req.destroy(new Error(`timed out after ${opts.timeoutMs ?? this.opts.requestTimeoutMs ?? 30_000} ms`));
-      });
-      req.on('error', (err) => reject(new ApiError(0, 'ConnectionError', `api: ${method} ${url.pathname}: ${err.message}`)));
+      trackConnected(req, () => (connected = true));
+      const ms = timeoutMs ?? this.opts.requestTimeoutMs ?? 30_000;
+      req.setTimeout(ms, () => req.destroy(new Error(`timed out after ${ms} ms`)));
+      req.on('error', (err) => reject(connectionFailure(`api: ${method} ${url.pathname}`, err, connected)));
       req.end(payload);
     });
   }
@@ -266,7 +275,18 @@ export class ApiClient {
    * rejects with ApiError when the server refused it (e.g. 410 Expired, 403).
    */
   watch<T>(kind: KindInfo<T>, opts: WatchOptions<T>): Promise<WatchHandle> {
-    const url = new URL(this.path(kind as KindInfo, opts.namespace), this.server);
+    return this.pool.run('GET', (ep) => this.watchOn(ep, kind, {
+      ...opts,
+      onClose: (err) => {
+        // a stream cut by the server's death: the caller's next watch goes to the next server
+        if (err instanceof ApiError && err.reason === 'ConnectionError' && this.pool.endpoints.length > 1) this.pool.advance(ep);
+        opts.onClose(err);
+      },
+    }));
+  }
+
+  private watchOn<T>(ep: ServerEndpoint, kind: KindInfo<T>, opts: WatchOptions<T>): Promise<WatchHandle> {
+    const url = new URL(this.path(kind as KindInfo, opts.namespace), ep.url);
     const q: Record<string, string | number | boolean | undefined> = {
       watch: 'true',
       labelSelector: opts.labelSelector || undefined,
@@ -286,7 +306,8 @@ export class ApiClient {
         closed = true;
         opts.onClose(err);
       };
-      const req = this.mod.request(url, { method: 'GET', headers: this.headers({}), agent: this.watchAgent }, (res) => {
+      let connected = false;
+      const req = ep.mod.request(url, { method: 'GET', headers: this.headers({}), agent: ep.watchAgent }, (res) => {
         const code = res.statusCode ?? 0;
         if (code !== 200) {
           const chunks: Buffer[] = [];
@@ -349,14 +370,15 @@ export class ApiClient {
             close(err as Error);
           }
         });
-        res.on('error', (err) => close(new ApiError(0, 'ConnectionError', `api: watch ${url.pathname}: ${err.message}`)));
+        res.on('error', (err) => close(new ConnectionFailure(`api: watch ${url.pathname}: ${err.message}`, false)));
         res.on('close', () => {
-          if (!res.complete) close(new ApiError(0, 'ConnectionError', `api: watch ${url.pathname}: connection closed mid-stream`));
+          if (!res.complete) close(new ConnectionFailure(`api: watch ${url.pathname}: connection closed mid-stream`, false));
         });
       });
+      trackConnected(req, () => (connected = true));
       req.setTimeout(idleMs, () => req.destroy(new Error(`no data for ${idleMs} ms`)));
       req.on('error', (err) => {
-        const e = new ApiError(0, 'ConnectionError', `api: watch ${url.pathname}: ${err.message}`);
+        const e = connectionFailure(`api: watch ${url.pathname}`, err, connected);
         if (!closed && !stopped) {
           // before the stream started: a rejected start; after it: a closed stream
           if (!started) {
@@ -368,6 +390,16 @@ export class ApiClient {
       req.end();
     });
   }
+}
+
+type RequestOptions = { query?: Record<string, string | number | boolean | undefined>; body?: unknown; contentType?: string; timeoutMs?: number };
+
+/** Calls `onConnect` once the request's socket is connected (at once for a reused keep-alive socket). */
+function trackConnected(req: http.ClientRequest, onConnect: () => void): void {
+  req.once('socket', (socket) => {
+    if (!socket.connecting) onConnect();
+    else socket.once('connect', onConnect);
+  });
 }
 
 function writeQuery(opts: WriteOptions): Record<string, string | undefined> {

@@ -1,6 +1,17 @@
 /**
  * Kubeconfig loading: the standard file format (clusters, users, contexts, current-context), so
  * every daemon connects to Sextant's server or a real kube-apiserver the same way kubectl does.
+ *
+ * Several API servers: a cluster may list every server of an HA control plane in an extension
+ * (kubectl ignores it and uses `server`; Sextant's daemons fail over between all of them):
+ *
+ *   clusters:
+ *   - name: sextant
+ *     cluster:
+ *       server: https://10.0.0.1:6443
+ *       extensions:
+ *       - name: sextant.io/servers
+ *         extension: { servers: [https://10.0.0.1:6443, https://10.0.0.2:6443] }
  */
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -18,6 +29,7 @@ const kubeconfigSchema = z.looseObject({
       'certificate-authority-data': z.string().optional(),
       'insecure-skip-tls-verify': z.boolean().optional(),
       'tls-server-name': z.string().optional(),
+      extensions: z.array(z.looseObject({ name: z.string(), extension: z.unknown() })).optional(),
     }) })).optional(),
   users: z.array(z.looseObject({ name: z.string(), user: z
       .looseObject({
@@ -38,9 +50,15 @@ const kubeconfigSchema = z.looseObject({
 });
 type KubeconfigFile = z.infer<typeof kubeconfigSchema>;
 
+/** The cluster extension that lists every API server of an HA control plane. */
+export const SERVERS_EXTENSION = 'sextant.io/servers';
+const serversExtensionSchema = z.looseObject({ servers: z.array(z.string()).min(1, 'must list at least one server') });
+
 /** What a client needs to reach one API server, resolved from a kubeconfig context. */
 export interface ConnectionConfig {
   server: string;
+  /** Further servers of the same cluster to fail over to (the `sextant.io/servers` extension). */
+  servers?: string[];
   token?: string;
   /** PEM text of the CA bundle. */
   ca?: string;
@@ -103,6 +121,15 @@ export function parseKubeconfig(text: string, baseDir: string, opts: { context?:
   const fromData = (data: string) => Buffer.from(data, 'base64').toString('utf8');
   if (!/^https?:\/\//.test(cluster.server)) throw new KubeconfigError(`cluster "${context.cluster}": server must be an http:// or https:// URL, got "${cluster.server}"`);
   const out: ConnectionConfig = { server: cluster.server.replace(/\/+$/, ''), namespace: context.namespace ?? 'default' };
+  const listed = cluster.extensions?.find((e) => e.name === SERVERS_EXTENSION);
+  if (listed) {
+    const ext = serversExtensionSchema.safeParse(listed.extension);
+    if (!ext.success) throw new KubeconfigError(`cluster "${context.cluster}": extension ${SERVERS_EXTENSION}: servers: ${ext.error.issues[0]?.message ?? 'invalid'}`);
+    const bad = ext.data.servers.find((u) => !/^https?:\/\//.test(u));
+    if (bad !== undefined) throw new KubeconfigError(`cluster "${context.cluster}": extension ${SERVERS_EXTENSION}: server must be an http:// or https:// URL, got "${bad}"`);
+    const others = ext.data.servers.map((u) => u.replace(/\/+$/, '')).filter((u) => u !== out.server);
+    if (others.length > 0) out.servers = [...new Set(others)];
+  }
   if (cluster['certificate-authority-data']) out.ca = fromData(cluster['certificate-authority-data']);
   else if (cluster['certificate-authority']) out.ca = readFile(abs(cluster['certificate-authority']), 'certificate-authority');
   if (cluster['insecure-skip-tls-verify']) out.insecureSkipTLSVerify = true;
