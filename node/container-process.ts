@@ -19,6 +19,38 @@ export interface SpawnSpec {
   cwd: string;
   /** Stdout and stderr are appended here; the file outlives the agent, so output of adopted processes is kept. */
   logFile: string;
+  /**
+   * Where the exit-status recorder writes the command's exit status (decimal, newline-terminated)
+   * when it ends, so an agent that is not the parent (it adopted the process) learns it too.
+   */
+  exitFile?: string;
+}
+
+/** `$0` of the recorder shell: tells it apart in `ps` and /proc/PID/cmdline. */
+export const EXIT_RECORDER_NAME = 'sextant-exit-recorder';
+
+/**
+ * The exit-status recorder, run by `/bin/sh -c` with `$1` = the exit file and the command after it.
+ * The command runs as its child in the same process group, so the agent's group signals reach it
+ * directly; the shell catches them with a no-op trap (a handler, not an ignore, so the command
+ * still gets default dispositions) and therefore survives to write `$?` (128+N for a signal) once
+ * the command has ended — POSIX defers a trap until the foreground command completes. Only a
+ * SIGKILL of the whole group leaves no file. The shell then exits with the same status.
+ */
+const RECORDER = 'f=$1; shift; trap : HUP INT QUIT TERM; "$@"; s=$?; printf \'%s\\n\' "$s" >"$f"; exit "$s"';
+
+/**
+ * The status the recorder wrote to `file`, or undefined when there is none (the process still
+ * runs, was SIGKILLed with its recorder, or was started without one). A partial write (no newline
+ * yet) counts as none.
+ */
+export function readExitStatus(file: string): number | undefined {
+  try {
+    const m = /^(\d{1,3})\n$/.exec(readFileSync(file, 'utf8'));
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Start time of PID from /proc, or undefined when the process is gone (or a zombie). */
@@ -39,17 +71,19 @@ export function isAlive(h: ProcessHandle): boolean {
 
 /**
  * Starts a container's command as a host process inside the pod's network namespace:
- * `ip netns exec <ns> argv...` (execFile-style, never a shell). It runs in its own session
- * (process group = PID) so signals reach its children, detached from the agent so that an agent
- * restart leaves it running. `onExit` gets the exit code (or 128+signal) while the agent is its
- * parent.
+ * `ip netns exec <ns> argv...` (execFile-style; the command is never parsed by a shell — with
+ * `exitFile` it is passed as arguments to the fixed exit-status recorder script). It runs in its
+ * own session (process group = PID) so signals reach its children, detached from the agent so
+ * that an agent restart leaves it running. `onExit` gets the exit code (or 128+signal) while the
+ * agent is its parent; afterwards `readExitStatus(exitFile)` tells it.
  */
 export function spawnContainer(s: SpawnSpec, onExit: (code: number, signal: NodeJS.Signals | null) => void): ProcessHandle {
   mkdirSync(dirname(s.logFile), { recursive: true });
   const fd = openSync(s.logFile, 'a');
   let child;
   try {
-    child = spawn(toolPath('ip'), ['netns', 'exec', s.netns, ...s.argv], { cwd: s.cwd, env: s.env, stdio: ['ignore', fd, fd], detached: true });
+    const argv = s.exitFile ? ['/bin/sh', '-c', RECORDER, EXIT_RECORDER_NAME, s.exitFile, ...s.argv] : s.argv;
+    child = spawn(toolPath('ip'), ['netns', 'exec', s.netns, ...argv], { cwd: s.cwd, env: s.env, stdio: ['ignore', fd, fd], detached: true });
   } finally {
     closeSync(fd);
   }

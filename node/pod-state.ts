@@ -26,7 +26,7 @@ const podRecord = z.object({
 export type PodRecord = z.infer<typeof podRecord>;
 export type ContainerRecord = z.infer<typeof containerRecord>;
 
-/** The agent's state dir: `<dir>/pods/<uid>.json`, written atomically. */
+/** The agent's state dir: `<dir>/pods/<uid>.json`, written atomically, and `<dir>/pods/<uid>.exit/` for exit statuses. */
 export class PodStateStore {
   private readonly dir: string;
   constructor(stateDir: string) {
@@ -42,6 +42,17 @@ export class PodStateStore {
 
   remove(uid: string): void {
     rmSync(join(this.dir, `${uid}.json`), { force: true });
+    rmSync(join(this.dir, `${uid}.exit`), { recursive: true, force: true });
+  }
+
+  /**
+   * The file a container's exit-status recorder writes (`<dir>/pods/<uid>.exit/<container>`): how
+   * an agent that adopted the process learns its exit status. Its folder is made here.
+   */
+  exitStatusPath(uid: string, container: string): string {
+    const dir = join(this.dir, `${uid}.exit`);
+    mkdirSync(dir, { recursive: true });
+    return join(dir, container);
   }
 
   /** Every readable record; unreadable files are returned as `corrupt` (the caller logs and removes them). */

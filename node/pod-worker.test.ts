@@ -23,7 +23,7 @@ function fakeHost(networkReady: () => string | null) {
       del: async () => void calls.push('cni.del'),
       cached: () => undefined,
     },
-    store: { save: () => undefined, remove: () => undefined },
+    store: { save: () => undefined, remove: () => undefined, exitStatusPath: (uid, c) => `/nonexistent/${uid}/${c}` },
     networkReady,
     log: createLogger('pod-worker-test', { silent: true }),
     netns: {

@@ -2,22 +2,22 @@ import type { Container, Pod } from '../controller/api/index.js';
 import type { Logger } from '../daemon/logger.js';
 import type { CniRuntime } from './cni-runtime.js';
 import { containerArgv, containerEnv } from './container-env.js';
-import { isAlive, signalContainer, spawnContainer, waitGone, type ProcessHandle } from './container-process.js';
+import { isAlive, readExitStatus, signalContainer, spawnContainer, waitGone, type ProcessHandle } from './container-process.js';
 import { podLogDirName, podNetnsName, sandboxId } from './names.js';
 import { hostsFile, resolvConf } from './pod-files.js';
 import type { PodRecord, PodStateStore } from './pod-state.js';
 import { buildPodStatus, type ContainerView, type PodView } from './pod-status.js';
-import { runProbe } from './probes.js';
+import { startProbeLoops } from './probe-loop.js';
 import { nextRestartDelay } from './restart-backoff.js';
 import type { PodStatus } from '../controller/api/index.js';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
 
 /** Host facilities a pod worker uses, injected so the agent wires the real ones once. */
 export interface PodHost {
   cni: Pick<CniRuntime, 'add' | 'del' | 'cached'>;
-  store: Pick<PodStateStore, 'save' | 'remove'>;
+  store: Pick<PodStateStore, 'save' | 'remove' | 'exitStatusPath'>;
   /**
    * Why the pod network cannot take a new pod yet (no CNI configuration, the overlay has not set
    * the node up), or null when it can. A pod that still needs its CNI ADD waits for it, as the
@@ -52,12 +52,16 @@ interface ContainerRun {
   view: ContainerView;
   backoffMs: number;
   restartTimer: NodeJS.Timeout | undefined;
-  probeTimers: NodeJS.Timeout[];
+  stopProbes: (() => void) | undefined;
   pollTimer: NodeJS.Timeout | undefined;
-  readinessOk: boolean;
+  /** This agent sent the current run's process group SIGKILL (its recorder dies too: no exit file). */
+  killed: boolean;
   /** Bumped each start, so a late exit/probe of an earlier run is ignored. */
   generation: number;
 }
+
+/** The kubelet's terminated reason for an exit status. */
+const exitReason = (code: number) => (code === 0 ? 'Completed' : 'Error');
 
 const nowIso = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
 
@@ -104,9 +108,9 @@ export class PodWorker {
         view: { name: c.name, image: c.image ?? '', containerId: `${this.record.sandboxId.slice(0, 16)}-${c.name}`, restartCount: prev?.restartCount ?? 0, ready: false, started: false, state: { kind: 'waiting', reason: 'ContainerCreating' } },
         backoffMs: host.settings.backoffInitialMs,
         restartTimer: undefined,
-        probeTimers: [],
+        stopProbes: undefined,
         pollTimer: undefined,
-        readinessOk: false,
+        killed: false,
         generation: 0,
       });
     }
@@ -148,7 +152,7 @@ export class PodWorker {
       if (r.handle && isAlive(r.handle)) this.adoptRunning(r);
       else if (r.handle) {
         r.handle = undefined;
-        this.onExit(r, r.generation, 255, 'Unknown', 'the process ended while the agent was not its parent (exit status unknown)');
+        this.onUnparentedExit(r, r.generation);
       } else this.startContainer(r);
     }
     this.scheduleStatus();
@@ -217,11 +221,12 @@ export class PodWorker {
       return;
     }
     const gen = ++r.generation;
+    r.killed = false;
     try {
       const cwd = r.spec.workingDir && existsSync(r.spec.workingDir) ? r.spec.workingDir : '/';
-      r.handle = spawnContainer({ netns: this.netns, argv, env, cwd, logFile: this.logFile(r.spec.name) }, (code, signal) =>
-        this.onExit(r, gen, code, signal === 'SIGKILL' || code === 137 ? 'Error' : code === 0 ? 'Completed' : 'Error'),
-      );
+      const exitFile = this.exitFile(r);
+      rmSync(exitFile, { force: true });
+      r.handle = spawnContainer({ netns: this.netns, argv, env, cwd, logFile: this.logFile(r.spec.name), exitFile }, (code) => this.onExit(r, gen, code, exitReason(code)));
     } catch (err) {
       r.view.state = { kind: 'waiting', reason: 'RunContainerError', message: (err as Error).message };
       this.scheduleRestart(r);
@@ -229,9 +234,26 @@ export class PodWorker {
     }
     r.view.state = { kind: 'running', startedAt: nowIso() };
     r.view.started = true;
-    this.persist();
+    r.view.ready = !r.spec.readinessProbe;
     this.startProbes(r, gen);
+    this.persist();
     this.scheduleStatus();
+  }
+
+  private exitFile(r: ContainerRun): string {
+    return this.host.store.exitStatusPath(this.uid, r.spec.name);
+  }
+
+  /**
+   * A container whose process this agent is not the parent of (adopted) has ended: its exit
+   * status comes from the file its recorder wrote. None there: this agent SIGKILLed the group
+   * (137), or the process ended in a way nothing recorded (255, reason Unknown).
+   */
+  private onUnparentedExit(r: ContainerRun, gen: number): void {
+    const code = readExitStatus(this.exitFile(r));
+    if (code !== undefined) this.onExit(r, gen, code, exitReason(code));
+    else if (r.killed) this.onExit(r, gen, 137, 'Error');
+    else this.onExit(r, gen, 255, 'Unknown', 'the process ended while the agent was not its parent and left no exit status');
   }
 
   private adoptRunning(r: ContainerRun): void {
@@ -242,12 +264,11 @@ export class PodWorker {
     // keep the readiness the previous agent saw (the probe confirms or revokes it), so an agent
     // restart does not flap the pod out of its Services' endpoints
     r.view.ready = prev?.ready ?? false;
-    r.readinessOk = r.view.ready;
     r.pollTimer = setInterval(() => {
       if (r.handle && !isAlive(r.handle)) {
         clearInterval(r.pollTimer);
         r.pollTimer = undefined;
-        this.onExit(r, gen, 255, 'Unknown', 'the process ended while the agent was not its parent (exit status unknown)');
+        this.onUnparentedExit(r, gen);
       }
     }, 500);
     r.pollTimer.unref();
@@ -262,7 +283,6 @@ export class PodWorker {
     const startedAt = r.view.state.kind === 'running' ? r.view.state.startedAt : undefined;
     r.handle = undefined;
     r.view.ready = false;
-    r.readinessOk = false;
     const terminated = { exitCode, reason, ...(startedAt ? { startedAt } : {}), finishedAt: nowIso() };
     r.view.state = { kind: 'terminated', ...terminated, ...(message ? { message } : {}) };
     if (this.terminating || this.closed) {
@@ -296,77 +316,33 @@ export class PodWorker {
   }
 
   private startProbes(r: ContainerRun, gen: number): void {
-    const target = () => ({ podIp: this.record.podIp ?? '', netns: this.netns, container: r.spec });
-    const readiness = r.spec.readinessProbe;
-    if (!readiness) {
-      r.readinessOk = true;
-      r.view.ready = true;
-    } else {
-      let ok = 0;
-      let bad = 0;
-      const tick = async () => {
-        if (gen !== r.generation) return;
-        const failure = await runProbe(readiness, target());
-        if (gen !== r.generation) return;
-        if (failure === null) {
-          bad = 0;
-          if (++ok >= (readiness.successThreshold ?? 1) && !r.view.ready) {
-            r.view.ready = true;
-            this.persist();
-            this.scheduleStatus();
-          }
-        } else {
-          ok = 0;
-          if (++bad >= (readiness.failureThreshold ?? 3) && r.view.ready) {
-            r.view.ready = false;
-            this.persist();
-            this.scheduleStatus();
-          }
-        }
-        schedule((readiness.periodSeconds ?? 10) * 1000);
-      };
-      const schedule = (ms: number) => {
-        const t = setTimeout(() => void tick(), ms);
-        t.unref();
-        r.probeTimers.push(t);
-        if (r.probeTimers.length > 4) r.probeTimers.splice(0, r.probeTimers.length - 4);
-      };
-      schedule(Math.max((readiness.initialDelaySeconds ?? 0) * 1000, 50));
-    }
-    const liveness = r.spec.livenessProbe;
-    if (liveness) {
-      let bad = 0;
-      const tick = async () => {
-        if (gen !== r.generation) return;
-        const failure = await runProbe(liveness, target());
-        if (gen !== r.generation) return;
-        if (failure === null) bad = 0;
-        else if (++bad >= (liveness.failureThreshold ?? 3)) {
-          this.log.info('liveness probe failed: killing the container', { pod: `${this.record.namespace}/${this.record.name}`, container: r.spec.name, failure });
-          const h = r.handle;
-          if (h) {
-            signalContainer(h, 'SIGTERM');
-            void waitGone(h, (liveness.terminationGracePeriodSeconds ?? this.pod.spec.terminationGracePeriodSeconds ?? 30) * 1000).then((gone) => {
-              if (!gone) signalContainer(h, 'SIGKILL');
-            });
-          }
-          return;
-        }
-        schedule((liveness.periodSeconds ?? 10) * 1000);
-      };
-      const schedule = (ms: number) => {
-        const t = setTimeout(() => void tick(), ms);
-        t.unref();
-        r.probeTimers.push(t);
-        if (r.probeTimers.length > 4) r.probeTimers.splice(0, r.probeTimers.length - 4);
-      };
-      schedule(Math.max((liveness.initialDelaySeconds ?? 0) * 1000, 50));
-    }
+    this.stopProbes(r);
+    r.stopProbes = startProbeLoops(r.spec, () => ({ podIp: this.record.podIp ?? '', netns: this.netns, container: r.spec }), {
+      current: () => gen === r.generation && !this.closed,
+      ready: () => r.view.ready,
+      readinessChanged: (ready) => {
+        r.view.ready = ready;
+        this.persist();
+        this.scheduleStatus();
+      },
+      livenessFailed: (failure) => {
+        this.log.info('liveness probe failed: killing the container', { pod: `${this.record.namespace}/${this.record.name}`, container: r.spec.name, failure });
+        const h = r.handle;
+        if (!h) return;
+        signalContainer(h, 'SIGTERM');
+        const grace = (r.spec.livenessProbe?.terminationGracePeriodSeconds ?? this.pod.spec.terminationGracePeriodSeconds ?? 30) * 1000;
+        void waitGone(h, grace).then((gone) => {
+          if (gone || gen !== r.generation) return;
+          r.killed = true;
+          signalContainer(h, 'SIGKILL');
+        });
+      },
+    });
   }
 
   private stopProbes(r: ContainerRun): void {
-    for (const t of r.probeTimers) clearTimeout(t);
-    r.probeTimers = [];
+    r.stopProbes?.();
+    r.stopProbes = undefined;
   }
 
   /** A newer version of the pod object arrived. */
@@ -436,6 +412,7 @@ export class PodWorker {
     await Promise.all(
       handles.map(async (h) => {
         if (!(await waitGone(h, graceSeconds * 1000))) {
+          for (const r of this.runs.values()) if (r.handle === h) r.killed = true;
           signalContainer(h, 'SIGKILL');
           await waitGone(h, 5000);
         }

@@ -7,6 +7,7 @@
 import { execFile } from 'node:child_process';
 import { readFileSync, readdirSync, readlinkSync, statSync } from 'node:fs';
 import { promisify } from 'node:util';
+import { EXIT_RECORDER_NAME } from '../../node/container-process.js';
 
 const execP = promisify(execFile);
 
@@ -92,7 +93,10 @@ export function processStartTime(pid: number): string | undefined {
   }
 }
 
-/** Processes in network namespace `ns` whose command line contains `marker`: PID → start time. */
+/**
+ * Processes in network namespace `ns` whose command line contains `marker`: PID → start time.
+ * The agent's exit-status recorder shell (whose arguments carry the command) is not counted.
+ */
 export function processesIn(ns: string, marker: string): Map<number, string> {
   const out = new Map<number, string>();
   const want = `net:[${statSync(`/run/netns/${ns}`).ino}]`;
@@ -100,7 +104,8 @@ export function processesIn(ns: string, marker: string): Map<number, string> {
     if (!/^\d+$/.test(e)) continue;
     try {
       if (readlinkSync(`/proc/${e}/ns/net`) !== want) continue;
-      if (!readFileSync(`/proc/${e}/cmdline`, 'utf8').includes(marker)) continue;
+      const cmdline = readFileSync(`/proc/${e}/cmdline`, 'utf8');
+      if (!cmdline.includes(marker) || cmdline.includes(`\0${EXIT_RECORDER_NAME}\0`)) continue;
       const t = processStartTime(Number(e));
       if (t) out.set(Number(e), t);
     } catch {
