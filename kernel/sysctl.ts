@@ -8,7 +8,10 @@ export interface Sysctl {
   get(netnsPath: string | undefined, key: string): Promise<string>;
 }
 
-const procPath = (key: string) => `/proc/sys/${key.replace(/\./g, '/')}`;
+/** `net.ipv4.ip_forward` or, as sysctl(8) accepts, the path form `net/ipv4/conf/eth0.100/arp_notify`. */
+const procPath = (key: string) => `/proc/sys/${key.includes('/') ? key : key.replace(/\./g, '/')}`;
+/** One spelling per key for the fake: the path form with '/' becomes the dotted form. */
+const dotted = (key: string) => (key.includes('/') ? key.replace(/\//g, '.') : key);
 
 /**
  * The real sysctl: /proc/sys in the caller's namespace; `nsenter --net=PATH sysctl` for another
@@ -34,10 +37,10 @@ export const realSysctl: Sysctl = {
 export class FakeSysctl implements Sysctl {
   readonly values = new Map<string, string>();
   async set(netnsPath: string | undefined, settings: Record<string, string>): Promise<void> {
-    for (const [k, v] of Object.entries(settings)) this.values.set(`${netnsPath ?? ''}|${k}`, v);
+    for (const [k, v] of Object.entries(settings)) this.values.set(`${netnsPath ?? ''}|${dotted(k)}`, v);
   }
   async get(netnsPath: string | undefined, key: string): Promise<string> {
-    const v = this.values.get(`${netnsPath ?? ''}|${key}`);
+    const v = this.values.get(`${netnsPath ?? ''}|${dotted(key)}`);
     if (v === undefined) throw new Error(`sysctl ${key}: No such file or directory`);
     return v;
   }

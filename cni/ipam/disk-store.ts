@@ -1,4 +1,5 @@
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, unlinkSync, writeSync, writeFileSync, renameSync } from 'node:fs';
+import { mark } from '../plugin/trace.js';
 import { lockFile } from './flock.js';
 
 /**
@@ -13,6 +14,7 @@ export class DiskStore {
   async locked<T>(fn: () => T | Promise<T>): Promise<T> {
     mkdirSync(this.dir, { recursive: true, mode: 0o755 });
     const release = await lockFile(`${this.dir}/lock`);
+    mark('ipam: lock acquired');
     try {
       return await fn();
     } finally {

@@ -9,13 +9,14 @@ import { hostVethName, masqChainName, randomMac } from './names.js';
 import { renderResult, type CniResult } from './result.js';
 import { builtinIpam, effectiveIpMasq, subnetOf } from './settings.js';
 import { teardown } from './teardown.js';
+import { mark } from './trace.js';
 
 /** MTU when neither the config nor the subnet file gives one. */
 const FALLBACK_MTU = 1500;
 
 /**
  * ADD: reserve addresses and build the host side at the same time (the built-in IPAM knows the
- * gateway before allocating), then configure the pod side, sysctls and the masquerade chain in
+ * gateway before allocating), then configure the pod side (with its sysctl) and the masquerade chain in
  * parallel, and print the result. Any failure after something was created runs the same
  * teardown as DEL (or, when only IPAM failed, removes just the veth this ADD created), so
  * nothing is left behind and an existing attachment is never touched.
@@ -45,6 +46,7 @@ export async function cmdAdd(inv: Invocation): Promise<Record<string, unknown>> 
     routes: [],
   };
 
+  mark('add: spec ready');
   let allocated: Omit<CniResult, 'cniVersion'> | Allocation | undefined;
   let bridge: LinkInfo;
   if (delegated) {
@@ -57,7 +59,10 @@ export async function cmdAdd(inv: Invocation): Promise<Record<string, unknown>> 
       throw err;
     }
   } else {
-    const [host, alloc] = await Promise.allSettled([attachHost(inv, spec), ipam!.allocate(env.containerId, env.ifName, env.args.IP)]);
+    const [host, alloc] = await Promise.allSettled([
+      attachHost(inv, spec).finally(() => mark('add: host side done')),
+      ipam!.allocate(env.containerId, env.ifName, env.args.IP).finally(() => mark('add: ipam allocated')),
+    ]);
     if (alloc.status === 'rejected') {
       if (host.status === 'fulfilled') await removeVeth(inv, spec.hostVeth);
       throw alloc.reason;
@@ -76,17 +81,16 @@ export async function cmdAdd(inv: Invocation): Promise<Record<string, unknown>> 
     spec.routes = resultRoutes([...(allocated?.routes ?? []), ...(config.ipam?.routes ?? [])], spec.ips, config.isDefaultGateway);
     const extraGateways = config.isGateway ? gatewayCidrs(spec.ips).filter((g) => !spec.gatewayCidrs.includes(g)) : [];
     const masqOn = effectiveIpMasq(inv, subnet.optional());
-    const pod = deps.openNetlink(env.netns);
     const host = deps.openNetlink();
+    // The pod side is one child process: the arp_notify sysctl and the whole plan (see Deps).
+    const podSysctls = { [`net/ipv4/conf/${env.ifName}/arp_notify`]: '1' };
     await Promise.all([
       (extraGateways.length ? host.apply(extraGateways.map((cidr) => ({ op: 'addr.replace' as const, addr: { link: spec.bridge, cidr } }))) : Promise.resolve([]))
-        .then(() => pod.apply(podPlan(spec)))
+        .then(() => deps.configureNetns(env.netns, podPlan(spec), podSysctls))
+        .finally(() => mark('add: pod side done'))
         .catch((err) => {
           throw kernelError('pod side', err);
         }),
-      deps.sysctl.set(env.netns, { [`net.ipv4.conf.${env.ifName}.arp_notify`]: '1' }).catch((err) => {
-        throw kernelError('pod sysctl', err);
-      }),
       config.isGateway
         ? deps.sysctl.set(undefined, { 'net.ipv4.ip_forward': '1' }).catch((err) => {
             throw kernelError('ip_forward', err);
@@ -105,7 +109,7 @@ export async function cmdAdd(inv: Invocation): Promise<Record<string, unknown>> 
             })
         : undefined,
     ]).finally(() => {
-      pod.close();
+      mark('add: pod side + masq done');
       host.close();
     });
     const result: Omit<CniResult, 'cniVersion'> = {

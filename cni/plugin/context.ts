@@ -1,5 +1,5 @@
 import type { MasqChains } from '../../kernel/ipmasq.js';
-import type { Netlink } from '../../kernel/netlink/types.js';
+import type { Netlink, NetlinkOp } from '../../kernel/netlink/types.js';
 import type { Netns } from '../../kernel/netns.js';
 import type { Sysctl } from '../../kernel/sysctl.js';
 import type { NodeSubnet } from '../subnet-file.js';
@@ -12,6 +12,11 @@ export type ExecPlugin = (path: string, env: Record<string, string>, stdin: stri
 /** The kernel and process facilities a command uses, injected so tests can run on fakes. */
 export interface Deps {
   openNetlink(netnsPath?: string): Netlink;
+  /**
+   * Writes `sysctls` (keys in /proc/sys path form: `net/ipv4/conf/eth0/arp_notify`) inside
+   * `netnsPath`, then applies `ops` there — the whole pod side of ADD, in one child process.
+   */
+  configureNetns(netnsPath: string, ops: readonly NetlinkOp[], sysctls: Readonly<Record<string, string>>): Promise<void>;
   sysctl: Sysctl;
   netns: Netns;
   masq: MasqChains;

@@ -23,6 +23,16 @@ function world(subnet: NodeSubnet | null = { network: '10.244.0.0/16', subnet: '
   const sysctl = new FakeSysctl();
   const deps: Deps = {
     openNetlink: (p) => kernel.open(p),
+    configureNetns: async (p, ops, settings) => {
+      const nl = kernel.open(p);
+      // As the real one-process pod side: the sysctls need the interface to exist there.
+      for (const key of Object.keys(settings)) {
+        const ifName = /^net\/ipv4\/conf\/([^/]+)\//.exec(key)?.[1];
+        if (ifName && !(await nl.getLink(ifName))) throw new Error(`sysctl ${key}: No such file or directory`);
+      }
+      await sysctl.set(p, settings);
+      await nl.apply(ops);
+    },
     sysctl,
     netns: { exists: (p) => kernel.namespaces.has(p), isOwn: (p) => p === '/proc/self/ns/net' },
     masq,

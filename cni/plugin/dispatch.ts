@@ -7,6 +7,7 @@ import { parseEnv } from './env.js';
 import { CniCode, CniError, errorDocument } from './errors.js';
 import { cmdGc } from './gc.js';
 import { cmdStatus } from './status.js';
+import { mark } from './trace.js';
 import { negotiateVersion, requireVersionFor, SUPPORTED_VERSIONS } from './version.js';
 
 /** One plugin run's inputs and output, injected so the protocol is testable without a process. */
@@ -28,12 +29,14 @@ export async function dispatch(io: PluginIo, deps: () => Deps): Promise<number> 
   let answerVersion = peek.cniVersion && (SUPPORTED_VERSIONS as readonly string[]).includes(peek.cniVersion) ? peek.cniVersion : LATEST;
   try {
     const env = parseEnv(io.env);
+    mark('env parsed');
     if (env.command === 'VERSION') {
       io.stdout(JSON.stringify({ cniVersion: answerVersion, supportedVersions: SUPPORTED_VERSIONS }) + '\n');
       return 0;
     }
     if (!io.stdin.trim()) throw new CniError(CniCode.Decode, 'no network configuration on stdin');
     const config = parseConfig(io.stdin);
+    mark('config parsed');
     const version = negotiateVersion(config.cniVersion, config.cniVersions);
     answerVersion = version;
     requireVersionFor(env.command, version);

@@ -1,3 +1,4 @@
+import { mark } from './trace.js';
 import { readFileSync } from 'node:fs';
 import { dispatch } from './dispatch.js';
 import { realDeps } from './real-deps.js';
@@ -11,8 +12,10 @@ function readStdin(): string {
   }
 }
 
+mark('modules loaded');
 dispatch({ env: process.env, stdin: readStdin(), stdout: (t) => process.stdout.write(t) }, realDeps).then(
   (code) => {
+    mark('result written');
     process.exitCode = code;
   },
   (err: unknown) => {

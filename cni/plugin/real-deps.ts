@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { realMasqChains } from '../../kernel/ipmasq.js';
-import { openIpNetlink } from '../../kernel/netlink/ip-command.js';
+import { applyInNetns, openIpNetlink } from '../../kernel/netlink/ip-command.js';
 import { realNetns } from '../../kernel/netns.js';
 import { realSysctl } from '../../kernel/sysctl.js';
 import { loadNodeSubnet } from '../ipam/ipam.js';
@@ -15,6 +15,7 @@ import type { Deps } from './context.js';
 export function realDeps(): Deps {
   return {
     openNetlink: openIpNetlink,
+    configureNetns: applyInNetns,
     sysctl: realSysctl,
     netns: realNetns,
     masq: realMasqChains,

@@ -1,4 +1,4 @@
-import { runTool, ToolError } from '../exec-tool.js';
+import { runTool, ToolError, toolPath } from '../exec-tool.js';
 import {
   NetlinkError,
   type AddressInfo,
@@ -105,13 +105,41 @@ export function classifyIpError(stderr: string): NetlinkErrorKind {
   return 'other';
 }
 
+/**
+ * Writes `sysctls` (keys relative to /proc/sys in path form, `net/ipv4/conf/eth0/arp_notify`, so
+ * an interface name with dots stays one component) inside `netnsPath`, then applies `ops` there —
+ * all in ONE child process: `nsenter --net=PATH -- sh -c '<write each file>; exec ip -batch -'`.
+ * /proc/sys/net shows the namespace of the process that opens it, so the writes need a process
+ * in the pod's namespace anyway, and sharing it with the `ip` batch saves a fork + two execs per
+ * CNI ADD. Keys and values travel as arguments, never through the shell's parser. A failed write
+ * rejects with a NetlinkError at failedOp 0 naming the key (nothing of `ops` was applied).
+ */
+export async function applyInNetns(netnsPath: string, ops: readonly NetlinkOp[], sysctls: Readonly<Record<string, string>>): Promise<void> {
+  const entries = Object.entries(sysctls);
+  for (const [k] of entries)
+    if (!/^[a-z0-9_]+(\/[^/\0]+)+$/.test(k) || k.split('/').some((c) => c === '.' || c === '..')) throw new Error(`sysctl key ${k} is not a /proc/sys path`);
+  const nl = new IpCommandNetlink(netnsPath, entries.flat());
+  if (ops.length) await nl.apply(ops);
+  else if (entries.length) await nl.apply([], ['lo']);
+}
+
+// $1/$2 pairs: /proc/sys path, value; then the remaining arguments are ip's.
+const SYSCTL_THEN_IP =
+  'while [ "$1" != -- ]; do printf %s "$2" > "/proc/sys/$1" || { echo "sysctl $1: write failed" >&2; exit 1; }; shift 2; done; shift; exec "$@"';
+
 class IpCommandNetlink implements Netlink {
-  constructor(readonly netnsPath: string | undefined) {}
+  constructor(
+    readonly netnsPath: string | undefined,
+    /** sysctl path/value pairs written (in netnsPath) before the first `ip` batch runs. */
+    private sysctlPrelude: string[] = [],
+  ) {}
 
   private run(tool: 'ip' | 'bridge', args: string[], input?: string) {
-    return this.netnsPath
-      ? runTool('nsenter', [`--net=${this.netnsPath}`, '--', tool, ...args], input)
-      : runTool(tool, args, input);
+    if (!this.netnsPath) return runTool(tool, args, input);
+    if (!this.sysctlPrelude.length) return runTool('nsenter', [`--net=${this.netnsPath}`, '--', tool, ...args], input);
+    const prelude = this.sysctlPrelude;
+    this.sysctlPrelude = [];
+    return runTool('nsenter', [`--net=${this.netnsPath}`, '--', toolPath('sh'), '-c', SYSCTL_THEN_IP, 'sh', ...prelude, '--', toolPath(tool), ...args], input);
   }
 
   async apply(ops: readonly NetlinkOp[], readBack: readonly string[] = []): Promise<LinkInfo[]> {
@@ -137,8 +165,9 @@ class IpCommandNetlink implements Netlink {
       } catch (err) {
         if (!(err instanceof ToolError)) throw err;
         const m = /Command failed -:(\d+)/.exec(err.stderr);
-        const idx = m ? Number(m[1]) - 1 : 0;
         const detail = err.stderr.split('\n').filter((x) => x && !x.startsWith('Command failed')).join('; ');
+        if (/^sysctl \S+: write failed/m.test(err.stderr)) throw new NetlinkError(classifyIpError(err.stderr), detail, 0);
+        const idx = m ? Number(m[1]) - 1 : 0;
         throw new NetlinkError(classifyIpError(err.stderr), `${all[idx] ?? ''}: ${detail}`, Math.min(seg.start + idx, ops.length));
       }
     }
