@@ -2,6 +2,7 @@
 // dist/sextant.mjs — the `sextant` command; each entry of `bundles` is one self-contained file.
 import { build } from 'esbuild';
 import { chmodSync, mkdirSync, existsSync, writeFileSync, renameSync } from 'node:fs';
+import { addCodeCache } from './cni-code-cache.mjs';
 
 /** Native modules stay outside the bundle; node_modules resolves them at run time. */
 const external = ['better-sqlite3', 'netlink', 'etcd3', 'cpu-features', 'ssh2'];
@@ -12,7 +13,7 @@ const bundles = [
 if (existsSync('cni/plugin/main.ts')) {
   // The CNI binary starts once per pod: ESM-first resolution lets esbuild tree-shake zod/mini,
   // and minifying keeps the single file small (start-up is parse time).
-  bundles.push({ entry: 'cni/plugin/main.ts', out: 'dist/cni/sextant', format: 'cjs', mainFields: ['module', 'main'], conditions: ['import'], minify: true });
+  bundles.push({ entry: 'cni/plugin/main.ts', out: 'dist/cni/sextant', format: 'cjs', mainFields: ['module', 'main'], conditions: ['import'], minify: true, codeCache: true });
 }
 
 mkdirSync('dist', { recursive: true });
@@ -47,6 +48,8 @@ await Promise.all(
       },
       logLevel: 'warning',
     });
+    // The CNI binary carries a V8 code cache (compile time per pod); see tools/cni-code-cache.mjs.
+    if (b.codeCache && !process.env.SX_NO_CODE_CACHE) addCodeCache(tmp);
     chmodSync(tmp, 0o755);
     renameSync(tmp, b.out);
   }),

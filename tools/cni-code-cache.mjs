@@ -1,0 +1,85 @@
+// Wraps the CNI bundle with a V8 code cache so the per-pod process skips compiling it.
+//
+// The plugin is a fresh Node process per pod; V8 compiles the bundle lazily, function by function,
+// as the run reaches it. A code cache produced after a training run holds the bytecode of every
+// function that run compiled, so a real run deserializes instead of compiling. The cache lives in
+// the same file as the code (base64), keeping the plugin one self-contained file. V8 ignores a
+// cache made by another V8 version or with other flags (`cachedDataRejected`); the plugin then
+// compiles as usual, only slower.
+//
+// Training runs the bundle in a child Node with inputs that touch nothing: ADD into a netns that
+// does not exist (env + config validation, version negotiation, the error path), STATUS on a
+// temp IPAM dir and subnet file (subnet-file parsing, range resolution), VERSION, and malformed
+// input. Each run gets its env in process.env and its stdin through a `require` that answers
+// fs.readFileSync(0).
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const WRAP_HEAD = '(function (exports, require, module, __filename, __dirname) {';
+const WRAP_TAIL = '\n})';
+
+const TRAINER = String.raw`
+const fs = require('node:fs');
+const vm = require('node:vm');
+const [srcPath, outPath, dir] = process.argv.slice(1);
+const source = fs.readFileSync(srcPath, 'utf8');
+const script = new vm.Script(source, { filename: srcPath });
+const conf = (extra) => JSON.stringify({ cniVersion: '1.1.0', name: 'sxtrain', type: 'sextant', bridge: 'sxtrain0', isGateway: true,
+  ipMasq: false, hairpinMode: true, mtu: 1400, subnetFile: dir + '/subnet.env', dns: { nameservers: ['10.96.0.10'], search: ['svc.cluster.local'] },
+  ipam: { dataDir: dir + '/ipam', ranges: [[{ subnet: '10.99.0.0/28', gateway: '10.99.0.1' }]], routes: [{ dst: '0.0.0.0/0' }] }, ...extra });
+fs.writeFileSync(dir + '/subnet.env', 'SEXTANT_NETWORK=10.99.0.0/16\nSEXTANT_SUBNET=10.99.0.1/28\nSEXTANT_MTU=1450\nSEXTANT_IPMASQ=false\n');
+const base = { CNI_CONTAINERID: 'train', CNI_NETNS: dir + '/no-such-netns', CNI_IFNAME: 'eth0', CNI_ARGS: 'IgnoreUnknown=1;K8S_POD_NAME=p', CNI_PATH: dir };
+const runs = [
+  [{ ...base, CNI_COMMAND: 'ADD' }, conf({})],
+  [{ ...base, CNI_COMMAND: 'ADD' }, conf({ ipam: {} })],
+  [{ CNI_COMMAND: 'STATUS' }, conf({})],
+  [{ CNI_COMMAND: 'STATUS' }, conf({ ipam: { dataDir: dir + '/ipam' } })],
+  [{ CNI_COMMAND: 'VERSION' }, conf({})],
+  [{ ...base, CNI_COMMAND: 'ADD', CNI_IFNAME: 'bad/name' }, conf({})],
+  [{ ...base, CNI_COMMAND: 'ADD' }, conf({ mtu: 1, ipam: { ranges: [[{ subnet: 'x' }]] } })],
+  [{ ...base, CNI_COMMAND: 'ADD' }, '{not json'],
+];
+const realWrite = process.stdout.write.bind(process.stdout);
+(async () => {
+  for (const [env, stdin] of runs) {
+    for (const k of Object.keys(process.env)) delete process.env[k];
+    Object.assign(process.env, env);
+    const req = (id) => (id === 'fs' || id === 'node:fs' ? { ...fs, readFileSync: (p, ...a) => (p === 0 ? stdin : fs.readFileSync(p, ...a)) } : require(id));
+    const mod = { exports: {} };
+    process.stdout.write = () => true;
+    script.runInThisContext()(mod.exports, req, mod, srcPath, dir);
+    await new Promise((r) => setTimeout(r, 150));
+    process.stdout.write = realWrite;
+    process.exitCode = 0;
+  }
+  fs.writeFileSync(outPath, script.createCachedData());
+})();
+`;
+
+/** Rewrites the CNI bundle at `file` (shebang + CJS code) into loader + code + code cache. */
+export function addCodeCache(file) {
+  const text = readFileSync(file, 'utf8');
+  const nl = text.indexOf('\n');
+  const shebang = text.slice(0, nl);
+  const source = WRAP_HEAD + text.slice(nl + 1) + WRAP_TAIL;
+  const dir = mkdtempSync(join(tmpdir(), 'sx-cni-cache-'));
+  try {
+    writeFileSync(join(dir, 'src.js'), source);
+    execFileSync(process.execPath, ['-e', TRAINER, join(dir, 'src.js'), join(dir, 'cache.bin'), dir], { stdio: ['ignore', 'ignore', 'inherit'], env: { PATH: process.env.PATH ?? '' } });
+    const cache = readFileSync(join(dir, 'cache.bin')).toString('base64');
+    writeFileSync(
+      file,
+      `${shebang}
+// Sextant CNI plugin. The code is the string below, compiled with the V8 code cache made at build
+// time (tools/cni-code-cache.mjs); Node ignores a cache that does not fit its V8 and compiles.
+'use strict';
+new (require('node:vm').Script)(${JSON.stringify(source)}, { filename: __filename, cachedData: Buffer.from(${JSON.stringify(cache)}, 'base64') })
+  .runInThisContext()(exports, require, module, __filename, __dirname);
+`,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
