@@ -7,6 +7,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { stringify } from 'yaml';
+import { SERVERS_EXTENSION } from '../api/kubeconfig.js';
 import { issueCertificate, writeSecretFile, type Pki } from './pki.js';
 
 export interface Identity {
@@ -25,8 +26,23 @@ export const nodeIdentity = (node: string): Identity => ({ user: `system:node:${
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
+/**
+ * Where a kubeconfig points: one URL, or the URL kubectl uses plus every server of an HA control
+ * plane (listed in the `sextant.io/servers` cluster extension; Sextant's clients fail over).
+ */
+export type KubeconfigTarget = string | { server: string; servers: readonly string[] };
+
+function clusterEntry(target: KubeconfigTarget, caPem: string): Record<string, unknown> {
+  const cluster: Record<string, unknown> = { server: typeof target === 'string' ? target : target.server, 'certificate-authority-data': b64(caPem) };
+  if (typeof target !== 'string') {
+    const all = [...new Set([target.server, ...target.servers])];
+    if (all.length > 1) cluster.extensions = [{ name: SERVERS_EXTENSION, extension: { servers: all } }];
+  }
+  return cluster;
+}
+
 /** Kubeconfig text for `server` with the CA and the given credential (client cert or token). */
-export function credentialKubeconfig(o: { server: string; caPem: string; user: string; cert?: { certPem: string; keyPem: string }; token?: string; name?: string; namespace?: string }): string {
+export function credentialKubeconfig(o: { server: KubeconfigTarget; caPem: string; user: string; cert?: { certPem: string; keyPem: string }; token?: string; name?: string; namespace?: string }): string {
   const name = o.name ?? 'sextant';
   const user: Record<string, string> = {};
   if (o.cert) {
@@ -37,7 +53,7 @@ export function credentialKubeconfig(o: { server: string; caPem: string; user: s
   return stringify({
     apiVersion: 'v1',
     kind: 'Config',
-    clusters: [{ name, cluster: { server: o.server, 'certificate-authority-data': b64(o.caPem) } }],
+    clusters: [{ name, cluster: clusterEntry(o.server, o.caPem) }],
     users: [{ name: o.user, user }],
     contexts: [{ name, context: { cluster: name, user: o.user, namespace: o.namespace ?? 'default' } }],
     'current-context': name,
@@ -58,14 +74,14 @@ export function inClusterKubeconfig(server: string, dir = '/var/run/secrets/kube
 }
 
 /** Issues a client certificate for `id` and writes its kubeconfig to `path` (0600). */
-export function writeIdentityKubeconfig(pki: Pick<Pki, 'caKey' | 'caCertPem'>, path: string, server: string, id: Identity): void {
+export function writeIdentityKubeconfig(pki: Pick<Pki, 'caKey' | 'caCertPem'>, path: string, server: KubeconfigTarget, id: Identity): void {
   const cert = issueCertificate(pki, { commonName: id.user, organizations: id.groups, usage: 'client' });
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   writeSecretFile(path, credentialKubeconfig({ server, caPem: pki.caCertPem, user: id.user, cert }));
 }
 
 /** `credentials/<role>.kubeconfig` for each role and `credentials/node-<name>.kubeconfig` per node. */
-export function writeRoleCredentials(pki: Pick<Pki, 'caKey' | 'caCertPem'>, dataDir: string, server: string, nodes: readonly string[] = []): Record<string, string> {
+export function writeRoleCredentials(pki: Pick<Pki, 'caKey' | 'caCertPem'>, dataDir: string, server: KubeconfigTarget, nodes: readonly string[] = []): Record<string, string> {
   const dir = join(dataDir, 'credentials');
   const written: Record<string, string> = {};
   for (const [role, id] of Object.entries(ROLE_IDENTITIES)) {

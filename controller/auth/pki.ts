@@ -1,21 +1,27 @@
 /**
- * The cluster PKI in the server's data dir, made at first start and reused after: the CA, the API
- * server's serving certificate (reissued when the wanted SANs change) and the service-account
- * signing key. Private keys are written 0600 in a 0700 directory, atomically.
+ * The cluster PKI, made at first start and reused after: the CA and the service-account signing
+ * key (cluster-ca.ts; in the data dir, or in a `--ca-dir` several API servers share) and this
+ * server's own serving certificate, signed by that CA and reissued when the wanted SANs or the CA
+ * change. Private keys are written 0600 in a 0700 directory, atomically.
  *
- *   <data-dir>/pki/ca.crt ca.key apiserver.crt apiserver.key sa.key
+ *   <data-dir>/pki/ca.crt ca.key sa.key      (unless --ca-dir)
+ *   <data-dir>/pki/apiserver.crt apiserver.key
  */
-import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
+import { X509Certificate, type KeyObject } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { CA_NAME, ensureClusterCa } from './cluster-ca.js';
 import { AuthError } from './errors.js';
 import { buildCertificate, KEY_USAGE, newKeyPair, privateKeyPem, publicKeyOf } from './x509/certificate.js';
 
 const DAY = 86_400_000;
-export const CA_NAME = 'sextant-ca';
+export { CA_NAME };
 
 export interface Pki {
+  /** Where this server's serving certificate lives (`<data-dir>/pki`). */
   dir: string;
+  /** Where the CA and the service-account key live (the same dir, or a shared `--ca-dir`). */
+  caDir: string;
   caCertPem: string;
   caCert: X509Certificate;
   caKey: KeyObject;
@@ -35,14 +41,6 @@ export function writeSecretFile(path: string, text: string, mode = 0o600): void 
   writeFileSync(tmp, text, { mode });
   chmodSync(tmp, mode);
   renameSync(tmp, path);
-}
-
-function readKey(path: string): KeyObject {
-  try {
-    return createPrivateKey(readFileSync(path));
-  } catch (err) {
-    throw new AuthError('AUTH_PKI', `cannot read private key ${path}: ${(err as Error).message}`, { cause: err });
-  }
 }
 
 function readCert(path: string): X509Certificate {
@@ -94,45 +92,31 @@ export function issueCertificate(
   return { certPem: cert.pem, keyPem: privateKeyPem(key.privateKey) };
 }
 
-/** Loads the PKI from `<dataDir>/pki`, creating what is missing and reissuing a stale serving cert. */
-export function ensurePki(dataDir: string, names: ServingNames): Pki {
+/**
+ * Loads the PKI: the CA from `caDir` (default `<dataDir>/pki`), creating what is missing, and the
+ * serving certificate from `<dataDir>/pki`, reissuing it when stale, for other SANs or another CA.
+ */
+export function ensurePki(dataDir: string, names: ServingNames, caDir?: string): Pki {
   const dir = join(dataDir, 'pki');
+  const ca = ensureClusterCa(caDir ?? dir);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   chmodSync(dir, 0o700);
   const p = (f: string) => join(dir, f);
-  if (!existsSync(p('ca.crt')) || !existsSync(p('ca.key'))) {
-    const ca = newKeyPair();
-    const now = Date.now();
-    const cert = buildCertificate({
-      subject: { commonName: CA_NAME },
-      publicKey: ca.publicKey,
-      signingKey: ca.privateKey,
-      notBefore: new Date(now - 3600_000),
-      notAfter: new Date(now + 10 * 365 * DAY),
-      isCA: true,
-      keyUsage: [KEY_USAGE.digitalSignature, KEY_USAGE.keyCertSign, KEY_USAGE.cRLSign],
-    });
-    writeSecretFile(p('ca.key'), privateKeyPem(ca.privateKey));
-    writeSecretFile(p('ca.crt'), cert.pem, 0o644);
-  }
-  const caKey = readKey(p('ca.key'));
-  const caCert = readCert(p('ca.crt'));
-  if (!caCert.ca || !caCert.verify(publicKeyOf(caKey))) throw new AuthError('AUTH_PKI', `${p('ca.crt')} is not a CA certificate for ${p('ca.key')}`);
-  if (!existsSync(p('apiserver.crt')) || !existsSync(p('apiserver.key')) || wantsReissue(readCert(p('apiserver.crt')), names, caCert)) {
-    const { certPem, keyPem } = issueCertificate({ caKey }, { commonName: 'kube-apiserver', usage: 'server', names });
+  if (!existsSync(p('apiserver.crt')) || !existsSync(p('apiserver.key')) || wantsReissue(readCert(p('apiserver.crt')), names, ca.caCert)) {
+    const { certPem, keyPem } = issueCertificate({ caKey: ca.caKey }, { commonName: 'kube-apiserver', usage: 'server', names });
     writeSecretFile(p('apiserver.key'), keyPem);
     writeSecretFile(p('apiserver.crt'), certPem, 0o644);
   }
-  if (!existsSync(p('sa.key'))) writeSecretFile(p('sa.key'), privateKeyPem(newKeyPair().privateKey));
-  for (const f of ['ca.key', 'apiserver.key', 'sa.key']) chmodSync(p(f), 0o600);
+  chmodSync(p('apiserver.key'), 0o600);
   return {
     dir,
-    caCertPem: readFileSync(p('ca.crt'), 'utf8'),
-    caCert,
-    caKey,
+    caDir: ca.dir,
+    caCertPem: ca.caCertPem,
+    caCert: ca.caCert,
+    caKey: ca.caKey,
     servingCertPem: readFileSync(p('apiserver.crt'), 'utf8'),
     servingKeyPem: readFileSync(p('apiserver.key'), 'utf8'),
-    serviceAccountKey: readKey(p('sa.key')),
+    serviceAccountKey: ca.serviceAccountKey,
   };
 }
 

@@ -80,7 +80,7 @@ export function setupSecurity(o: SecuritySetupOptions): Security {
       },
     };
   }
-  const pki = ensurePki(o.dataDir, servingNames({ listenHost: o.listenHost, ...(o.advertiseHost ? { advertiseHost: o.advertiseHost } : {}), extraSans: o.flags.tlsSan, serviceIP: '10.96.0.1' }));
+  const pki = ensurePki(o.dataDir, servingNames({ listenHost: o.listenHost, ...(o.advertiseHost ? { advertiseHost: o.advertiseHost } : {}), extraSans: o.flags.tlsSan, serviceIP: '10.96.0.1' }), o.flags.caDir);
   const tokens = o.flags.tokenAuthFile ? loadTokenFile(o.flags.tokenAuthFile) : undefined;
   const authn = createAuthenticator({ ...(tokens ? { tokens } : {}), serviceAccountKey: pki.serviceAccountKey, onReject: (reason) => o.log.debug('authentication failed', { reason }) });
   const guard = createGuard({ authenticate: authn, authorize: staticAuthorizer, ...limits, tokens: { key: pki.serviceAccountKey, store: o.store } });
@@ -103,9 +103,10 @@ export function setupSecurity(o: SecuritySetupOptions): Security {
     loopbackClient: { ca: pki.caCertPem, cert: controllerCert.certPem, key: controllerCert.keyPem },
     pki,
     writeCredentials: (url, path) => {
-      const written = writeRoleCredentials(pki, o.dataDir, url, o.flags.nodeCredentials);
+      const servers = o.flags.kubeconfigServers.length > 0 ? { server: url, servers: o.flags.kubeconfigServers } : url;
+      const written = writeRoleCredentials(pki, o.dataDir, servers, o.flags.nodeCredentials);
       if (path) {
-        writeIdentityKubeconfig(pki, path, url, { user: ROLE_IDENTITIES.admin.user, groups: [...ROLE_IDENTITIES.admin.groups] });
+        writeIdentityKubeconfig(pki, path, servers, { user: ROLE_IDENTITIES.admin.user, groups: [...ROLE_IDENTITIES.admin.groups] });
         written.kubeconfig = path;
       }
       return written;
