@@ -9,7 +9,6 @@ import { ApiClient } from '../../controller/api/client.js';
 import { isApiError } from '../../controller/api/errors.js';
 import { KINDS } from '../../controller/api/kinds.js';
 import type { Lease } from '../../controller/api/lease.js';
-import { FailoverApiClient } from '../../controller/leader/failover-client.js';
 import { openEtcdStore } from '../../controller/store/etcd/index.js';
 import { startHaBed, type HaBed } from './ha-harness.js';
 
@@ -18,9 +17,8 @@ let bed: HaBed;
 const acknowledged: string[] = [];
 
 before(async () => {
-  // Plain HTTP on loopback: each server has its own CA here, and the failover client needs one
-  // set of credentials valid on every server (a shared CA is deployment configuration).
-  bed = await startHaBed({ etcdMembers: 3, servers: 2, serverArgs: ['--insecure-http'] });
+  // HTTPS with one shared CA (--ca-dir): the failover client's one credential is valid on both.
+  bed = await startHaBed({ etcdMembers: 3, servers: 2 });
 });
 after(async () => {
   await bed?.destroy();
@@ -123,7 +121,7 @@ test('a write on one server is seen by a watch on the other; concurrent updates 
 });
 
 test('stop one of three etcd members: writes and watches continue; restarted, it catches up', async () => {
-  const client = new FailoverApiClient({}, bed.servers.filter((s) => s !== undefined).map((s) => s!.url));
+  const client = ApiClient.fromKubeconfig(bed.kubeconfigFor('one-member-down'));
   try {
     const seen = new Set<string>();
     const list = await client.list(KINDS.Pod, { namespace: 'default' });

@@ -1,15 +1,21 @@
 /**
  * The HA test bed: a real 3-member etcd cluster (controller/store/etcd/etcd-cluster.test-helper)
  * and several real `sextant server --store etcd` processes on loopback random ports, each with
- * its own temp data dir (credentials) and the same etcd endpoints. Servers are killed by PID
- * (SIGKILL, as a crash) and everything is removed by `destroy()`, also after a failure.
+ * its own temp data dir and the same etcd endpoints. They serve HTTPS with one shared cluster CA
+ * (`--ca-dir`), so one kubeconfig — one CA, one client certificate — is valid on every server;
+ * `kubeconfigFor` writes such a kubeconfig listing every live server, as a node daemon would get.
+ * Servers are killed by PID (SIGKILL, as a crash) and everything is removed by `destroy()`, also
+ * after a failure.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createPrivateKey } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ApiClient } from '../../controller/api/client.js';
+import { credentialKubeconfig, ROLE_IDENTITIES, type Identity } from '../../controller/auth/credentials.js';
+import { issueCertificate } from '../../controller/auth/pki.js';
 import { startEtcdCluster, type EtcdCluster } from '../../controller/store/etcd/etcd-cluster.test-helper.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -26,6 +32,13 @@ export interface HaServer {
 export interface HaBed {
   etcd: EtcdCluster;
   servers: (HaServer | undefined)[];
+  /** The CA directory every server shares. */
+  caDir: string;
+  /**
+   * Writes a kubeconfig for `id` (default: the administrator) signed by the shared CA, listing
+   * `urls` (default: every live server, in index order) for failover; returns its path.
+   */
+  kubeconfigFor(name: string, opts?: { id?: Identity; urls?: string[] }): string;
   /** Starts server `i` (again, on a new port after a kill). */
   startServer(i: number, extra?: string[]): Promise<HaServer>;
   killServer(i: number): Promise<void>;
@@ -36,11 +49,21 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export async function startHaBed(opts: { etcdMembers: number; servers: number; serverArgs?: string[] }): Promise<HaBed> {
   const dir = mkdtempSync(join(tmpdir(), 'sx-ha-'));
+  const caDir = join(dir, 'ca');
   const etcd = await startEtcdCluster(opts.etcdMembers);
   const servers: (HaServer | undefined)[] = [];
   const bed: HaBed = {
     etcd,
     servers,
+    caDir,
+    kubeconfigFor(name, o = {}) {
+      const urls = o.urls ?? servers.filter((s) => s !== undefined).map((s) => s!.url);
+      const id = o.id ?? { user: ROLE_IDENTITIES.admin.user, groups: [...ROLE_IDENTITIES.admin.groups] };
+      const cert = issueCertificate({ caKey: createPrivateKey(readFileSync(join(caDir, 'ca.key'))) }, { commonName: id.user, organizations: id.groups, usage: 'client' });
+      const path = join(dir, `${name}.kubeconfig`);
+      writeFileSync(path, credentialKubeconfig({ server: { server: urls[0]!, servers: urls }, caPem: readFileSync(join(caDir, 'ca.crt'), 'utf8'), user: id.user, cert }), { mode: 0o600 });
+      return path;
+    },
     async startServer(i, extra = []) {
       const sdir = join(dir, `s${i}`);
       const kubeconfig = join(sdir, 'kubeconfig');
@@ -57,6 +80,7 @@ export async function startHaBed(opts: { etcdMembers: number; servers: number; s
           '--etcd-endpoints', etcd.endpoints.join(','),
           '--etcd-request-timeout', '3s',
           '--leader-elect-lease-duration', '6s',
+          '--ca-dir', caDir,
           ...(opts.serverArgs ?? []),
           ...extra,
         ],
