@@ -85,3 +85,43 @@ describe('pod worker: waiting for the pod network', () => {
     }
   });
 });
+
+describe('pod worker: status writes', () => {
+  // The API server retries a merge patch that hit a conflict, so of two status patches in flight
+  // the one that commits last wins — which can be the older one. A cluster bench saw a pod stay
+  // Ready=False after Ready=True: "Running, not ready" was written over "Ready" 56 ms later.
+  it('one status write at a time, so the newest status is the one applied last', async () => {
+    let reason: string | null = 'the overlay has not set this node up yet';
+    const { host } = fakeHost(() => reason);
+    const applied: PodStatus[] = [];
+    let inFlight = 0;
+    let maxInFlight = 0;
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let first = true;
+    host.patchStatus = async (_p, s) => {
+      maxInFlight = Math.max(maxInFlight, ++inFlight);
+      if (first) {
+        first = false;
+        await held; // the first write is slow to commit
+      }
+      applied.push(s);
+      inFlight--;
+    };
+    const w = new PodWorker(pod, host);
+    try {
+      await w.start();
+      await until('the first status write to start', () => !first);
+      reason = null;
+      await until('the pod IP', () => w.podIp === '10.244.1.9');
+      await new Promise((r) => setTimeout(r, 100)); // room for a second write to start early
+      release();
+      await until('a status with the pod IP applied', () => applied.some((s) => s.podIP === '10.244.1.9'));
+      await until('every write done', () => inFlight === 0);
+      assert.equal(maxInFlight, 1, 'no two status writes in flight at once');
+      assert.equal(applied.at(-1)!.podIP, '10.244.1.9', 'the last status applied is the newest');
+    } finally {
+      w.detach();
+    }
+  });
+});

@@ -80,6 +80,8 @@ export class PodWorker {
   private sandboxError: string | undefined;
   private terminating: Promise<void> | undefined;
   private statusTimer: NodeJS.Timeout | undefined;
+  /** Status writes run one at a time: two in flight can commit out of order (stale status wins). */
+  private statusWrites: Promise<void> = Promise.resolve();
   private lastStatus = '';
   private waitedForNetwork = false;
   private closed = false;
@@ -370,7 +372,7 @@ export class PodWorker {
     if (this.statusTimer || this.closed) return;
     this.statusTimer = setTimeout(() => {
       this.statusTimer = undefined;
-      void this.syncStatus();
+      this.statusWrites = this.statusWrites.then(() => this.syncStatus()).catch((err: unknown) => void this.log.warn('pod status sync failed', { error: String(err) }));
     }, 0);
   }
 
