@@ -19,6 +19,21 @@ export function dropNulls<T>(value: T): T {
   return value;
 }
 
+/** True when `value` holds a null anywhere (as an object property or array element). */
+export function hasNulls(value: unknown): boolean {
+  if (value === null) return true;
+  if (typeof value !== 'object') return false;
+  if (Array.isArray(value)) {
+    for (const v of value) if (hasNulls(v)) return true;
+    return false;
+  }
+  for (const k in value) if (hasNulls((value as Record<string, unknown>)[k])) return true;
+  return false;
+}
+
+/** `value` itself when it holds no null (it is only read), else a copy without them (`dropNulls`). */
+export const withoutNulls = <T>(value: T): T => (hasNulls(value) ? dropNulls(value) : value);
+
 /** Formats a zod issue path as a Kubernetes field path: `spec.ports[0].port`. */
 export function fieldPath(path: readonly PropertyKey[]): string {
   let out = '';

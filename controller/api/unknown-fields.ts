@@ -24,32 +24,69 @@ function unwrap(schema: z.ZodType): z.ZodType {
   return s;
 }
 
-function walk(schema: z.ZodType, value: unknown, path: string, out: string[]): void {
+/**
+ * What the walk needs of a schema, worked out once per schema (a WeakMap keyed by the zod
+ * object; children resolved on first use, so recursive `z.lazy` schemas are fine).
+ */
+type Node =
+  | { t: 'object'; shape: Record<string, z.ZodType>; loose: boolean }
+  | { t: 'array'; element: z.ZodType }
+  | { t: 'record'; value: z.ZodType }
+  | { t: 'union'; objectLike?: z.ZodType; arrayLike?: z.ZodType }
+  | { t: 'leaf' };
+
+const compiled = new WeakMap<z.ZodType, Node>();
+
+function nodeOf(schema: z.ZodType): Node {
+  let n = compiled.get(schema);
+  if (n) return n;
   const s = unwrap(schema);
   if (s instanceof z.ZodObject) {
-    if (!isPlainObject(value)) return;
-    const shape = s.shape as Record<string, z.ZodType>;
     const catchall = s.def.catchall as z.ZodType | undefined;
-    const loose = catchall !== undefined && !(catchall instanceof z.ZodNever);
-    for (const [key, v] of Object.entries(value)) {
-      const child = shape[key];
-      const p = path === '' ? key : `${path}.${key}`;
-      if (child) walk(child, v, p, out);
-      else if (!loose) out.push(p);
-    }
-  } else if (s instanceof z.ZodArray) {
-    if (!Array.isArray(value)) return;
-    value.forEach((v, i) => walk(s.element as z.ZodType, v, `${path}[${i}]`, out));
-  } else if (s instanceof z.ZodRecord) {
-    if (!isPlainObject(value)) return;
-    for (const [key, v] of Object.entries(value)) walk(s.valueType as z.ZodType, v, `${path}[${key}]`, out);
-  } else if (s instanceof z.ZodUnion) {
+    n = { t: 'object', shape: s.shape as Record<string, z.ZodType>, loose: catchall !== undefined && !(catchall instanceof z.ZodNever) };
+  } else if (s instanceof z.ZodArray) n = { t: 'array', element: s.element as z.ZodType };
+  else if (s instanceof z.ZodRecord) n = { t: 'record', value: s.valueType as z.ZodType };
+  else if (s instanceof z.ZodUnion) {
     const options = s.options as z.ZodType[];
-    const structural = options.find((o) => {
+    const objectLike = options.find((o) => {
       const u = unwrap(o);
-      return isPlainObject(value) ? u instanceof z.ZodObject || u instanceof z.ZodRecord : Array.isArray(value) && u instanceof z.ZodArray;
+      return u instanceof z.ZodObject || u instanceof z.ZodRecord;
     });
-    if (structural) walk(structural, value, path, out);
+    const arrayLike = options.find((o) => unwrap(o) instanceof z.ZodArray);
+    n = { t: 'union', ...(objectLike ? { objectLike } : {}), ...(arrayLike ? { arrayLike } : {}) };
+  } else n = { t: 'leaf' };
+  compiled.set(schema, n);
+  return n;
+}
+
+function walk(schema: z.ZodType, value: unknown, path: string, out: string[]): void {
+  if (typeof value !== 'object' || value === null) return;
+  const n = nodeOf(schema);
+  switch (n.t) {
+    case 'object': {
+      if (Array.isArray(value)) return;
+      for (const key in value) {
+        const child = Object.hasOwn(n.shape, key) ? n.shape[key] : undefined;
+        if (child) walk(child, (value as Record<string, unknown>)[key], path === '' ? key : `${path}.${key}`, out);
+        else if (!n.loose) out.push(path === '' ? key : `${path}.${key}`);
+      }
+      return;
+    }
+    case 'array':
+      if (!Array.isArray(value)) return;
+      for (let i = 0; i < value.length; i++) walk(n.element, value[i], `${path}[${i}]`, out);
+      return;
+    case 'record':
+      if (!isPlainObject(value)) return;
+      for (const key in value) walk(n.value, (value as Record<string, unknown>)[key], `${path}[${key}]`, out);
+      return;
+    case 'union': {
+      const structural = Array.isArray(value) ? n.arrayLike : n.objectLike;
+      if (structural) walk(structural, value, path, out);
+      return;
+    }
+    case 'leaf':
+      return;
   }
 }
 

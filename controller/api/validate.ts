@@ -3,7 +3,8 @@
  * stored, with Kubernetes-style causes for a 422 Invalid Status. Pass `old` on update to check
  * immutable fields.
  */
-import { dropNulls, causesFromZod } from './decode.js';
+import { causesFromZod, withoutNulls } from './decode.js';
+import { quickCheck } from './quick-check.js';
 import type { Deployment } from './deployment.js';
 import type { EndpointSlice } from './endpoint-slice.js';
 import type { Endpoints } from './endpoints.js';
@@ -80,18 +81,28 @@ const checks: Record<string, Check> = {
 export function validateObject(kind: KindInfo | string, obj: unknown, opts: ValidateOptions = {}): FieldCause[] {
   const k = resolveKind(kind);
   if (!k) throw new UnknownKindError(String(kind));
-  const clean = dropNulls(obj);
-  const parsed = k.schema.safeParse(clean);
-  if (!parsed.success) {
-    return causesFromZod(parsed.error, clean).map((c) => ({ field: c.field ?? '', reason: c.reason ?? 'FieldValueInvalid', message: c.message ?? '' }));
+  const clean = withoutNulls(obj);
+  // The common case, a well-formed object, is confirmed by the compiled quick check; zod runs
+  // when it cannot confirm, for the verdict and its causes.
+  let value: { metadata: ObjectMeta };
+  if (quickCheck(k.schema, clean)) value = clean as { metadata: ObjectMeta };
+  else {
+    const parsed = k.schema.safeParse(clean);
+    if (!parsed.success) {
+      return causesFromZod(parsed.error, clean).map((c) => ({ field: c.field ?? '', reason: c.reason ?? 'FieldValueInvalid', message: c.message ?? '' }));
+    }
+    value = parsed.data as { metadata: ObjectMeta };
   }
   const errs = new FieldErrors();
-  const value = parsed.data as { metadata: ObjectMeta };
   if (k.kind !== 'Scale') validateObjectMeta(errs, k, value.metadata);
   let old: unknown;
   if (opts.old !== undefined) {
-    const o = k.schema.safeParse(dropNulls(opts.old));
-    old = o.success ? o.data : undefined;
+    const cleanOld = withoutNulls(opts.old);
+    if (quickCheck(k.schema, cleanOld)) old = cleanOld;
+    else {
+      const o = k.schema.safeParse(cleanOld);
+      old = o.success ? o.data : undefined;
+    }
     const oldMeta = (old as { metadata?: ObjectMeta } | undefined)?.metadata;
     if (oldMeta?.name && value.metadata.name && oldMeta.name !== value.metadata.name) errs.immutable('metadata.name', value.metadata.name);
     if (oldMeta?.namespace && value.metadata.namespace && oldMeta.namespace !== value.metadata.namespace) {

@@ -8,7 +8,7 @@ import type { KeyObject } from 'node:crypto';
 import type http from 'node:http';
 import { ApiServerError, toApiServerError } from '../server/errors.js';
 import type { Authenticator, Authorizer, UserInfo } from '../server/identity.js';
-import { resolveRequest } from '../server/request-info.js';
+import { requestTarget } from '../server/request-info.js';
 import { sendError, sendJson } from '../server/respond.js';
 import type { Store } from '../store/store.js';
 import { isTokenRequest, serveTokenRequest } from './token-request.js';
@@ -44,10 +44,9 @@ export function createGuard(o: GuardOptions): Guard {
     void (async () => {
       const user = await o.authenticate(req);
       identities.set(req, user);
-      const url = new URL(req.url ?? '/', 'http://localhost');
       let info;
       try {
-        info = resolveRequest(req.method ?? 'GET', url.pathname, url.searchParams);
+        info = requestTarget(req).info;
       } catch {
         info = undefined;
       }

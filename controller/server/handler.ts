@@ -12,7 +12,7 @@ import { ApiServerError, errors, toApiServerError } from './errors.js';
 import { allowAllAuthorizer, anonymousAuthenticator, type Authenticator, type Authorizer, type UserInfo } from './identity.js';
 import type { ServerMetrics } from './metrics.js';
 import { AGGREGATED_DISCOVERY_CONTENT_TYPE, wantsAggregatedDiscovery } from './negotiation.js';
-import { resolveRequest, type RequestInfo, type ResourceRequest } from './request-info.js';
+import { requestTarget, type RequestInfo, type ResourceRequest } from './request-info.js';
 import type { ResourceRegistry } from './resource-registry.js';
 import { sendError, sendJson } from './respond.js';
 import type { RestContext, WatchSettings } from './rest-context.js';
@@ -210,8 +210,9 @@ export function createApiHandler(o: ApiHandlerOptions): ApiHandler {
     };
     res.on('finish', finish);
     (async () => {
-      const url = new URL(req.url ?? '/', 'http://localhost');
-      info = resolveRequest(req.method ?? 'GET', url.pathname, url.searchParams);
+      const target = requestTarget(req);
+      const url = target.url;
+      info = target.info;
       const user = await authenticate(req);
       if (!user) throw new ApiServerError('Unauthorized', 'Unauthorized');
       const verdict = await authorize(user, info);

@@ -4,7 +4,7 @@
  * `apiModel()` wires the controller/api implementation.
  */
 import { dropNulls, parseObject } from '../api/decode.js';
-import { defaultObject } from '../api/defaults.js';
+import { defaultObjectInPlace } from '../api/defaults.js';
 import { matchesFields, parseFieldSelector } from '../api/field-selector.js';
 import type { KindInfo } from '../api/kinds.js';
 import { allKinds } from '../api/kinds.js';
@@ -24,7 +24,10 @@ export interface ApiModel {
   kinds(): readonly KindInfo[];
   /** Drops nulls and unknown fields and checks types; type errors come back as causes. */
   decode(kind: KindInfo, raw: StoredObject): DecodeOutcome;
-  /** A defaulted copy (Service type, port protocol, restartPolicy, ...). */
+  /**
+   * Defaults `obj` in place (Service type, port protocol, restartPolicy, ...) and returns it; the
+   * caller owns `obj` (the registry passes decoded copies, never stored or shared objects).
+   */
   applyDefaults(kind: KindInfo, obj: StoredObject): StoredObject;
   /** Semantic problems of `obj` (and of the change from `old` on update); empty when valid. */
   validate(kind: KindInfo, obj: StoredObject, old?: StoredObject): StatusCause[];
@@ -61,7 +64,7 @@ export function apiModel(): ApiModel {
     },
     applyDefaults: (kind, obj) => {
       try {
-        return defaultObject(kind, obj) as StoredObject;
+        return defaultObjectInPlace(kind, obj) as StoredObject;
       } catch {
         // A shape the defaulters cannot walk (a string where a list belongs): leave it as is
         // and let validation report the type error as a 422.

@@ -27,7 +27,17 @@ export const metaOf = (obj: StoredObject): Meta => {
 };
 
 /** RFC 3339 with second precision, as Kubernetes writes timestamps. */
-export const rfc3339 = (ms = Date.now()): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+export function rfc3339(ms = Date.now()): string {
+  const second = Math.floor(ms / 1000);
+  if (second !== lastSecond) {
+    lastSecond = second;
+    lastText = new Date(second * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  }
+  return lastText;
+}
+/** The last second formatted (creates come in bursts within the same second). */
+let lastSecond = NaN;
+let lastText = '';
 
 const alphabet = 'bcdfghjklmnpqrstvwxz2456789';
 /** Kubernetes' generateName suffix: 5 characters from an alphabet without vowels or look-alikes. */

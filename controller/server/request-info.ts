@@ -22,6 +22,28 @@ export type RequestInfo =
   | { kind: 'discovery-version'; group: string; version: string }
   | { kind: 'other'; path: string };
 
+/** A request's target: the parsed URL and what it asks for. */
+export interface RequestTarget {
+  url: URL;
+  info: RequestInfo;
+}
+
+const targets = new WeakMap<object, RequestTarget>();
+
+/**
+ * The parsed URL and RequestInfo of a request, worked out once per request: the security guard
+ * in front of the handler and the handler itself both need them.
+ */
+export function requestTarget(req: { method?: string | undefined; url?: string | undefined }): RequestTarget {
+  let t = targets.get(req);
+  if (!t) {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    t = { url, info: resolveRequest(req.method ?? 'GET', url.pathname, url.searchParams) };
+    targets.set(req, t);
+  }
+  return t;
+}
+
 /** Subresources of the `namespaces` resource itself (`/api/v1/namespaces/x/status`). */
 const namespaceSubresources = new Set(['status', 'finalize']);
 

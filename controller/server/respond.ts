@@ -1,5 +1,6 @@
 /** Writing answers: JSON bodies and Status errors, with the headers Kubernetes clients expect. */
 import type http from 'node:http';
+import { storedJson } from '../store/core/serialized.js';
 import { ApiServerError } from './errors.js';
 import { failureStatus } from './status.js';
 
@@ -11,6 +12,16 @@ export function sendJson(res: http.ServerResponse, code: number, body: unknown, 
     'Cache-Control': 'no-cache, private',
     ...extraHeaders,
   });
+  res.end(text);
+}
+
+/**
+ * Sends an object the registry got back from the store just now (create, update): with the
+ * text the store wrote when it has it, else serialised here.
+ */
+export function sendStoredObject(res: http.ServerResponse, code: number, obj: object): void {
+  const text = storedJson(obj) ?? JSON.stringify(obj);
+  res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-cache, private' });
   res.end(text);
 }
 

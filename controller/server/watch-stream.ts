@@ -5,6 +5,7 @@
  */
 import type http from 'node:http';
 import type { KindInfo } from '../api/kinds.js';
+import { storedJson } from '../store/core/serialized.js';
 import type { StoredObject, Watch } from '../store/store.js';
 import { toApiServerError, type ApiServerError } from './errors.js';
 import type { ResourceRegistry, Selectors } from './resource-registry.js';
@@ -17,7 +18,7 @@ import { buildTable, type IncludeObject, type TableConverter } from './table-out
  */
 const serialized = new WeakMap<object, string>();
 function jsonOf(obj: StoredObject): string {
-  let text = serialized.get(obj);
+  let text = serialized.get(obj) ?? storedJson(obj);
   if (text === undefined) {
     text = JSON.stringify(obj);
     serialized.set(obj, text);

@@ -17,6 +17,7 @@ import { CompactionPolicy, DEFAULT_HISTORY, type HistoryWindow } from './history
 import { assertObjectKey, keyRange, type KeyRange } from './keys.js';
 import { WatchHub } from './watch-hub.js';
 import { retryUpdateOnConflict } from './guaranteed-update.js';
+import { rememberJson } from './serialized.js';
 
 export interface LogStoreOptions {
   history?: HistoryWindow;
@@ -298,12 +299,20 @@ export class LogStore implements Store {
     }
     this.rev = rev;
     for (const a of accepted) this.publish(a.row.key, a.row.type, a.row.value, a.row.rev);
-    for (const a of accepted) a.w.resolve(a.result);
+    for (const a of accepted) {
+      // A create's or update's row value is exactly the result's serialisation.
+      if (a.row.type !== 2) rememberJson(a.result, a.row.value);
+      a.w.resolve(a.result);
+    }
   }
 
   private publish(key: string, type: RowType, value: string, rev: number): void {
     if (this.hub.size === 0 || !this.hub.interested(key)) return;
-    this.hub.publish(key, { type: EVENT[type], object: decode(value, rev), revision: rev });
+    const object = decode(value, rev);
+    // Parsing the stored text and setting the same resourceVersion it already carries gives it
+    // back unchanged (not so for a delete: its row holds the previous revision's state).
+    if (type !== 2) rememberJson(object, value);
+    this.hub.publish(key, { type: EVENT[type], object, revision: rev });
   }
 
   private event(r: LogRow): WatchEvent {
