@@ -23,6 +23,11 @@ export interface AdmissionRequest {
   /** The stored object before the change (absent on CREATE). */
   oldObject?: StoredObject;
   user: UserInfo;
+  /**
+   * A dry run: nothing will be stored, and the server calls `rollback` right after admission.
+   * Hooks that reserve something outside memory (shared allocation claims) should only check.
+   */
+  dryRun?: boolean;
 }
 
 export interface AdmissionOutcome {

@@ -42,6 +42,8 @@ function toRecord(q: URLSearchParams): Record<string, string> {
 }
 
 function parseWith<T extends z.ZodType>(schema: T, q: URLSearchParams): z.output<T> {
+  // Most writes carry no query at all (every parameter is optional): skip the schema.
+  if (q.size === 0) return {} as z.output<T>;
   const r = schema.safeParse(toRecord(q));
   if (!r.success) throw errors.badRequest(r.error.issues.map((i) => i.message).join('; '));
   return r.data;
@@ -65,6 +67,15 @@ export function compileSelectors(model: ApiModel, kind: KindInfo, p: ListParams,
     throw errors.badRequest(`fieldSelector: ${e instanceof Error ? e.message : String(e)}`);
   }
   return s;
+}
+
+/** `dryRun=All` → true; absent → false; any other value is a 400, as Kubernetes answers. */
+export function dryRunOf(values: readonly string[] | string | undefined): boolean {
+  if (values === undefined) return false;
+  const list = typeof values === 'string' ? [values] : values;
+  if (list.length === 0) return false;
+  for (const v of list) if (v !== 'All') throw errors.badRequest(`dryRun: Unsupported value: "${v}": supported values: "All"`);
+  return true;
 }
 
 export const includeObjectOf = (p: ListParams): IncludeObject => p.includeObject ?? 'Metadata';

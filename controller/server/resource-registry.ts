@@ -6,7 +6,7 @@
  * decode requests and encode answers around it.
  */
 import type { KindInfo } from '../api/kinds.js';
-import { isStoreError } from '../store/errors.js';
+import { isStoreError, StoreError } from '../store/errors.js';
 import type { Store, StoredObject, Watch } from '../store/store.js';
 import { runAdmission, type AdmissionHook } from './admission.js';
 import { ApiServerError, errors, toApiServerError, type ResourceRef } from './errors.js';
@@ -39,7 +39,15 @@ export interface ListQuery extends Selectors {
   resourceVersion?: string;
 }
 
+/** How a write is made: through a subresource, and/or as a dry run (checked, admitted, not stored). */
+export interface WriteOptions {
+  subresource?: string;
+  dryRun?: boolean;
+}
+
 export interface DeleteRequest {
+  /** Check and admit the delete, answer as if it happened, change nothing. */
+  dryRun?: boolean;
   gracePeriodSeconds?: number;
   propagationPolicy?: string;
   preconditions?: { uid?: string; resourceVersion?: string };
@@ -140,7 +148,13 @@ export class ResourceRegistry {
     return d.value;
   }
 
-  async create(kind: KindInfo, namespace: string | undefined, raw: StoredObject, user: UserInfo, subresource?: string): Promise<StoredObject> {
+  /**
+   * Creates the object. `dryRun`: everything a create does (defaulting, validation, namespace
+   * check, admission, the name check) except the write; admission's allocations are rolled back
+   * and the answer is the object that would have been stored, without a resourceVersion.
+   */
+  async create(kind: KindInfo, namespace: string | undefined, raw: StoredObject, user: UserInfo, opts: WriteOptions = {}): Promise<StoredObject> {
+    const subresource = opts.subresource;
     let obj = this.decodeOrInvalid(kind, raw);
     let meta = metaOf(obj);
     if (kind.namespaced) {
@@ -162,10 +176,24 @@ export class ResourceRegistry {
     if (kind.namespaced) await this.requireNamespace(namespace!, true);
     for (let attempt = 0; ; attempt++) {
       const name = String(meta.name);
-      const rollback = await runAdmission(this.admission, { operation: 'CREATE', kind, ...(subresource ? { subresource } : {}), ...(namespace !== undefined && kind.namespaced ? { namespace } : {}), name, object: obj, user });
+      const rollback = await runAdmission(this.admission, { operation: 'CREATE', kind, ...(subresource ? { subresource } : {}), ...(namespace !== undefined && kind.namespaced ? { namespace } : {}), name, object: obj, user, ...(opts.dryRun ? { dryRun: true } : {}) });
       try {
+        if (opts.dryRun) {
+          await rollback();
+          const taken = await this.store.get(storeKey(kind, namespace, name));
+          if (taken) throw new StoreError('AlreadyExists', `${storeKey(kind, namespace, name)} already exists`);
+          return obj;
+        }
         return await this.store.create(storeKey(kind, namespace, name), obj);
       } catch (e) {
+        if (opts.dryRun) {
+          if (generated && isStoreError(e, 'AlreadyExists') && attempt < 3) {
+            delete meta.name;
+            prepareForCreate(obj);
+            continue;
+          }
+          throw toApiServerError(e, { ref: refOf(kind), name });
+        }
         await rollback();
         if (generated && isStoreError(e, 'AlreadyExists') && attempt < 3) {
           delete meta.name;
@@ -186,7 +214,7 @@ export class ResourceRegistry {
     namespace: string | undefined,
     name: string,
     compute: (current: StoredObject) => StoredObject | Promise<StoredObject>,
-    opts: { user: UserInfo; subresource?: string; precondition?: string; markDeletion?: boolean },
+    opts: { user: UserInfo; precondition?: string; markDeletion?: boolean } & WriteOptions,
   ): Promise<StoredObject> {
     const key = storeKey(kind, namespace, name);
     for (let attempt = 0; ; attempt++) {
@@ -202,7 +230,7 @@ export class ResourceRegistry {
       if (sameObject(current, next)) return current;
       const nm = metaOf(next);
       if (nm.deletionTimestamp && (!nm.finalizers || nm.finalizers.length === 0) && !waitsForNodeAgent(kind, next)) {
-        return (await this.removeNow(kind, namespace, name, current, opts.user)).object;
+        return (await this.removeNow(kind, namespace, name, current, opts.user, opts.dryRun)).object;
       }
       const rollback = await runAdmission(this.admission, {
         operation: 'UPDATE',
@@ -213,7 +241,14 @@ export class ResourceRegistry {
         object: next,
         oldObject: current,
         user: opts.user,
+        ...(opts.dryRun ? { dryRun: true } : {}),
       });
+      if (opts.dryRun) {
+        // The would-be object; it keeps the stored resourceVersion, as Kubernetes answers.
+        await rollback();
+        nm.resourceVersion = currentRv;
+        return next;
+      }
       try {
         return await this.store.update(key, next, { expectedRevision: Number(currentRv) });
       } catch (e) {
@@ -228,8 +263,9 @@ export class ResourceRegistry {
   private mergeForUpdate(kind: KindInfo, current: StoredObject, proposed: StoredObject, subresource?: string, markDeletion?: boolean): StoredObject {
     let next: StoredObject;
     if (subresource === 'status') {
-      next = { ...structuredClone(current), status: proposed.status };
-      if (proposed.status === undefined) delete next.status;
+      const { status: _old, ...rest } = current;
+      next = structuredClone(rest);
+      if (proposed.status !== undefined) next.status = proposed.status;
     } else {
       next = proposed;
       if (kind.subresources.includes('status')) {
@@ -245,7 +281,12 @@ export class ResourceRegistry {
     return next;
   }
 
+  /**
+   * Deletes the object (or marks it for deletion). `dryRun`: the same checks and admission, the
+   * answer is what the delete would return, nothing is written (a namespace's contents stay).
+   */
   async delete(kind: KindInfo, namespace: string | undefined, name: string, req: DeleteRequest, user: UserInfo): Promise<DeleteResult> {
+    const dryRun = req.dryRun === true;
     const current = await this.get(kind, namespace, name);
     const meta = metaOf(current);
     if (req.preconditions?.uid !== undefined && req.preconditions.uid !== meta.uid)
@@ -255,7 +296,7 @@ export class ResourceRegistry {
     if (kind.resource === 'namespaces' && kind.group === '') {
       if (PROTECTED_NAMESPACES.has(name))
         throw new ApiServerError('Forbidden', `namespaces "${name}" is forbidden: this namespace may not be deleted`, { name, kind: 'namespaces' });
-      await this.emptyNamespace(name, user);
+      if (!dryRun) await this.emptyNamespace(name, user);
     }
     const grace = graceFor(kind, current, req.gracePeriodSeconds);
     const propagation = req.propagationPolicy ? PROPAGATION_FINALIZERS[req.propagationPolicy] : undefined;
@@ -276,14 +317,14 @@ export class ResourceRegistry {
           m.deletionGracePeriodSeconds = nodeGrace ? grace : 0;
           return obj;
         },
-        { user, markDeletion: true },
+        { user, markDeletion: true, ...(dryRun ? { dryRun } : {}) },
       );
       return { removed: false, object: marked };
     }
-    return this.removeNow(kind, namespace, name, current, user);
+    return this.removeNow(kind, namespace, name, current, user, dryRun);
   }
 
-  private async removeNow(kind: KindInfo, namespace: string | undefined, name: string, current: StoredObject, user: UserInfo): Promise<DeleteResult> {
+  private async removeNow(kind: KindInfo, namespace: string | undefined, name: string, current: StoredObject, user: UserInfo, dryRun = false): Promise<DeleteResult> {
     const rollback = await runAdmission(this.admission, {
       operation: 'DELETE',
       kind,
@@ -291,7 +332,12 @@ export class ResourceRegistry {
       name,
       oldObject: current,
       user,
+      ...(dryRun ? { dryRun: true } : {}),
     });
+    if (dryRun) {
+      await rollback();
+      return { removed: true, object: current };
+    }
     try {
       const removed = await this.store.delete(storeKey(kind, namespace, name), { expectedRevision: Number(metaOf(current).resourceVersion) });
       return { removed: true, object: removed };

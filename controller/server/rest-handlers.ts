@@ -10,10 +10,10 @@ import { ApiServerError, errors } from './errors.js';
 import { TABLE_CONTENT_TYPE, wantsTable } from './negotiation.js';
 import { metaOf } from './object-meta.js';
 import { applyPatch, isPatchError } from './patch/index.js';
-import { compileSelectors, includeObjectOf, parseListParams, parseWriteParams, type WriteParams } from './query.js';
+import { compileSelectors, dryRunOf, includeObjectOf, parseListParams, parseWriteParams, type WriteParams } from './query.js';
 import type { DeleteRequest } from './resource-registry.js';
 import { refOf } from './resource-registry.js';
-import { sendJson } from './respond.js';
+import { sendJson, sendStoredObject } from './respond.js';
 import type { RestContext } from './rest-context.js';
 import { successStatus } from './status.js';
 import { buildTable } from './table-output.js';
@@ -110,24 +110,20 @@ export function checkUnknownFields(ctx: RestContext, p: WriteParams, obj: Stored
   ctx.res.setHeader('Warning', unknown.map((f) => `299 - "unknown field \\"${f}\\""`));
 }
 
-function refuseDryRun(p: WriteParams): void {
-  if (p.dryRun) throw errors.badRequest('dryRun is not supported by this server yet');
-}
-
 export async function createObject(ctx: RestContext): Promise<void> {
   const p = parseWriteParams(ctx.query);
-  refuseDryRun(p);
+  const dryRun = dryRunOf(p.dryRun);
   const body = decodeObject(await readBody(ctx.req), ctx.req.headers['content-type']);
   checkBodyIdentity(ctx.kind, body, { ...(ctx.info.namespace !== undefined ? { namespace: ctx.info.namespace } : {}) });
   checkUnknownFields(ctx, p, body);
-  const created = await ctx.registry.create(ctx.kind, ctx.info.namespace, body, ctx.user);
-  sendJson(ctx.res, 201, created);
+  const created = await ctx.registry.create(ctx.kind, ctx.info.namespace, body, ctx.user, dryRun ? { dryRun } : {});
+  sendStoredObject(ctx.res, 201, created);
 }
 
 /** PUT of the main resource or of `status`. */
 export async function updateObject(ctx: RestContext): Promise<void> {
   const p = parseWriteParams(ctx.query);
-  refuseDryRun(p);
+  const dryRun = dryRunOf(p.dryRun);
   const body = decodeObject(await readBody(ctx.req), ctx.req.headers['content-type']);
   const name = ctx.info.name!;
   checkBodyIdentity(ctx.kind, body, { name, ...(ctx.info.namespace !== undefined ? { namespace: ctx.info.namespace } : {}) });
@@ -137,8 +133,9 @@ export async function updateObject(ctx: RestContext): Promise<void> {
     user: ctx.user,
     ...(ctx.info.subresource ? { subresource: ctx.info.subresource } : {}),
     ...(rv ? { precondition: rv } : {}),
+    ...(dryRun ? { dryRun } : {}),
   });
-  sendJson(ctx.res, 200, updated);
+  sendStoredObject(ctx.res, 200, updated);
 }
 
 /** Maps a patch module error to the Status it stands for. */
@@ -166,7 +163,7 @@ export function patched(ctx: RestContext, kindName: string, current: StoredObjec
 
 export async function patchObject(ctx: RestContext): Promise<void> {
   const p = parseWriteParams(ctx.query);
-  refuseDryRun(p);
+  const dryRun = dryRunOf(p.dryRun);
   const contentType = ctx.req.headers['content-type'] ?? '';
   if (mediaType(contentType) === 'application/apply-patch+yaml')
     throw new ApiServerError('UnsupportedMediaType', 'the body of the request was in an unknown format - server-side apply is not supported yet; use client-side apply');
@@ -182,9 +179,9 @@ export async function patchObject(ctx: RestContext): Promise<void> {
       checkUnknownFields(ctx, p, next);
       return next;
     },
-    { user: ctx.user, ...(ctx.info.subresource ? { subresource: ctx.info.subresource } : {}) },
+    { user: ctx.user, ...(ctx.info.subresource ? { subresource: ctx.info.subresource } : {}), ...(dryRun ? { dryRun } : {}) },
   );
-  sendJson(ctx.res, 200, updated);
+  sendStoredObject(ctx.res, 200, updated);
 }
 
 async function deleteOptions(ctx: RestContext, p: WriteParams): Promise<DeleteRequest> {
@@ -194,7 +191,10 @@ async function deleteOptions(ctx: RestContext, p: WriteParams): Promise<DeleteRe
     const body = decodeObject(buf, ctx.req.headers['content-type'] || 'application/json');
     if (typeof body.gracePeriodSeconds === 'number') opts.gracePeriodSeconds = body.gracePeriodSeconds;
     if (typeof body.propagationPolicy === 'string') opts.propagationPolicy = body.propagationPolicy;
-    if (Array.isArray(body.dryRun) && body.dryRun.length > 0) throw errors.badRequest('dryRun is not supported by this server yet');
+    if (body.dryRun !== undefined) {
+      if (!Array.isArray(body.dryRun) || !body.dryRun.every((v): v is string => typeof v === 'string')) throw errors.badRequest('dryRun: must be a list of strings');
+      if (dryRunOf(body.dryRun)) opts.dryRun = true;
+    }
     const pre = body.preconditions as { uid?: unknown; resourceVersion?: unknown } | undefined;
     if (pre && typeof pre === 'object') {
       opts.preconditions = {};
@@ -204,12 +204,12 @@ async function deleteOptions(ctx: RestContext, p: WriteParams): Promise<DeleteRe
   }
   if (p.gracePeriodSeconds !== undefined) opts.gracePeriodSeconds = p.gracePeriodSeconds;
   if (p.propagationPolicy !== undefined) opts.propagationPolicy = p.propagationPolicy;
+  if (dryRunOf(p.dryRun)) opts.dryRun = true;
   return opts;
 }
 
 export async function deleteObject(ctx: RestContext): Promise<void> {
   const p = parseWriteParams(ctx.query);
-  refuseDryRun(p);
   const opts = await deleteOptions(ctx, p);
   const r = await ctx.registry.delete(ctx.kind, ctx.info.namespace, ctx.info.name!, opts, ctx.user);
   if (!r.removed) return sendJson(ctx.res, 200, r.object);
@@ -219,7 +219,6 @@ export async function deleteObject(ctx: RestContext): Promise<void> {
 
 export async function deleteCollection(ctx: RestContext): Promise<void> {
   const p = parseWriteParams(ctx.query);
-  refuseDryRun(p);
   const lp = parseListParams(ctx.query);
   const opts = await deleteOptions(ctx, p);
   const sel = compileSelectors(ctx.registry.model, ctx.kind, lp);

@@ -7,7 +7,7 @@ import type { StoredObject } from '../store/store.js';
 import { decodeObject, readBody } from './body.js';
 import { ApiServerError, errors } from './errors.js';
 import { metaOf } from './object-meta.js';
-import { parseWriteParams } from './query.js';
+import { dryRunOf, parseWriteParams } from './query.js';
 import { refOf } from './resource-registry.js';
 import { sendJson } from './respond.js';
 import type { RestContext } from './rest-context.js';
@@ -59,7 +59,7 @@ export async function serveScale(ctx: RestContext): Promise<void> {
       return sendJson(ctx.res, 200, toScale(await ctx.registry.get(ctx.kind, ns, name)));
     case 'update':
     case 'patch': {
-      parseWriteParams(ctx.query);
+      const dryRun = dryRunOf(parseWriteParams(ctx.query).dryRun);
       const buf = await readBody(ctx.req);
       const contentType = ctx.req.headers['content-type'] ?? '';
       const put = ctx.info.verb === 'update' ? decodeObject(buf, contentType) : undefined;
@@ -74,7 +74,7 @@ export async function serveScale(ctx: RestContext): Promise<void> {
           const spec = { ...((current.spec ?? {}) as Record<string, unknown>), replicas: replicasOf(scale) };
           return { ...current, spec };
         },
-        { user: ctx.user, subresource: 'scale', ...(precondition ? { precondition } : {}) },
+        { user: ctx.user, subresource: 'scale', ...(precondition ? { precondition } : {}), ...(dryRun ? { dryRun } : {}) },
       );
       return sendJson(ctx.res, 200, toScale(updated));
     }
@@ -86,6 +86,7 @@ export async function serveScale(ctx: RestContext): Promise<void> {
 /** POST pods/<name>/binding, or POST bindings with the pod's name: sets spec.nodeName once. */
 export async function serveBinding(ctx: RestContext, podName?: string): Promise<void> {
   if (ctx.info.verb !== 'create') throw errors.methodNotAllowed(ctx.info.verb, 'pods/binding');
+  const dryRun = dryRunOf(parseWriteParams(ctx.query).dryRun);
   const body = decodeObject(await readBody(ctx.req), ctx.req.headers['content-type']);
   if (body.kind !== undefined && body.kind !== 'Binding') throw errors.badRequest(`the kind in the data (${String(body.kind)}) does not match the expected kind (Binding)`);
   const name = podName ?? String(metaOf(body).name ?? '');
@@ -108,7 +109,7 @@ export async function serveBinding(ctx: RestContext, podName?: string): Promise<
       if (spec.nodeName) throw errors.conflict(refOf(pods), name, `pod ${name} is already assigned to node "${spec.nodeName}"`);
       return { ...pod, spec: { ...spec, nodeName: target.name } };
     },
-    { user: ctx.user, subresource: 'binding' },
+    { user: ctx.user, subresource: 'binding', ...(dryRun ? { dryRun } : {}) },
   );
   sendJson(ctx.res, 201, successStatus(undefined, 201), 'application/json');
 }
