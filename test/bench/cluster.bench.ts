@@ -98,7 +98,10 @@ async function main() {
     let key = '';
     let matched = new Map<string, number>();
     for (;;) {
-      if (Date.now() > deadline) throw new Error(`not converged on ${n} endpoints: ready ${readyPods().length}, matched ${[...matched.keys()].join(',')}`);
+      if (Date.now() > deadline) {
+        const waiting = pods.list().filter((p) => !readySince.has(p.metadata.uid!)).map((p) => `${p.metadata.name} rv ${p.metadata.resourceVersion} ${JSON.stringify(p.status?.conditions?.find((c) => c.type === 'Ready') ?? null)}`);
+        throw new Error(`not converged on ${n} endpoints: ready ${readyPods().length}, matched ${[...matched.keys()].join(',')}; not ready: ${waiting.join('; ')}`);
+      }
       const ready = readyPods();
       const ips = ready.map((p) => p.status!.podIP!).sort();
       if (ips.length !== n) {
