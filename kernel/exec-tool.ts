@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
 /** What a finished tool run reported. */
@@ -45,7 +45,8 @@ export function toolPath(name: string): string {
  * Runs a system tool without a shell (arguments are never interpreted), optionally feeding
  * `input` on stdin. Rejects with a ToolError carrying stderr when the tool exits non-zero.
  */
-export function runTool(name: string, args: readonly string[], input?: string): Promise<ToolOutput> {
+export function runTool(name: string, args: readonly string[], input?: string, handoff?: LockHandoff): Promise<ToolOutput> {
+  if (handoff?.claim()) return runLocked(handoff, name, args, input);
   return new Promise((resolve, reject) => {
     const child = execFile(
       toolPath(name),
@@ -61,5 +62,57 @@ export function runTool(name: string, args: readonly string[], input?: string): 
       },
     );
     if (input !== undefined) child.stdin?.end(input);
+  });
+}
+
+/**
+ * An exclusive flock(2) that a tool's child process takes on the caller's behalf before the tool
+ * runs, saving the caller a process of its own (Node has no flock). The lock belongs to the open
+ * file description of `fd`, which the child shares as its fd 3, so it stays held by the caller
+ * after the child has gone, until the caller closes `fd`.
+ */
+export interface LockHandoff {
+  readonly fd: number;
+  readonly timeoutSeconds: number;
+  /** True for the one child that takes the lock; false once it has been claimed. */
+  claim(): boolean;
+  /** The claiming child reports: locked (no error), or why it could not lock. */
+  settle(err?: Error): void;
+}
+
+// $1 flock, $2 timeout, then the tool and its arguments. fd 3: the lock file, fd 4: "locked".
+const LOCK_THEN_EXEC = '"$1" -x -w "$2" 3 || exit 75; printf L >&4; exec 4>&-; shift 2; exec "$@" 3<&-';
+
+function runLocked(handoff: LockHandoff, name: string, args: readonly string[], input?: string): Promise<ToolOutput> {
+  return new Promise((resolve, reject) => {
+    let locked = false;
+    const child = spawn(toolPath('sh'), ['-c', LOCK_THEN_EXEC, 'sh', toolPath('flock'), String(handoff.timeoutSeconds), toolPath(name), ...args], {
+      stdio: ['pipe', 'pipe', 'pipe', handoff.fd, 'pipe'],
+      env: { ...process.env, LC_ALL: 'C' },
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout!.on('data', (b: Buffer) => out.push(b));
+    child.stderr!.on('data', (b: Buffer) => err.push(b));
+    const signal = child.stdio[4] as NodeJS.ReadableStream;
+    signal.on('data', () => {
+      if (!locked) handoff.settle();
+      locked = true;
+    });
+    signal.on('error', () => undefined);
+    child.on('error', (e) => {
+      if (!locked) handoff.settle(e);
+      locked = true;
+      reject(e);
+    });
+    child.on('close', (code) => {
+      const stderr = Buffer.concat(err).toString();
+      if (!locked) handoff.settle(new Error(`flock: ${stderr.trim() || `exit ${code}`}`));
+      locked = true;
+      if (code === 0) resolve({ stdout: Buffer.concat(out).toString(), stderr });
+      else reject(new ToolError(name, args, code, stderr || `exit ${code}`));
+    });
+    child.stdin!.on('error', () => undefined);
+    child.stdin!.end(input ?? '');
   });
 }

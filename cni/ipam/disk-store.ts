@@ -1,6 +1,6 @@
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, unlinkSync, writeSync, writeFileSync, renameSync } from 'node:fs';
 import { mark } from '../plugin/trace.js';
-import { lockFile } from './flock.js';
+import { PendingLock } from './flock.js';
 
 /**
  * Reservations on disk in host-local's layout, so an operator can switch between the two
@@ -10,10 +10,18 @@ import { lockFile } from './flock.js';
 export class DiskStore {
   constructor(readonly dir: string) {}
 
-  /** Runs `fn` holding the directory's lock (creating the directory first). */
-  async locked<T>(fn: () => T | Promise<T>): Promise<T> {
+  /**
+   * Opens the directory's lock file (creating the directory first) without taking the lock yet,
+   * so that a child process that runs anyway can take it for us (see PendingLock).
+   */
+  pendingLock(): PendingLock {
     mkdirSync(this.dir, { recursive: true, mode: 0o755 });
-    const release = await lockFile(`${this.dir}/lock`);
+    return new PendingLock(`${this.dir}/lock`);
+  }
+
+  /** Runs `fn` holding the directory's lock (`lock`: one opened earlier with pendingLock()). */
+  async locked<T>(fn: () => T | Promise<T>, lock: PendingLock = this.pendingLock()): Promise<T> {
+    const release = await lock.acquire();
     mark('ipam: lock acquired');
     try {
       return await fn();

@@ -4,6 +4,7 @@ import { CniCode, CniError } from '../plugin/errors.js';
 import type { CniDns, CniIp, CniRoute } from '../plugin/result.js';
 import { DEFAULT_SUBNET_FILE, parseSubnetFile, type NodeSubnet } from '../subnet-file.js';
 import { DiskStore } from './disk-store.js';
+import type { PendingLock } from './flock.js';
 import { intToIp, ipToInt } from './ipv4.js';
 import { allocatable, nextFree, rangeOf, resolveRange, type ResolvedRange } from './range-set.js';
 
@@ -62,9 +63,10 @@ export class Ipam {
   /**
    * Reserves one address per range set for (id, ifName). A second allocation for the same pair
    * fails (code 104) as host-local's does; an exhausted set fails with code 101 and reserves
-   * nothing (what was taken from earlier sets is released).
+   * nothing (what was taken from earlier sets is released). `lock`: the store's lock opened
+   * earlier (pendingLock), possibly being taken by another process for us.
    */
-  async allocate(id: string, ifName: string, requestedIp?: string): Promise<Allocation> {
+  async allocate(id: string, ifName: string, requestedIp?: string, lock?: PendingLock): Promise<Allocation> {
     return this.store.locked(() => {
       const held = this.store.findByOwner(id, ifName);
       if (held.length) throw new CniError(CniCode.DuplicateAllocation, `${held[0]} has been allocated to ${id}, duplicate allocation is not allowed`);
@@ -92,16 +94,16 @@ export class Ipam {
         for (const ip of taken) this.store.release(ip);
         throw err;
       }
-    });
+    }, lock);
   }
 
   /** Releases everything (id, ifName) holds; releasing nothing is fine (DEL is idempotent). */
-  async release(id: string, ifName: string): Promise<string[]> {
+  async release(id: string, ifName: string, lock?: PendingLock): Promise<string[]> {
     return this.store.locked(() => {
       const held = this.store.findByOwner(id, ifName);
       for (const ip of held) this.store.release(ip);
       return held;
-    });
+    }, lock);
   }
 
   /** Releases every reservation whose owner `keep` rejects (GC); returns what was released. */

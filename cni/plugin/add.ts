@@ -1,5 +1,6 @@
 import { NetlinkError, type LinkInfo } from '../../kernel/netlink/types.js';
 import { cidrString, intToIp, parseCidr } from '../ipam/ipv4.js';
+import type { PendingLock } from '../ipam/flock.js';
 import type { Allocation } from '../ipam/ipam.js';
 import { bridgeCreatePlan, gatewayCidrs, hostPlan, podPlan, resultRoutes, type AttachSpec } from './attach-plan.js';
 import type { Invocation } from './context.js';
@@ -59,9 +60,12 @@ export async function cmdAdd(inv: Invocation): Promise<Record<string, unknown>> 
       throw err;
     }
   } else {
+    // The host-side `ip` process takes the IPAM lock for us before its batch (one process fewer);
+    // attachHost claims it synchronously, before allocate() would take it with a process of its own.
+    const lock = ipam!.store.pendingLock();
     const [host, alloc] = await Promise.allSettled([
-      attachHost(inv, spec).finally(() => mark('add: host side done')),
-      ipam!.allocate(env.containerId, env.ifName, env.args.IP).finally(() => mark('add: ipam allocated')),
+      attachHost(inv, spec, lock).finally(() => mark('add: host side done')),
+      ipam!.allocate(env.containerId, env.ifName, env.args.IP, lock).finally(() => mark('add: ipam allocated')),
     ]);
     if (alloc.status === 'rejected') {
       if (host.status === 'fulfilled') await removeVeth(inv, spec.hostVeth);
@@ -134,8 +138,8 @@ export async function cmdAdd(inv: Invocation): Promise<Record<string, unknown>> 
  * result. A missing bridge is created and the batch retried; parallel ADDs racing to create it
  * simply find it on retry.
  */
-async function attachHost(inv: Invocation, spec: AttachSpec): Promise<LinkInfo> {
-  const host = inv.deps.openNetlink();
+async function attachHost(inv: Invocation, spec: AttachSpec, lock?: PendingLock): Promise<LinkInfo> {
+  const host = inv.deps.openNetlink(undefined, lock ? { lockHandoff: lock } : {});
   try {
     for (let attempt = 0; ; attempt++) {
       try {

@@ -1,4 +1,5 @@
 import type { MasqChains } from '../../kernel/ipmasq.js';
+import type { IpNetlinkOptions } from '../../kernel/netlink/ip-command.js';
 import type { Netlink, NetlinkOp } from '../../kernel/netlink/types.js';
 import type { Netns } from '../../kernel/netns.js';
 import type { Sysctl } from '../../kernel/sysctl.js';
@@ -11,7 +12,8 @@ export type ExecPlugin = (path: string, env: Record<string, string>, stdin: stri
 
 /** The kernel and process facilities a command uses, injected so tests can run on fakes. */
 export interface Deps {
-  openNetlink(netnsPath?: string): Netlink;
+  /** `opts.lockHandoff`: a lock the handle's first process may take for us (others ignore it). */
+  openNetlink(netnsPath?: string, opts?: IpNetlinkOptions): Netlink;
   /**
    * Writes `sysctls` (keys in /proc/sys path form: `net/ipv4/conf/eth0/arp_notify`) inside
    * `netnsPath`, then applies `ops` there — the whole pod side of ADD, in one child process.

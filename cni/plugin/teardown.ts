@@ -1,4 +1,5 @@
 import { NetlinkError } from '../../kernel/netlink/types.js';
+import type { PendingLock } from '../ipam/flock.js';
 import type { Invocation } from './context.js';
 import { execDelegate, isDelegated } from './delegate-ipam.js';
 import { CniCode, CniError } from './errors.js';
@@ -18,7 +19,16 @@ export async function teardown(inv: Invocation, opts: { masq?: boolean } = {}): 
   };
   const subnet = subnetOf(inv).optional();
   const masqOn = opts.masq ?? (effectiveIpMasq(inv, subnet) || (inv.config.ipMasq === undefined && !subnet));
-  const host = deps.openNetlink();
+  // As in ADD, the host-side `ip` process takes the IPAM lock for the release (one process fewer).
+  const delegated = isDelegated(inv);
+  const ipam = delegated ? undefined : builtinIpam(inv, false);
+  let lock: PendingLock | undefined;
+  try {
+    lock = ipam?.store.pendingLock();
+  } catch {
+    /* release() below meets the same problem and reports it */
+  }
+  const host = deps.openNetlink(undefined, lock ? { lockHandoff: lock } : {});
   await Promise.all([
     host
       .apply([{ op: 'link.del', name: hostVethName(env.containerId, env.ifName) }])
@@ -27,7 +37,7 @@ export async function teardown(inv: Invocation, opts: { masq?: boolean } = {}): 
       })
       .finally(() => host.close()),
     masqOn ? deps.masq.remove(masqChainName(inv.config.name, env.containerId, env.ifName)).catch(note('ipMasq')) : undefined,
-    (isDelegated(inv) ? execDelegate(inv, 'DEL') : builtinIpam(inv, false).release(env.containerId, env.ifName)).catch(note('ipam')),
+    (ipam ? ipam.release(env.containerId, env.ifName, lock) : execDelegate(inv, 'DEL')).catch(note('ipam')),
   ]);
   if (problems.length) throw new CniError(CniCode.Kernel, 'could not remove the attachment completely', problems.join('; '));
 }

@@ -5,6 +5,6 @@
  * - `FakeKernel` — in-memory namespaces enforcing the kernel's rules (unit tests).
  */
 export * from './types.js';
-export { openIpNetlink, opToBatchLine, classifyIpError, applyInNetns } from './ip-command.js';
+export { openIpNetlink, opToBatchLine, classifyIpError, applyInNetns, type IpNetlinkOptions } from './ip-command.js';
 export { openSocketNetlink } from './socket.js';
 export { FakeKernel, FakeNamespace } from './fake.js';

@@ -1,4 +1,4 @@
-import { runTool, ToolError, toolPath } from '../exec-tool.js';
+import { runTool, ToolError, toolPath, type LockHandoff } from '../exec-tool.js';
 import {
   NetlinkError,
   type AddressInfo,
@@ -18,8 +18,16 @@ import {
  * caller's namespace, so this is how a short-lived process (the CNI plugin) configures a pod's
  * namespace: one exec per plan, ~2-4 ms, and no native addon to load at start-up.
  */
-export function openIpNetlink(netnsPath?: string): Netlink {
-  return new IpCommandNetlink(netnsPath);
+export function openIpNetlink(netnsPath?: string, opts: IpNetlinkOptions = {}): Netlink {
+  return new IpCommandNetlink(netnsPath, [], opts.lockHandoff);
+}
+
+export interface IpNetlinkOptions {
+  /**
+   * A flock the first child process of this handle takes for the caller before its tool runs
+   * (CNI ADD: the IPAM lock rides on the host-side `ip` process instead of a `flock` process).
+   */
+  lockHandoff?: LockHandoff;
 }
 
 /** The iproute2 batch line for one op (pure: exported for tests and plan dumps). */
@@ -132,10 +140,15 @@ class IpCommandNetlink implements Netlink {
     readonly netnsPath: string | undefined,
     /** sysctl path/value pairs written (in netnsPath) before the first `ip` batch runs. */
     private sysctlPrelude: string[] = [],
+    private lockHandoff?: LockHandoff,
   ) {}
 
   private run(tool: 'ip' | 'bridge', args: string[], input?: string) {
-    if (!this.netnsPath) return runTool(tool, args, input);
+    if (!this.netnsPath) {
+      const handoff = this.lockHandoff;
+      this.lockHandoff = undefined;
+      return runTool(tool, args, input, handoff);
+    }
     if (!this.sysctlPrelude.length) return runTool('nsenter', [`--net=${this.netnsPath}`, '--', tool, ...args], input);
     const prelude = this.sysctlPrelude;
     this.sysctlPrelude = [];
