@@ -8,6 +8,7 @@
  */
 import { existsSync, rmSync } from 'node:fs';
 import { POD_NETNS_PREFIX } from '../node/names.js';
+import { pruneServiceAccountPaths } from '../node/service-account-host-paths.js';
 import { STATE_ROOT } from './layout.js';
 import { deleteNetns, linkedNetns } from './netns.js';
 import { processesInNetns, stopProcess } from './processes.js';
@@ -49,6 +50,8 @@ export async function clusterDown(o: DownOptions): Promise<void> {
     await deleteNetns(ns);
     rmSync(`/etc/netns/${ns}`, { recursive: true, force: true });
   }
+  // the pods' token directories are gone: the service-account host paths go too unless another agent or pod still uses them
+  await pruneServiceAccountPaths().catch((err: Error) => o.out(` ! service-account host paths: ${err.message}`));
   const hostNamespaces = s.namespaces.filter((ns) => !ns.startsWith(POD_NETNS_PREFIX)).reverse();
   for (const ns of hostNamespaces) await deleteNetns(ns);
   o.out(` ✓ removed ${hostNamespaces.length} host and ${pods.length} pod namespaces`);

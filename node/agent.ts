@@ -8,7 +8,8 @@ import { startLogServer } from './log-server.js';
 import { registerNode, renewLease, updateNodeStatus, type NodeIdentity } from './node-registration.js';
 import { PodStateStore, type PodRecord } from './pod-state.js';
 import { PodWorker, type PodHost } from './pod-worker.js';
-import { ensureServiceAccountMountPoint, ServiceAccountMounts } from './service-account-mount.js';
+import { acquireServiceAccountPaths, type ServiceAccountPathsLease } from './service-account-host-paths.js';
+import { ServiceAccountMounts } from './service-account-mount.js';
 import { serviceEnv } from './service-env.js';
 
 export interface NodeAgentOptions {
@@ -53,6 +54,7 @@ export class NodeAgent {
   private timers: NodeJS.Timeout[] = [];
   private node: Node | undefined;
   private logServer: { close(): Promise<void> } | undefined;
+  private serviceAccountPaths: ServiceAccountPathsLease | undefined;
   /**
    * Extra network readiness of this process's own pod network (`sextant agent` sets it to the
    * overlay's): a reason it cannot take pods yet, or null. The CNI configuration is always checked.
@@ -132,8 +134,9 @@ export class NodeAgent {
 
   async start(): Promise<void> {
     const { o, client, log, sources } = this;
-    const mountPoint = ensureServiceAccountMountPoint();
-    if (!mountPoint.ok) log.warn('pods get their service-account token only at /etc/sextant-serviceaccount', { reason: mountPoint.reason });
+    this.serviceAccountPaths = await acquireServiceAccountPaths();
+    const setup = this.serviceAccountPaths.setup;
+    if (!setup.ok) log.warn('pods get their service-account token only at /etc/sextant-serviceaccount', { reason: setup.reason });
     this.logServer = await startLogServer({ host: o.nodeIp, port: o.port }, (ns, name, container) => this.locateLog(ns, name, container));
     this.node = await registerNode(client, this.identity, log);
     await renewLease(client, this.identity, this.node).catch((err: Error) => log.warn('lease renewal failed', { error: err.message }));
@@ -235,6 +238,8 @@ export class NodeAgent {
     for (const w of this.workers.values()) w.detach();
     this.serviceAccounts.stop();
     await this.logServer?.close();
+    // the host paths stay while another agent or a pod (its token directory) still uses them
+    await this.serviceAccountPaths?.release().catch((err: Error) => this.log.warn('releasing the service-account host paths failed', { error: err.message }));
   }
 }
 

@@ -11,47 +11,23 @@
  * (`/var/run` is `/run`). In a pod the symlink leads to that pod's own directory; on the host it
  * leads to the empty directory. The agent never replaces a `/run/secrets/...` path it did not
  * make (e.g. the host itself is a Kubernetes pod): it logs that pods will not get the usual path.
+ * Both host paths are reference-counted machine-wide and removed when the last agent and the
+ * last pod using them are gone: service-account-host-paths.ts.
  */
-import { existsSync, lstatSync, mkdirSync, readlinkSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { z } from 'zod';
 import type { ApiClient, Pod } from '../controller/api/index.js';
 import type { Logger } from '../daemon/logger.js';
 import { NodeAgentError } from './errors.js';
+import { SERVICE_ACCOUNT_HOST_PATHS } from './service-account-host-paths.js';
 
-/** The mount point on the host that `ip netns exec` covers with the pod's directory. */
-export const SERVICE_ACCOUNT_MOUNT_POINT = '/etc/sextant-serviceaccount';
-/** The path in-cluster clients read (`/var/run` is a symlink to `/run`). */
-export const SERVICE_ACCOUNT_PATH = '/run/secrets/kubernetes.io/serviceaccount';
-const ENTRY = 'sextant-serviceaccount';
 const TOKEN_SECONDS = 3600;
 
 /** The pod's service-account directory on the host. */
-export const podServiceAccountDir = (netns: string): string => join('/etc/netns', netns, ENTRY);
+export const podServiceAccountDir = (netns: string): string => join(SERVICE_ACCOUNT_HOST_PATHS.podFilesDir, netns, SERVICE_ACCOUNT_HOST_PATHS.podEntry);
 
 const tokenRequestAnswer = z.object({ status: z.object({ token: z.string().min(1), expirationTimestamp: z.string() }) });
-
-/**
- * Makes the host's mount point and symlink (idempotent). Returns false, with a reason, when an
- * existing path is not ours: then pods get their token only at `/etc/sextant-serviceaccount`.
- */
-export function ensureServiceAccountMountPoint(paths = { mountPoint: SERVICE_ACCOUNT_MOUNT_POINT, link: SERVICE_ACCOUNT_PATH }): { ok: true } | { ok: false; reason: string } {
-  mkdirSync(paths.mountPoint, { recursive: true, mode: 0o755 });
-  let st;
-  try {
-    st = lstatSync(paths.link);
-  } catch {
-    mkdirSync(dirname(paths.link), { recursive: true, mode: 0o755 });
-    try {
-      symlinkSync(paths.mountPoint, paths.link);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
-    return ensureServiceAccountMountPoint(paths);
-  }
-  if (st.isSymbolicLink() && readlinkSync(paths.link) === paths.mountPoint) return { ok: true };
-  return { ok: false, reason: `${paths.link} exists and is not a symlink to ${paths.mountPoint}; leaving it alone` };
-}
 
 /** The service account a pod runs as, or undefined when it asks for no token. */
 export function podServiceAccount(pod: Pod): string | undefined {

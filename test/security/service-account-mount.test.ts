@@ -12,25 +12,19 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, lstatSync, readFileSync, rmSync, rmdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { ApiClient, type Pod } from '../../controller/api/index.js';
 import { createLogger } from '../../daemon/logger.js';
 import { spawnContainer } from '../../node/container-process.js';
-import { ensureServiceAccountMountPoint, podServiceAccountDir, ServiceAccountMounts, SERVICE_ACCOUNT_MOUNT_POINT, SERVICE_ACCOUNT_PATH } from '../../node/service-account-mount.js';
+import { acquireServiceAccountPaths, SERVICE_ACCOUNT_HOST_PATHS, type ServiceAccountPathsLease } from '../../node/service-account-host-paths.js';
+import { podServiceAccountDir, ServiceAccountMounts } from '../../node/service-account-mount.js';
 import { startSecureServer, type SecureServer } from './secure-server.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const lstatOrNull = (p: string) => {
-  try {
-    return lstatSync(p);
-  } catch {
-    return null;
-  }
-};
-let hadHostPaths: { link: boolean; mountPoint: boolean } | undefined;
+let hostPaths: ServiceAccountPathsLease | undefined;
 const tag = randomBytes(3).toString('hex');
 const created: string[] = [];
 const forwarders: ChildProcess[] = [];
@@ -99,9 +93,9 @@ describe('service-account token mount (node agent → pod → API as the service
     const c = s.credential('node-n1');
     n1 = new ApiClient({ server: s.url, ca: s.ca, cert: c.cert!, key: c.key! });
     mounts = new ServiceAccountMounts(n1, s.ca, createLogger('test', { silent: true }));
-    hadHostPaths = { link: lstatOrNull(SERVICE_ACCOUNT_PATH) !== null, mountPoint: existsSync(SERVICE_ACCOUNT_MOUNT_POINT) };
-    const setup = ensureServiceAccountMountPoint();
-    assert.deepEqual(setup, { ok: true });
+    // as the agent does: a reference to the machine-wide host paths (removed after the last user)
+    hostPaths = await acquireServiceAccountPaths();
+    assert.deepEqual(hostPaths.setup, { ok: true });
   });
 
   after(async () => {
@@ -117,18 +111,8 @@ describe('service-account token mount (node agent → pod → API as the service
       }
     }
     await s?.cleanup();
-    // Leave the host as found: the symlink, its parent folders and the mount point are ours only if they were absent.
-    if (hadHostPaths && !hadHostPaths.link) {
-      rmSync(SERVICE_ACCOUNT_PATH, { force: true });
-      for (const d of [dirname(SERVICE_ACCOUNT_PATH), dirname(dirname(SERVICE_ACCOUNT_PATH))]) {
-        try {
-          rmdirSync(d);
-        } catch {
-          // not empty or already gone: not ours to remove
-        }
-      }
-    }
-    if (hadHostPaths && !hadHostPaths.mountPoint) rmSync(SERVICE_ACCOUNT_MOUNT_POINT, { recursive: true, force: true });
+    // the pods' token directories are gone: this reference was the test's last use of the host paths
+    await hostPaths?.release();
   });
 
   it('the coredns account in kube-system lists Services through the ClusterIP with TLS and is denied writes', async () => {
@@ -180,7 +164,7 @@ describe('service-account token mount (node agent → pod → API as the service
   });
 
   it('the host itself sees an empty directory at the usual path (no pod token leaks there)', () => {
-    assert.equal(existsSync(join(SERVICE_ACCOUNT_PATH, 'token')), false);
+    assert.equal(existsSync(join(SERVICE_ACCOUNT_HOST_PATHS.link, 'token')), false);
     assert.equal(existsSync('/var/run/secrets/kubernetes.io/serviceaccount/token'), false);
   });
 });
