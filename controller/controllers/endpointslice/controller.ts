@@ -23,18 +23,29 @@ export interface EndpointSliceControllerOptions {
   endpointsBatchMs?: number;
 }
 
-/** Fields of a pod the endpoints depend on; other changes (e.g. container statuses) are ignored. */
-const podFingerprint = (p: Pod) =>
-  JSON.stringify([
-    p.metadata.labels,
-    p.metadata.deletionTimestamp,
-    p.status?.podIPs ?? p.status?.podIP,
-    p.status?.phase,
-    isPodReady(p),
-    p.spec.nodeName,
-    p.spec.hostname,
-    p.spec.subdomain,
-  ]);
+const sameLabels = (a: Record<string, string> | undefined, b: Record<string, string> | undefined): boolean => {
+  if (a === b) return true;
+  const ka = Object.keys(a ?? {});
+  if (ka.length !== Object.keys(b ?? {}).length) return false;
+  return ka.every((k) => a![k] === b?.[k]);
+};
+const sameIps = (a: Pod, b: Pod): boolean => {
+  const x = a.status?.podIPs;
+  const y = b.status?.podIPs;
+  if (!x || !y) return x === y && a.status?.podIP === b.status?.podIP;
+  return x.length === y.length && x.every((ip, i) => ip.ip === y[i]!.ip);
+};
+
+/** Whether the fields of a pod the endpoints depend on are unchanged (status churn is ignored). */
+const sameForEndpoints = (o: Pod, p: Pod): boolean =>
+  o.metadata.deletionTimestamp === p.metadata.deletionTimestamp &&
+  o.status?.phase === p.status?.phase &&
+  o.spec.nodeName === p.spec.nodeName &&
+  o.spec.hostname === p.spec.hostname &&
+  o.spec.subdomain === p.spec.subdomain &&
+  isPodReady(o) === isPodReady(p) &&
+  sameIps(o, p) &&
+  sameLabels(o.metadata.labels, p.metadata.labels);
 
 export function startEndpointSliceController(ctx: ControllerContext, opts: EndpointSliceControllerOptions = {}): StartedController {
   const services = ctx.informers.for(KINDS.Service);
@@ -43,13 +54,17 @@ export function startEndpointSliceController(ctx: ControllerContext, opts: Endpo
   const endpoints = opts.legacyEndpoints === false ? undefined : ctx.informers.for(KINDS.Endpoints);
   const podIndex = new LabelIndex<Pod>();
   const slicesByService = new Map<string, Map<string, EndpointSlice>>();
-  const sliceWrites = new WriteCache<EndpointSlice>();
+  const sliceService = (s: EndpointSlice) => {
+    const svc = s.metadata.labels?.[SERVICE_NAME_LABEL];
+    return svc ? `${s.metadata.namespace}/${svc}` : undefined;
+  };
+  const sliceWrites = new WriteCache<EndpointSlice>(sliceService);
   const epWrites = new WriteCache<Endpoints>();
 
   const sync = async (key: string): Promise<SyncResult | void> => {
     const { namespace, name } = splitKey(key);
     const svc = services.get(namespace, name);
-    const mine = sliceWrites.merge([...(slicesByService.get(key)?.values() ?? [])], () => true);
+    const mine = sliceWrites.mergeGroup(slicesByService.get(key)?.values() ?? [], key);
     if (!svc) {
       for (const s of mine) if (s.metadata.labels?.[MANAGED_BY_LABEL] === MANAGED_BY) await del(s);
       return;
@@ -82,7 +97,7 @@ export function startEndpointSliceController(ctx: ControllerContext, opts: Endpo
     if (!svc.spec.selector || Object.keys(svc.spec.selector).length === 0 || svc.spec.type === 'ExternalName') return;
     const want = desiredEndpoints(svc, podIndex.selectedBy(namespace ?? '', svc.spec.selector));
     const cached = endpoints.get(namespace, name);
-    const have = cached ? epWrites.view(cached) : epWrites.merge([], (e) => keyOf(e) === key)[0];
+    const have = cached ? epWrites.view(cached) : epWrites.pending(key);
     if (!have) epWrites.wrote(await ctx.client.create(KINDS.Endpoints, want));
     else if (!endpointsEqual(have, want)) {
       want.metadata = { ...have.metadata, labels: want.metadata.labels };
@@ -168,7 +183,7 @@ export function startEndpointSliceController(ctx: ControllerContext, opts: Endpo
     },
     onUpdate: (o, p) => {
       podIndex.upsert(p);
-      if (podFingerprint(o) === podFingerprint(p)) return;
+      if (sameForEndpoints(o, p)) return;
       enqueueForPodIndexed(o);
       enqueueForPodIndexed(p);
     },
@@ -177,10 +192,6 @@ export function startEndpointSliceController(ctx: ControllerContext, opts: Endpo
       enqueueForPodIndexed(p);
     },
   });
-  const sliceService = (s: EndpointSlice) => {
-    const svc = s.metadata.labels?.[SERVICE_NAME_LABEL];
-    return svc ? `${s.metadata.namespace}/${svc}` : undefined;
-  };
   const trackSlice = (s: EndpointSlice, gone: boolean) => {
     const k = sliceService(s);
     if (!k) return;

@@ -49,11 +49,43 @@ export function serviceOwnerRef(svc: Service): OwnerReference {
   return { apiVersion: 'v1', kind: 'Service', name: svc.metadata.name ?? '', uid: svc.metadata.uid ?? '', controller: true, blockOwnerDeletion: true };
 }
 
-const sortEndpoints = (eps: Endpoint[]) => eps.sort((a, b) => (endpointKey(a) < endpointKey(b) ? -1 : endpointKey(a) > endpointKey(b) ? 1 : 0));
-const canonical = (v: unknown): string =>
-  JSON.stringify(v, (_k, x: unknown) =>
-    x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x as Record<string, unknown>).filter(([, y]) => y !== undefined).sort(([a], [b]) => (a < b ? -1 : 1))) : x,
-  );
+const sortEndpoints = (eps: Endpoint[]): Endpoint[] => {
+  const keyed = eps.map((ep) => ({ ep, key: endpointKey(ep) }));
+  keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  for (let i = 0; i < eps.length; i++) eps[i] = keyed[i]!.ep;
+  return eps;
+};
+const isSorted = (eps: readonly Endpoint[]): boolean => {
+  for (let i = 1; i < eps.length; i++) if (endpointKey(eps[i - 1]!) > endpointKey(eps[i]!)) return false;
+  return true;
+};
+
+/**
+ * Structural equality as the stored JSON sees it: key order and undefined-valued keys do not
+ * matter. (The slice comparison runs on every sync; serialising both sides with sorted keys
+ * cost more than the rest of the reconcile.)
+ */
+export function jsonEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!jsonEqual(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  let n = 0;
+  for (const k in x) {
+    const v = x[k];
+    if (v === undefined) continue;
+    n++;
+    if (!jsonEqual(v, y[k])) return false;
+  }
+  for (const k in y) if (y[k] !== undefined) n--;
+  return n === 0;
+}
 
 /** The endpoints each distinct port mapping gets (pods resolving named ports differently split). */
 export function desiredEndpointGroups(svc: Service, pods: readonly Pod[]): Map<string, { ports: EndpointPort[]; endpoints: Map<string, Endpoint> }> {
@@ -98,10 +130,11 @@ export function reconcileSlices(svc: Service, pods: readonly Pod[], existing: re
   });
   const same = (a: EndpointSlice, b: EndpointSlice) =>
     a.addressType === b.addressType &&
-    canonical(a.metadata.labels ?? {}) === canonical(b.metadata.labels ?? {}) &&
-    canonical(a.metadata.ownerReferences ?? []) === canonical(b.metadata.ownerReferences ?? []) &&
-    canonical(sortEndpoints([...a.endpoints])) === canonical(b.endpoints) &&
-    canonical(a.ports ?? []) === canonical(b.ports ?? []);
+    a.endpoints.length === b.endpoints.length &&
+    jsonEqual(a.metadata.labels ?? {}, b.metadata.labels ?? {}) &&
+    jsonEqual(a.metadata.ownerReferences ?? [], b.metadata.ownerReferences ?? []) &&
+    jsonEqual(a.ports ?? [], b.ports ?? []) &&
+    jsonEqual(isSorted(a.endpoints) ? a.endpoints : sortEndpoints([...a.endpoints]), b.endpoints);
 
   if (groups.size === 0) {
     // One placeholder: an empty slice tells consumers the service has no endpoints.
@@ -146,7 +179,8 @@ export function reconcileSlices(svc: Service, pods: readonly Pod[], existing: re
     });
     const fresh = [...remaining.values()];
     // Fill slices that were going to be written anyway, then any with room, then new ones.
-    const order = [...plans].sort((a, b) => Number(same(a.base, build(a.base, g.ports, a.endpoints))) - Number(same(b.base, build(b.base, g.ports, b.endpoints))));
+    const unchanged = new Map(plans.map((p) => [p, same(p.base, build(p.base, g.ports, [...p.endpoints]))]));
+    const order = [...plans].sort((a, b) => Number(unchanged.get(a)) - Number(unchanged.get(b)));
     for (const p of order) while (fresh.length > 0 && p.endpoints.length < max) p.endpoints.push(fresh.shift()!);
     for (const p of plans) {
       if (p.endpoints.length === 0) {

@@ -25,6 +25,25 @@ test('write cache: own writes win until the informer catches up; deletes hide ob
   assert.equal(w.isOwn(o('a', '9'), true), true);
 });
 
+test('write cache: per-group overlay sees only its group\'s pending writes', () => {
+  const w = new WriteCache<O>((x) => x.metadata.labels?.svc);
+  const a1 = o('a1', '5', { svc: 'a' });
+  w.wrote(o('a1', '7', { svc: 'a' }));
+  w.wrote(o('a2', '8', { svc: 'a' }));
+  w.wrote(o('b1', '9', { svc: 'b' }));
+  const names = (xs: O[]) => xs.map((x) => `${x.metadata.name}@${x.metadata.resourceVersion}`).sort();
+  assert.deepEqual(names(w.mergeGroup([a1], 'a')), ['a1@7', 'a2@8']);
+  assert.deepEqual(names(w.mergeGroup([], 'b')), ['b1@9']);
+  assert.equal(w.pending('ns/a2')?.metadata.resourceVersion, '8');
+  w.observed(o('a2', '8', { svc: 'a' }));
+  assert.deepEqual(names(w.mergeGroup([a1], 'a')), ['a1@7'], 'caught up: the cache holds it now');
+  w.deleted(o('a1', '7', { svc: 'a' }));
+  assert.deepEqual(names(w.mergeGroup([a1], 'a')), [], 'a pending delete hides the cached object');
+  w.observed(o('a1', '7', { svc: 'a' }), true);
+  assert.deepEqual(names(w.mergeGroup([], 'a')), []);
+  assert.equal(w.size(), 1);
+});
+
 test('label index: selection by every selector pair, relabels and removals', () => {
   const idx = new LabelIndex<O>();
   idx.upsert(o('p1', '1', { app: 'web', tier: 'fe' }));

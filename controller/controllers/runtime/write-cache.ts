@@ -3,6 +3,8 @@
  * before the watch event of the previous write arrives works on stale state and writes again
  * (a duplicate create, a 409 on update). Objects are compared by resourceVersion: numeric when
  * both are numbers (Sextant and etcd), otherwise the written copy wins until the cache shows it.
+ * With a `groupOf` function (e.g. the owning Service of a slice) the pending writes are indexed
+ * by group, so a sync overlays only its own group's writes instead of scanning all of them.
  */
 import { keyOf } from './informers.js';
 
@@ -16,16 +18,40 @@ const newer = (a: string | undefined, b: string | undefined): boolean => {
 };
 
 export class WriteCache<T extends Obj> {
-  private readonly written = new Map<string, { obj: T | undefined; rv: string | undefined }>();
+  private readonly written = new Map<string, { obj: T | undefined; rv: string | undefined; group: string | undefined }>();
+  private readonly byGroup = new Map<string, Set<string>>();
+
+  constructor(private readonly groupOf?: (o: T) => string | undefined) {}
+
+  private set(obj: T, written: T | undefined): void {
+    const k = keyOf(obj);
+    this.drop(k);
+    const group = this.groupOf?.(obj);
+    this.written.set(k, { obj: written, rv: obj.metadata.resourceVersion, group });
+    if (group === undefined) return;
+    let s = this.byGroup.get(group);
+    if (!s) this.byGroup.set(group, (s = new Set()));
+    s.add(k);
+  }
+
+  private drop(k: string): void {
+    const w = this.written.get(k);
+    if (!w) return;
+    this.written.delete(k);
+    if (w.group === undefined) return;
+    const s = this.byGroup.get(w.group);
+    s?.delete(k);
+    if (s?.size === 0) this.byGroup.delete(w.group);
+  }
 
   /** Records an object this controller just stored (create/update answer). */
   wrote(obj: T): void {
-    this.written.set(keyOf(obj), { obj, rv: obj.metadata.resourceVersion });
+    this.set(obj, obj);
   }
 
   /** Records a delete; `obj` is the last known state. */
   deleted(obj: T): void {
-    this.written.set(keyOf(obj), { obj: undefined, rv: obj.metadata.resourceVersion });
+    this.set(obj, undefined);
   }
 
   /** Feed every informer event here: drops entries the cache has caught up with. */
@@ -33,7 +59,12 @@ export class WriteCache<T extends Obj> {
     const k = keyOf(obj);
     const w = this.written.get(k);
     if (!w) return;
-    if (gone || !newer(w.rv, obj.metadata.resourceVersion)) this.written.delete(k);
+    if (gone || !newer(w.rv, obj.metadata.resourceVersion)) this.drop(k);
+  }
+
+  /** The pending write of the object with key `key` (undefined: none, or a delete). */
+  pending(key: string): T | undefined {
+    return this.written.get(key)?.obj;
   }
 
   /** Whether the event shows exactly this controller's last write (or delete) of the object. */
@@ -61,6 +92,25 @@ export class WriteCache<T extends Obj> {
       if (v && pick(v)) out.push(v);
     }
     for (const [k, w] of this.written) if (!seen.has(k) && w.obj && pick(w.obj)) out.push(w.obj);
+    return out;
+  }
+
+  /**
+   * Like `merge`, for the cached objects of one group: only that group's pending writes are
+   * overlaid (needs `groupOf`), so the cost does not grow with other groups' writes in flight.
+   */
+  mergeGroup(cached: Iterable<T>, group: string): T[] {
+    const out: T[] = [];
+    const seen = new Set<string>();
+    for (const c of cached) {
+      seen.add(keyOf(c));
+      const v = this.view(c);
+      if (v) out.push(v);
+    }
+    for (const k of this.byGroup.get(group) ?? []) {
+      const w = this.written.get(k);
+      if (!seen.has(k) && w?.obj) out.push(w.obj);
+    }
     return out;
   }
 
