@@ -74,3 +74,30 @@ test('close() commits writes already queued before refusing new ones', async () 
   assert.equal((await queued).metadata?.resourceVersion, '1');
   await assert.rejects(s.create('/a/y', {}), (e: unknown) => isStoreError(e, 'Unavailable'));
 });
+
+test('rows kept from get follow every committed write and ignore a failed one', async () => {
+  const engine = new FlakyEngine();
+  const s = new LogStore(engine, { history: { intervalMs: 0 } });
+  await s.create('/a/x', { metadata: { name: 'x' }, data: { v: 1 } });
+  assert.deepEqual((await s.get('/a/x'))?.data, { v: 1 });
+  const u = await s.update('/a/x', { metadata: { name: 'x' }, data: { v: 2 } });
+  const got = await s.get('/a/x');
+  assert.deepEqual(got?.data, { v: 2 });
+  assert.equal((got?.metadata as { resourceVersion: string }).resourceVersion, (u.metadata as { resourceVersion: string }).resourceVersion);
+  (got!.data as { v: number }).v = 99;
+  assert.deepEqual((await s.get('/a/x'))?.data, { v: 2 }, 'get hands out a private copy');
+  engine.failNext = true;
+  await assert.rejects(s.update('/a/x', { metadata: { name: 'x' }, data: { v: 3 } }), (e: unknown) => isStoreError(e, 'StorageFull'));
+  assert.deepEqual((await s.get('/a/x'))?.data, { v: 2 }, 'a failed commit changes nothing');
+  await assert.rejects(s.update('/a/x', { metadata: { name: 'x' } }, { expectedRevision: 1 }), (e: unknown) => isStoreError(e, 'Conflict'));
+  await s.delete('/a/x');
+  assert.equal(await s.get('/a/x'), null);
+  await s.create('/a/x', { metadata: { name: 'x' }, data: { v: 4 } });
+  assert.deepEqual((await s.get('/a/x'))?.data, { v: 4 });
+  // More keys than are kept: every one still reads back right.
+  for (let i = 0; i < 1500; i++) await s.create(`/a/k${i}`, { metadata: { name: `k${i}` }, data: { i } });
+  for (let i = 0; i < 1500; i++) assert.deepEqual((await s.get(`/a/k${i}`))?.data, { i });
+  for (let i = 0; i < 1500; i += 7) await s.update(`/a/k${i}`, { metadata: { name: `k${i}` }, data: { i: i + 10_000 } });
+  for (let i = 0; i < 1500; i++) assert.deepEqual((await s.get(`/a/k${i}`))?.data, { i: i % 7 === 0 ? i + 10_000 : i });
+  await s.close();
+});

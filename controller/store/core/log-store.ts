@@ -35,6 +35,8 @@ interface PendingWrite {
 }
 
 const EVENT: Record<RowType, WatchEventType> = { 0: 'ADDED', 1: 'MODIFIED', 2: 'DELETED' };
+/** Current rows `get` keeps in memory (see `remember`). */
+const RECENT_ROWS = 1024;
 /** Revisions dropped per compaction transaction, so one chunk never stalls writers for long. */
 const DROP_CHUNK = 2000;
 
@@ -75,6 +77,7 @@ export class LogStore implements Store {
   private readonly timer: NodeJS.Timeout | undefined;
   private compaction: Promise<number> = Promise.resolve(0);
   private pending: PendingWrite[] = [];
+  private readonly recent = new Map<string, CurrentRow>();
   private flushScheduled = false;
 
   constructor(
@@ -100,8 +103,22 @@ export class LogStore implements Store {
   async get(key: string): Promise<StoredObject | null> {
     this.assertOpen();
     assertObjectKey(key);
-    const c = this.engine.current(key);
+    let c = this.recent.get(key);
+    if (!c) {
+      c = this.engine.current(key);
+      if (c) this.remember(c);
+    }
     return c ? decode(c.value, c.rev) : null;
+  }
+
+  /**
+   * Keeps a row read by `get` (FIFO, at most RECENT_ROWS): the API server reads the same few
+   * objects on every write (a create's namespace, an update's current state). The store is the
+   * only writer, and `flush` refreshes or drops a remembered key in the same step as its commit.
+   */
+  private remember(c: CurrentRow): void {
+    if (this.recent.size >= RECENT_ROWS) this.recent.delete(this.recent.keys().next().value!);
+    this.recent.set(c.key, c);
   }
 
   async list(prefix: string, opts: ListOptions = {}): Promise<ListResult> {
@@ -259,12 +276,12 @@ export class LogStore implements Store {
     }
     const overlay = new Map<string, CurrentRow | null>();
     const live = (key: string): CurrentRow | undefined =>
-      overlay.has(key) ? (overlay.get(key) ?? undefined) : this.engine.current(key);
+      overlay.has(key) ? (overlay.get(key) ?? undefined) : (this.recent.get(key) ?? this.engine.current(key));
     const accepted: { w: PendingWrite; row: LogRow; result: StoredObject }[] = [];
     let rev = this.rev;
     for (const w of batch) {
       try {
-        const curRev = overlay.has(w.key) ? overlay.get(w.key)?.rev : this.engine.currentRev(w.key);
+        const curRev = overlay.has(w.key) ? overlay.get(w.key)?.rev : (this.recent.get(w.key)?.rev ?? this.engine.currentRev(w.key));
         let row: LogRow;
         let result: StoredObject;
         if (w.op === 'create') {
@@ -298,6 +315,13 @@ export class LogStore implements Store {
       return;
     }
     this.rev = rev;
+    for (const a of accepted) {
+      const { key, type, value } = a.row;
+      if (this.recent.has(key)) {
+        if (type === 2) this.recent.delete(key);
+        else this.recent.set(key, { key, rev: a.row.rev, value });
+      }
+    }
     for (const a of accepted) this.publish(a.row.key, a.row.type, a.row.value, a.row.rev);
     for (const a of accepted) {
       // A create's or update's row value is exactly the result's serialisation.
