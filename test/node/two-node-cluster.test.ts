@@ -12,7 +12,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -250,6 +250,54 @@ describe('two workers joined by the VXLAN overlay (sextant cluster up + sextant 
         for (const h of held) h.close();
       }
     });
+
+  it('after an agent restart: an adopted container exiting 3 is reported with exit code 3 and restarted (OnFailure); a pod deleted while the agent was down is torn down', async () => {
+    needPods();
+    const worker = pods[0]!.node;
+    const ns = nodeNamespaces(ctx)[worker]!;
+    const trigger = join(DIR, 'exiter-trigger');
+    const mark = `sx-exiter-${NAME}`;
+    const podManifest = (name: string, command: string[]) => ({
+      apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default' },
+      spec: { nodeName: worker, restartPolicy: 'OnFailure', terminationGracePeriodSeconds: 2, containers: [{ name: 'c', image: 'none', command }] },
+    });
+    const apply = async (m: unknown) => {
+      const child = execFile('kubectl', ['apply', '-f', '-'], { env: { ...process.env, KUBECONFIG: ctx.kubeconfig } });
+      child.stdin?.end(JSON.stringify(m));
+      assert.equal(await new Promise((r) => child.on('exit', r)), 0, 'kubectl apply');
+    };
+    // waits for its trigger file, consumes it, exits 3
+    await apply(podManifest('exiter', ['/bin/sh', '-c', `: ${mark}; while [ ! -e ${trigger} ]; do sleep 0.1; done; rm -f ${trigger}; exit 3`]));
+    await apply(podManifest('doomed', ['/bin/sh', '-c', `: ${mark}-doomed; while :; do sleep 0.1; done`]));
+    type P = { metadata: { uid: string }; status?: { phase?: string; containerStatuses?: { restartCount: number; state?: { running?: unknown }; lastState?: { terminated?: { exitCode: number } } }[] } };
+    const get = async (name: string) => JSON.parse(await kubectl(ctx, 'get', 'pod', name, '-o', 'json')) as P;
+    const running = async (name: string) => ((await get(name)).status?.containerStatuses?.[0]?.state?.running ? true : undefined);
+    await waitFor('exiter running', () => running('exiter'));
+    await waitFor('doomed running', () => running('doomed'));
+    const doomedNs = podNetnsName((await get('doomed')).metadata.uid);
+    const doomedPids = [...processesIn(doomedNs, `${mark}-doomed`)];
+    assert.equal(doomedPids.length, 1, 'one doomed container process');
+
+    const id = `agent/${worker}`;
+    const agent = clusterState(ctx).processes.find((p) => p.id === id)!;
+    process.kill(agent.pid, 'SIGKILL');
+    await waitFor('the killed agent to be gone', async () => (processStartTime(agent.pid) === agent.startTime ? undefined : true), 20_000);
+    // gone from the API while its agent is down (forced: nobody could confirm a graceful deletion)
+    await kubectl(ctx, 'delete', 'pod', 'doomed', '--grace-period=0', '--force');
+    await sextant('cluster', 'restart', '--name', NAME, id);
+    await waitFor('the restarted agent /readyz', async () => ((await nsRun(ns, ['curl', '-sf', 'http://127.0.0.1:10248/readyz'], 5000)).code === 0 ? true : undefined), 90_000);
+    await waitFor(`the vanished pod's namespace ${doomedNs} and process removed`, async () => (!existsSync(`/run/netns/${doomedNs}`) && doomedPids.every(([pid, t]) => processStartTime(pid) !== t) ? true : undefined), 30_000);
+
+    const before = (await get('exiter')).status!.containerStatuses![0]!;
+    assert.equal(before.restartCount, 0, 'adopted, not restarted');
+    writeFileSync(trigger, '');
+    const after = await waitFor('exiter restarted after exiting 3', async () => {
+      const c = (await get('exiter')).status?.containerStatuses?.[0];
+      return c && c.restartCount === 1 && c.state?.running ? c : undefined;
+    }, 60_000);
+    assert.equal(after.lastState?.terminated?.exitCode, 3, 'the exit code of a container this agent adopted');
+    await kubectl(ctx, 'delete', 'pod', 'exiter', '--wait=false');
+  });
 
   it("deleting a Node removes its neighbour, FDB and route entries from every other node", async () => {
     needPods();
