@@ -22,6 +22,11 @@ export const haServerFlags = {
   'etcd-certfile': { help: 'client certificate for etcd', schema: z.string().min(1, 'must not be empty').optional() },
   'etcd-keyfile': { help: 'client key for etcd', schema: z.string().min(1, 'must not be empty').optional() },
   'etcd-prefix': { help: 'key prefix in etcd (clusters sharing etcd need different ones)', schema: z.string().default('/sextant') },
+  'etcd-shared-watches': {
+    help: 'one etcd watch per key range for all API watches of it (false: one etcd watch per API watch)',
+    schema: z.boolean().default(true),
+    boolean: true,
+  },
   'etcd-request-timeout': { help: 'upper bound of one etcd request; on quorum loss the API answers 503 after it', schema: flagTypes.duration().prefault('5s') },
   'leader-elect': {
     help: 'run controllers and scheduler only while holding the kube-system/sextant-controller-manager Lease (default: on with --store etcd)',
@@ -39,6 +44,7 @@ export interface HaFlagValues {
   etcdKeyfile?: string | undefined;
   etcdPrefix: string;
   etcdRequestTimeout: number;
+  etcdSharedWatches?: boolean | undefined;
   leaderElect?: boolean | undefined;
   leaderElectLeaseDuration: number;
 }
@@ -54,6 +60,7 @@ export async function openServerStore(flags: HaFlagValues, log: Log, openSqlite:
     endpoints: flags.etcdEndpoints,
     prefix: flags.etcdPrefix,
     requestTimeoutMs: flags.etcdRequestTimeout,
+    shareWatches: flags.etcdSharedWatches !== false,
     ...(flags.etcdCafile
       ? { tls: { caFile: flags.etcdCafile, ...(flags.etcdCertfile ? { certFile: flags.etcdCertfile } : {}), ...(flags.etcdKeyfile ? { keyFile: flags.etcdKeyfile } : {}) } }
       : {}),

@@ -6,7 +6,8 @@
  * - create = txn(create_revision(k) == 0 → put), update = txn(mod_revision(k) == expected → put;
  *   else read k to tell NotFound from Conflict), delete likewise with `prev_kv`;
  * - list = range at one revision (continue tokens carry it, so later pages read the same MVCC
- *   snapshot); watch = etcd watch from a revision with prev_kv (see etcd-watch.ts);
+ *   snapshot); watch = etcd watch from a revision with prev_kv (see etcd-watch.ts), one per key
+ *   range shared by every watch of that range (etcd-watch-mux.ts);
  * - compaction: the history window of core/history.ts, then etcd Compact. It writes nothing (every
  *   revision stays a real change); when several API servers compact, the loser of a race finds
  *   the winner's revision by reading; reads and watches below it → `Expired`.
@@ -24,12 +25,15 @@ import type { DeleteOptions, ListOptions, ListResult, Store, StoredObject, Updat
 import { decodeObject, encodeObject, stampObject } from './etcd-codec.js';
 import { toStoreError } from './etcd-errors.js';
 import { EtcdStoreWatch } from './etcd-watch.js';
+import { EtcdWatchMux } from './etcd-watch-mux.js';
 
 export interface EtcdStoreConfig {
   client: Etcd3;
   prefix: string;
   requestTimeoutMs: number;
   history?: HistoryWindow;
+  /** One etcd watch per key range for all watches of it (default true). */
+  shareWatches?: boolean;
   onBackgroundError?: (err: Error) => void;
 }
 
@@ -44,6 +48,8 @@ const parseRevision = (text: string, field: string): number => {
 export class EtcdStore implements Store {
   private closed = false;
   private readonly watches = new Set<EtcdStoreWatch>();
+  /** The shared etcd watches (undefined when every watch has its own). */
+  readonly watchMux: EtcdWatchMux | undefined;
   private readonly policy: CompactionPolicy;
   private readonly timer: NodeJS.Timeout | undefined;
   private compaction: Promise<number> = Promise.resolve(0);
@@ -54,6 +60,7 @@ export class EtcdStore implements Store {
 
   constructor(private readonly cfg: EtcdStoreConfig) {
     this.policy = new CompactionPolicy(cfg.history);
+    this.watchMux = cfg.shareWatches === false ? undefined : new EtcdWatchMux({ client: cfg.client, prefix: cfg.prefix, isCompacted: (r) => this.isCompacted(r) });
     this.probeKey = Buffer.from(`${cfg.prefix}\0probe`);
     const interval = cfg.history?.intervalMs ?? DEFAULT_HISTORY.intervalMs;
     if (interval > 0) {
@@ -220,6 +227,7 @@ export class EtcdStore implements Store {
         snapshot: (r) => this.snapshot(r),
         isCompacted: (revision) => this.isCompacted(revision),
         forget: (x) => this.watches.delete(x),
+        ...(this.watchMux ? { share: (r, sub) => this.watchMux!.join(r, sub) } : {}),
       },
       range ?? { start: '/', end: '0' },
       opts,

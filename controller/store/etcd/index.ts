@@ -28,6 +28,11 @@ export interface EtcdStoreOptions {
   requestTimeoutMs?: number;
   /** History kept for watches and continue tokens (as the SQLite store's); default 1000 revisions / 5 min, checked every 30 s. */
   history?: HistoryWindow;
+  /**
+   * One etcd watch per key range shared by every watch of that range (default true); false gives
+   * each watch its own etcd watch (for comparison).
+   */
+  shareWatches?: boolean;
   onBackgroundError?: (err: Error) => void;
 }
 
@@ -39,6 +44,7 @@ const optionsSchema = z.object({
   prefix: z.string().regex(/^\/[^\0]*$/, 'must start with "/" and contain no NUL').refine((p) => !p.endsWith('/'), 'must not end in "/"').default('/sextant'),
   requestTimeoutMs: z.number().int().min(100).max(600_000).default(5000),
   history: z.object({ revisions: z.number().int().min(0).optional(), ageMs: z.number().int().min(0).optional(), intervalMs: z.number().int().min(0).optional() }).optional(),
+  shareWatches: z.boolean().default(true),
 });
 
 /** A watch-stream reconnect backoff in the shape etcd3 expects: 100 ms doubling to 2 s. */
@@ -85,6 +91,7 @@ export async function openEtcdStore(opts: EtcdStoreOptions): Promise<Store> {
     prefix: o.prefix,
     requestTimeoutMs: o.requestTimeoutMs,
     ...(o.history ? { history: o.history } : {}),
+    shareWatches: o.shareWatches,
     ...(opts.onBackgroundError ? { onBackgroundError: opts.onBackgroundError } : {}),
   });
 }
