@@ -22,3 +22,14 @@ runStoreConformance('etcd', async ({ historyRevisions }) => {
   });
   return { store, cleanup: () => store.close() };
 });
+
+// The same suite with one etcd watch per Store watch (no sharing), the path old watches take.
+runStoreConformance('etcd (one etcd watch per watch)', async ({ historyRevisions }) => {
+  const store = await openEtcdStore({
+    endpoints: cluster!.endpoints,
+    prefix: `/sxtest-${randomBytes(4).toString('hex')}`,
+    history: { revisions: historyRevisions, ageMs: 0, intervalMs: 0 },
+    shareWatches: false,
+  });
+  return { store, cleanup: () => store.close() };
+});
