@@ -1,4 +1,4 @@
-import { execFile, spawn } from 'node:child_process';
+import { execFile, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
 /** What a finished tool run reported. */
@@ -41,12 +41,26 @@ export function toolPath(name: string): string {
   return name;
 }
 
+/** How runTool runs its child. */
+export interface RunToolOptions {
+  /** Take this lock for the caller before the tool runs (see LockHandoff). */
+  handoff?: LockHandoff;
+  /**
+   * Run with spawnSync: the event loop waits, but no streams are built around the child's pipes
+   * (~2 ms less CPU per child). For short-lived processes with nothing else to do meanwhile (the
+   * CNI plugin); never in a daemon.
+   */
+  blocking?: boolean;
+}
+
 /**
  * Runs a system tool without a shell (arguments are never interpreted), optionally feeding
  * `input` on stdin. Rejects with a ToolError carrying stderr when the tool exits non-zero.
  */
-export function runTool(name: string, args: readonly string[], input?: string, handoff?: LockHandoff): Promise<ToolOutput> {
-  if (handoff?.claim()) return runLocked(handoff, name, args, input);
+export function runTool(name: string, args: readonly string[], input?: string, opts: RunToolOptions = {}): Promise<ToolOutput> {
+  const handoff = opts.handoff?.claim() ? opts.handoff : undefined;
+  if (opts.blocking) return runBlocking(name, args, input, handoff);
+  if (handoff) return runLocked(handoff, name, args, input);
   return new Promise((resolve, reject) => {
     const child = execFile(
       toolPath(name),
@@ -83,10 +97,35 @@ export interface LockHandoff {
 // $1 flock, $2 timeout, then the tool and its arguments. fd 3: the lock file, fd 4: "locked".
 const LOCK_THEN_EXEC = '"$1" -x -w "$2" 3 || exit 75; printf L >&4; exec 4>&-; shift 2; exec "$@" 3<&-';
 
+/** The argument vector that runs `name args` after taking the handoff's lock. */
+function lockedArgv(handoff: LockHandoff, name: string, args: readonly string[]): [string, string[]] {
+  return [toolPath('sh'), ['-c', LOCK_THEN_EXEC, 'sh', toolPath('flock'), String(handoff.timeoutSeconds), toolPath(name), ...args]];
+}
+
+function runBlocking(name: string, args: readonly string[], input: string | undefined, handoff: LockHandoff | undefined): Promise<ToolOutput> {
+  const [file, argv] = handoff ? lockedArgv(handoff, name, args) : [toolPath(name), [...args]];
+  const r = spawnSync(file, argv, {
+    input: input ?? '',
+    stdio: handoff ? ['pipe', 'pipe', 'pipe', handoff.fd, 'pipe'] : ['pipe', 'pipe', 'pipe'],
+    maxBuffer: 64 * 1024 * 1024,
+    env: { ...process.env, LC_ALL: 'C' },
+  });
+  const stdout = r.stdout?.toString() ?? '';
+  const stderr = r.stderr?.toString() ?? '';
+  if (handoff) {
+    const locked = (r.output[4]?.length ?? 0) > 0;
+    handoff.settle(locked ? undefined : (r.error ?? new Error(`flock: ${stderr.trim() || `exit ${r.status}`}`)));
+  }
+  if (r.error) return Promise.reject(r.error);
+  if (r.status === 0) return Promise.resolve({ stdout, stderr });
+  return Promise.reject(new ToolError(name, args, r.status, stderr || `exit ${r.status ?? r.signal}`));
+}
+
 function runLocked(handoff: LockHandoff, name: string, args: readonly string[], input?: string): Promise<ToolOutput> {
   return new Promise((resolve, reject) => {
     let locked = false;
-    const child = spawn(toolPath('sh'), ['-c', LOCK_THEN_EXEC, 'sh', toolPath('flock'), String(handoff.timeoutSeconds), toolPath(name), ...args], {
+    const [file, argv] = lockedArgv(handoff, name, args);
+    const child = spawn(file, argv, {
       stdio: ['pipe', 'pipe', 'pipe', handoff.fd, 'pipe'],
       env: { ...process.env, LC_ALL: 'C' },
     });

@@ -14,8 +14,10 @@ import type { Deps } from './context.js';
  */
 export function realDeps(): Deps {
   return {
-    openNetlink: openIpNetlink,
-    configureNetns: applyInNetns,
+    // Blocking children (spawnSync): this process has nothing else to do while one runs, and
+    // no streams get built around the pipes. Other children (iptables) still run alongside.
+    openNetlink: (netnsPath, opts) => openIpNetlink(netnsPath, { ...opts, blocking: true }),
+    configureNetns: (netnsPath, ops, sysctls) => applyInNetns(netnsPath, ops, sysctls, { blocking: true }),
     sysctl: realSysctl,
     netns: realNetns,
     masq: realMasqChains,

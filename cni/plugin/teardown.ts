@@ -29,14 +29,15 @@ export async function teardown(inv: Invocation, opts: { masq?: boolean } = {}): 
     /* release() below meets the same problem and reports it */
   }
   const host = deps.openNetlink(undefined, lock ? { lockHandoff: lock } : {});
+  // The masquerade chain's iptables processes start first: the host side may run blocking.
   await Promise.all([
+    masqOn ? deps.masq.remove(masqChainName(inv.config.name, env.containerId, env.ifName)).catch(note('ipMasq')) : undefined,
     host
       .apply([{ op: 'link.del', name: hostVethName(env.containerId, env.ifName) }])
       .catch((err: unknown) => {
         if (!(err instanceof NetlinkError && err.kind === 'not-found')) note('veth')(err);
       })
       .finally(() => host.close()),
-    masqOn ? deps.masq.remove(masqChainName(inv.config.name, env.containerId, env.ifName)).catch(note('ipMasq')) : undefined,
     (ipam ? ipam.release(env.containerId, env.ifName, lock) : execDelegate(inv, 'DEL')).catch(note('ipam')),
   ]);
   if (problems.length) throw new CniError(CniCode.Kernel, 'could not remove the attachment completely', problems.join('; '));

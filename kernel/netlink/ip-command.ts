@@ -19,15 +19,18 @@ import {
  * namespace: one exec per plan, ~2-4 ms, and no native addon to load at start-up.
  */
 export function openIpNetlink(netnsPath?: string, opts: IpNetlinkOptions = {}): Netlink {
-  return new IpCommandNetlink(netnsPath, [], opts.lockHandoff);
+  return new IpCommandNetlink(netnsPath, [], opts);
 }
 
 export interface IpNetlinkOptions {
   /**
-   * A flock the first child process of this handle takes for the caller before its tool runs
-   * (CNI ADD: the IPAM lock rides on the host-side `ip` process instead of a `flock` process).
+   * A flock the first child process of this handle in the caller's own namespace takes for the
+   * caller before its tool runs (CNI ADD: the IPAM lock rides on the host-side `ip` process
+   * instead of a `flock` process).
    */
   lockHandoff?: LockHandoff;
+  /** Run the tools with spawnSync (RunToolOptions.blocking): short-lived processes only. */
+  blocking?: boolean;
 }
 
 /** The iproute2 batch line for one op (pure: exported for tests and plan dumps). */
@@ -122,11 +125,16 @@ export function classifyIpError(stderr: string): NetlinkErrorKind {
  * CNI ADD. Keys and values travel as arguments, never through the shell's parser. A failed write
  * rejects with a NetlinkError at failedOp 0 naming the key (nothing of `ops` was applied).
  */
-export async function applyInNetns(netnsPath: string, ops: readonly NetlinkOp[], sysctls: Readonly<Record<string, string>>): Promise<void> {
+export async function applyInNetns(
+  netnsPath: string,
+  ops: readonly NetlinkOp[],
+  sysctls: Readonly<Record<string, string>>,
+  opts: Pick<IpNetlinkOptions, 'blocking'> = {},
+): Promise<void> {
   const entries = Object.entries(sysctls);
   for (const [k] of entries)
     if (!/^[a-z0-9_]+(\/[^/\0]+)+$/.test(k) || k.split('/').some((c) => c === '.' || c === '..')) throw new Error(`sysctl key ${k} is not a /proc/sys path`);
-  const nl = new IpCommandNetlink(netnsPath, entries.flat());
+  const nl = new IpCommandNetlink(netnsPath, entries.flat(), opts);
   if (ops.length) await nl.apply(ops);
   else if (entries.length) await nl.apply([], ['lo']);
 }
@@ -140,19 +148,25 @@ class IpCommandNetlink implements Netlink {
     readonly netnsPath: string | undefined,
     /** sysctl path/value pairs written (in netnsPath) before the first `ip` batch runs. */
     private sysctlPrelude: string[] = [],
-    private lockHandoff?: LockHandoff,
-  ) {}
+    opts: IpNetlinkOptions = {},
+  ) {
+    this.lockHandoff = opts.lockHandoff;
+    this.blocking = opts.blocking ?? false;
+  }
+  private lockHandoff: LockHandoff | undefined;
+  private readonly blocking: boolean;
 
   private run(tool: 'ip' | 'bridge', args: string[], input?: string) {
+    const blocking = this.blocking;
     if (!this.netnsPath) {
       const handoff = this.lockHandoff;
       this.lockHandoff = undefined;
-      return runTool(tool, args, input, handoff);
+      return runTool(tool, args, input, { ...(handoff ? { handoff } : {}), blocking });
     }
-    if (!this.sysctlPrelude.length) return runTool('nsenter', [`--net=${this.netnsPath}`, '--', tool, ...args], input);
+    if (!this.sysctlPrelude.length) return runTool('nsenter', [`--net=${this.netnsPath}`, '--', tool, ...args], input, { blocking });
     const prelude = this.sysctlPrelude;
     this.sysctlPrelude = [];
-    return runTool('nsenter', [`--net=${this.netnsPath}`, '--', toolPath('sh'), '-c', SYSCTL_THEN_IP, 'sh', ...prelude, '--', toolPath(tool), ...args], input);
+    return runTool('nsenter', [`--net=${this.netnsPath}`, '--', toolPath('sh'), '-c', SYSCTL_THEN_IP, 'sh', ...prelude, '--', toolPath(tool), ...args], input, { blocking });
   }
 
   async apply(ops: readonly NetlinkOp[], readBack: readonly string[] = []): Promise<LinkInfo[]> {
