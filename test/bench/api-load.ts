@@ -5,6 +5,8 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
+import { parse as parseYaml } from 'yaml';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -31,15 +33,54 @@ export const round = (x: number, d = 2): number => Math.round(x * 10 ** d) / 10 
 export interface BenchServer {
   url: URL;
   pid: number;
+  /** What the clients connect over: plain HTTP (`--insecure-http`) or HTTPS with a client certificate. */
+  transport: 'http' | 'https';
+  /** A keep-alive agent for `clients` connections that carries the credentials for `transport`. */
+  agent(clients: number): http.Agent;
   stop(): Promise<void>;
 }
 
-/** Starts `sextant server` on plain HTTP on loopback with the given extra flags. */
-export async function startServer(dir: string, extraArgs: string[]): Promise<BenchServer> {
+/** The transport a benchmark uses: SX_BENCH_TRANSPORT=https for the server's secure default. */
+export const benchTransport = (): 'http' | 'https' => (process.env.SX_BENCH_TRANSPORT === 'https' ? 'https' : 'http');
+
+interface TlsCredentials {
+  ca: string;
+  cert: string;
+  key: string;
+}
+
+/** CA and client certificate of the admin kubeconfig a secure server writes. */
+function kubeconfigCredentials(path: string): TlsCredentials {
+  const kc = parseYaml(readFileSync(path, 'utf8')) as {
+    clusters: { cluster: { 'certificate-authority-data': string } }[];
+    users: { user: { 'client-certificate-data': string; 'client-key-data': string } }[];
+  };
+  const b64 = (x: string) => Buffer.from(x, 'base64').toString('utf8');
+  return {
+    ca: b64(kc.clusters[0]!.cluster['certificate-authority-data']),
+    cert: b64(kc.users[0]!.user['client-certificate-data']),
+    key: b64(kc.users[0]!.user['client-key-data']),
+  };
+}
+
+/** TLS options an agent was made with (none for plain HTTP). */
+const tlsOf = (agent: http.Agent): Partial<TlsCredentials> => {
+  const o = (agent as https.Agent).options ?? {};
+  return { ...(o.ca ? { ca: o.ca as string } : {}), ...(o.cert ? { cert: o.cert as string } : {}), ...(o.key ? { key: o.key as string } : {}) };
+};
+const moduleFor = (url: URL) => (url.protocol === 'https:' ? https : http);
+
+/**
+ * Starts `sextant server` on plain HTTP on loopback with the given extra flags.
+ * `SX_BENCH_SERVER_NODE_ARGS` adds node flags to the server process (space-separated), e.g.
+ * `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile the server (NODE_OPTIONS refuses --cpu-prof).
+ */
+export async function startServer(dir: string, extraArgs: string[], transport: 'http' | 'https' = 'http'): Promise<BenchServer> {
   const kubeconfig = join(dir, 'kubeconfig');
+  const nodeArgs = (process.env.SX_BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', join(repo, 'cli/main.ts'), 'server', '--data-dir', join(dir, 'data'), '--listen', '127.0.0.1:0', '--write-kubeconfig', kubeconfig, '--insecure-http', ...extraArgs],
+    [...nodeArgs, '--import', 'tsx', join(repo, 'cli/main.ts'), 'server', '--data-dir', join(dir, 'data'), '--listen', '127.0.0.1:0', '--write-kubeconfig', kubeconfig, ...(transport === 'http' ? ['--insecure-http'] : []), ...extraArgs],
     { cwd: repo, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, SX_LOG_LEVEL: 'warn' } },
   );
   for (let i = 0; i < 600 && !existsSync(kubeconfig); i++) {
@@ -47,9 +88,12 @@ export async function startServer(dir: string, extraArgs: string[]): Promise<Ben
     await new Promise((r) => setTimeout(r, 100));
   }
   const server = /server: (\S+)/.exec(readFileSync(kubeconfig, 'utf8'))![1]!;
+  const tls = transport === 'https' ? kubeconfigCredentials(kubeconfig) : undefined;
   return {
     url: new URL(server),
     pid: child.pid!,
+    transport,
+    agent: (clients) => (tls ? new https.Agent({ keepAlive: true, maxSockets: clients, ...tls }) : new http.Agent({ keepAlive: true, maxSockets: clients })),
     stop: async () => {
       if (child.exitCode !== null) return;
       const exited = new Promise((r) => child.once('exit', r));
@@ -67,7 +111,7 @@ export function cpuMs(pid: number): number {
 
 function post(agent: http.Agent, url: URL, path: string, body: string): Promise<number> {
   return new Promise((resolveReq, reject) => {
-    const req = http.request(
+    const req = moduleFor(url).request(
       { host: url.hostname, port: url.port, path, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
       (res) => {
         res.resume();
@@ -109,9 +153,21 @@ export async function createStorm(agent: http.Agent, url: URL, clients: number, 
   return { secs: (performance.now() - t0) / 1000, latencies, failures };
 }
 
-function openWatcher(url: URL, rv: string, onEvent: (name: string, at: number) => void): Promise<http.ClientRequest> {
+function getJson(agent: http.Agent, url: URL, path: string): Promise<unknown> {
+  return new Promise((resolveGet, reject) => {
+    const req = moduleFor(url).get({ host: url.hostname, port: url.port, path, agent }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => (res.statusCode === 200 ? resolveGet(JSON.parse(body)) : reject(new Error(`GET ${path}: ${res.statusCode} ${body}`))));
+    });
+    req.on('error', reject);
+  });
+}
+
+function openWatcher(url: URL, tls: Partial<TlsCredentials>, rv: string, onEvent: (name: string, at: number) => void): Promise<http.ClientRequest> {
   return new Promise((resolveW, reject) => {
-    const req = http.get({ host: url.hostname, port: url.port, path: `/api/v1/namespaces/default/pods?watch=true&resourceVersion=${rv}` }, (res) => {
+    const req = moduleFor(url).get({ host: url.hostname, port: url.port, path: `/api/v1/namespaces/default/pods?watch=true&resourceVersion=${rv}`, ...tls }, (res) => {
       let buf = '';
       res.setEncoding('utf8');
       res.on('data', (c: string) => {
@@ -137,15 +193,16 @@ function openWatcher(url: URL, rv: string, onEvent: (name: string, at: number) =
  * watcher's arrival of the same event).
  */
 export async function measureWatch(agent: http.Agent, url: URL, clients: number, watchers: number, creates: number) {
-  const list = await fetch(new URL('/api/v1/namespaces/default/pods?limit=1', url));
-  const rv = ((await list.json()) as { metadata: { resourceVersion: string } }).metadata.resourceVersion;
+  const list = (await getJson(agent, url, '/api/v1/namespaces/default/pods?limit=1')) as { metadata: { resourceVersion: string } };
+  const rv = list.metadata.resourceVersion;
+  const tls = tlsOf(agent);
   const sent = new Map<string, number>();
   const delays: number[] = [];
   const arrivals = new Map<string, number[]>();
   let delivered = 0;
   const open = await Promise.all(
     Array.from({ length: watchers }, () =>
-      openWatcher(url, rv, (name, at) => {
+      openWatcher(url, tls, rv, (name, at) => {
         const t = sent.get(name);
         if (t !== undefined) delays.push(at - t);
         let a = arrivals.get(name);

@@ -6,7 +6,9 @@
  * 2. creates: 10,000 Pods POSTed to a real `sextant server` child process (SQLite store,
  *    synchronous=FULL by default, SX_BENCH_SYNC=NORMAL for the other setting) by 4 concurrent
  *    keep-alive clients: creates/s, p50/p99 write latency, and the server's CPU time per create
- *    (from /proc; a figure that does not depend on how busy the shared machine is).
+ *    (from /proc; less dependent on how busy the shared machine is than wall-clock figures).
+ *    Transport: plain HTTP (`--insecure-http`) by default, SX_BENCH_TRANSPORT=https for the
+ *    server's secure default (TLS with the admin client certificate it writes).
  * 3. watch: 100 concurrent watchers; 1,000 more creates by 4 clients; for every (event, watcher)
  *    the delay from the moment the create request was sent to the event's arrival: p50/p99.
  *    (Measured from request start, so it includes the write itself: an upper bound.) Also the
@@ -17,7 +19,7 @@ import http from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { NO_CONTROLLERS, cpuMs, createStorm, measureWatch, podDoc, round, pct, startServer } from './api-load.js';
+import { NO_CONTROLLERS, benchTransport, cpuMs, createStorm, measureWatch, podDoc, round, pct, startServer } from './api-load.js';
 
 const N = Number(process.env.SX_BENCH_PODS ?? 10_000);
 const CLIENTS = 4;
@@ -43,12 +45,13 @@ function rawInsert(dir: string, synchronous: 'FULL' | 'NORMAL'): number {
 
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'sx-bench-api-'));
-  const agent = new http.Agent({ keepAlive: true, maxSockets: CLIENTS });
+  let agent: http.Agent | undefined;
   let server: Awaited<ReturnType<typeof startServer>> | undefined;
   try {
     const rawFull = rawInsert(dir, 'FULL');
     const rawNormal = rawInsert(dir, 'NORMAL');
-    server = await startServer(dir, ['--sqlite-synchronous', SYNC, `--controllers=${CONTROLLERS}`]);
+    server = await startServer(dir, ['--sqlite-synchronous', SYNC, `--controllers=${CONTROLLERS}`], benchTransport());
+    agent = server.agent(CLIENTS);
     await createStorm(agent, server.url, CLIENTS, 'warm', 200);
     const cpu0 = cpuMs(server.pid);
     const storm = await createStorm(agent, server.url, CLIENTS, 'pod', N);
@@ -62,6 +65,10 @@ async function main() {
       pods: N,
       clients: CLIENTS,
       controllers: CONTROLLERS,
+      transport:
+        server.transport === 'https'
+          ? 'HTTPS (TLS, admin client certificate; the server default), keep-alive'
+          : 'plain HTTP on loopback (--insecure-http), keep-alive; SX_BENCH_TRANSPORT=https for the secure default',
       durability: `WAL, synchronous=${SYNC} (server and raw compared at the same setting)`,
       raw_sqlite_inserts_per_sec: { FULL: Math.round(rawFull), NORMAL: Math.round(rawNormal) },
       creates_per_sec: Math.round(createsPerSec),
@@ -75,7 +82,7 @@ async function main() {
     };
     process.stdout.write(JSON.stringify(result, null, 2) + '\n');
   } finally {
-    agent.destroy();
+    agent?.destroy();
     await server?.stop();
     rmSync(dir, { recursive: true, force: true });
   }
