@@ -25,13 +25,17 @@ export interface NodeSubnet {
   ipMasq: boolean;
 }
 
-const cidr = z.string().check(z.regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, 'must be an IPv4 CIDR'));
-const schema = z.object({
-  SEXTANT_NETWORK: cidr,
-  SEXTANT_SUBNET: cidr,
-  SEXTANT_MTU: z.string().check(z.regex(/^\d+$/, 'must be a number'), z.refine((s) => Number(s) >= 576 && Number(s) <= 65535, 'must be 576-65535')),
-  SEXTANT_IPMASQ: z.enum(['true', 'false']),
-});
+/** Built on first use (the plugin reads the file only when a default comes from it). */
+let schema: ReturnType<typeof buildSchema> | undefined;
+function buildSchema() {
+  const cidr = z.string().check(z.regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, 'must be an IPv4 CIDR'));
+  return z.object({
+    SEXTANT_NETWORK: cidr,
+    SEXTANT_SUBNET: cidr,
+    SEXTANT_MTU: z.string().check(z.regex(/^\d+$/, 'must be a number'), z.refine((s) => Number(s) >= 576 && Number(s) <= 65535, 'must be 576-65535')),
+    SEXTANT_IPMASQ: z.enum(['true', 'false']),
+  });
+}
 
 /** Parses the file's text; throws an Error naming every bad or missing key. */
 export function parseSubnetFile(text: string): NodeSubnet {
@@ -42,7 +46,7 @@ export function parseSubnetFile(text: string): NodeSubnet {
     const eq = line.indexOf('=');
     if (eq > 0) kv[line.slice(0, eq).trim()] = line.slice(eq + 1).trim();
   }
-  const r = schema.safeParse(kv);
+  const r = (schema ??= buildSchema()).safeParse(kv);
   if (!r.success) throw new Error(r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
   return {
     network: r.data.SEXTANT_NETWORK,
