@@ -3,21 +3,36 @@
  * Pod creates POSTed by 4 concurrent keep-alive clients, then 100 watchers and more creates,
  * delivery measured from request start) against a real `sextant server` on SQLite
  * (synchronous=FULL) and on a real 3-member etcd cluster on loopback, side by side, in one run.
- * Target: etcd creates/s ≥ 50% of SQLite's.
+ * Target: etcd creates/s ≥ 50% of SQLite's. The watch phase also reports the CPU time the API
+ * server and the etcd members spent per delivered event (stable on a loaded machine, unlike
+ * wall-clock latency). The etcd watch phase runs twice, with the shared etcd watch per key range
+ * (the default) and with one etcd watch per API watch (`--etcd-shared-watches=false`).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEtcdCluster } from '../../controller/store/etcd/etcd-cluster.test-helper.js';
-import { NO_CONTROLLERS, createStorm, measureWatch, pct, round, startServer } from './api-load.js';
+import { NO_CONTROLLERS, cpuMs, createStorm, measureWatch, pct, round, startServer } from './api-load.js';
 
 const N = Number(process.env.SX_BENCH_PODS ?? 3000);
 const CLIENTS = 4;
 const WATCHERS = 100;
 const WATCH_CREATES = Number(process.env.SX_BENCH_WATCH_CREATES ?? 500);
 
-async function measure(url: URL) {
+async function measureWatchCpu(agent: http.Agent, url: URL, serverPid: number, storePids: number[]) {
+  const cpu = () => ({ server: cpuMs(serverPid), store: storePids.reduce((a, p) => a + cpuMs(p), 0) });
+  const before = cpu();
+  const watch = await measureWatch(agent, url, CLIENTS, WATCHERS, WATCH_CREATES);
+  const spent = cpu();
+  const perEvent = (ms: number) => round((ms * 1000) / Math.max(1, watch.events_delivered), 1);
+  return {
+    ...watch,
+    cpu_us_per_delivered_event: { api_server: perEvent(spent.server - before.server), ...(storePids.length > 0 ? { etcd_members: perEvent(spent.store - before.store) } : {}) },
+  };
+}
+
+async function measure(url: URL, serverPid: number, storePids: number[]) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: CLIENTS });
   try {
     await createStorm(agent, url, CLIENTS, 'warm', 200);
@@ -26,8 +41,19 @@ async function measure(url: URL) {
       creates_per_sec: Math.round(N / storm.secs),
       write_latency_ms: { p50: round(pct(storm.latencies, 50)), p99: round(pct(storm.latencies, 99)) },
       create_failures: storm.failures,
-      watch: await measureWatch(agent, url, CLIENTS, WATCHERS, WATCH_CREATES),
+      watch: await measureWatchCpu(agent, url, serverPid, storePids),
     };
+  } finally {
+    agent.destroy();
+  }
+}
+
+/** The watch phase alone (after a warm-up), for the comparison series. */
+async function measureWatchOnly(url: URL, serverPid: number, storePids: number[]) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: CLIENTS });
+  try {
+    await createStorm(agent, url, CLIENTS, 'warm', 200);
+    return await measureWatchCpu(agent, url, serverPid, storePids);
   } finally {
     agent.destroy();
   }
@@ -40,16 +66,23 @@ async function main() {
     const sqliteServer = await startServer(join(dir, 'sqlite'), ['--store', 'sqlite', `--controllers=${NO_CONTROLLERS}`]);
     let sqlite;
     try {
-      sqlite = await measure(sqliteServer.url);
+      sqlite = await measure(sqliteServer.url, sqliteServer.pid, []);
     } finally {
       await sqliteServer.stop();
     }
     const etcdServer = await startServer(join(dir, 'etcd'), [`--controllers=${NO_CONTROLLERS}`, '--store', 'etcd', '--etcd-endpoints', etcd.endpoints.join(','), '--leader-elect=false']);
     let onEtcd;
     try {
-      onEtcd = await measure(etcdServer.url);
+      onEtcd = await measure(etcdServer.url, etcdServer.pid, etcd.members.map((m) => m.process!.pid!));
     } finally {
       await etcdServer.stop();
+    }
+    const unsharedServer = await startServer(join(dir, 'etcd-unshared'), [`--controllers=${NO_CONTROLLERS}`, '--store', 'etcd', '--etcd-endpoints', etcd.endpoints.join(','), '--etcd-prefix', '/sextant-unshared', '--leader-elect=false', '--etcd-shared-watches=false']);
+    let unshared;
+    try {
+      unshared = await measureWatchOnly(unsharedServer.url, unsharedServer.pid, etcd.members.map((m) => m.process!.pid!));
+    } finally {
+      await unsharedServer.stop();
     }
     const result = {
       benchmark: 'ha',
@@ -57,7 +90,8 @@ async function main() {
       pods: N,
       clients: CLIENTS,
       sqlite: { durability: 'WAL, synchronous=FULL', ...sqlite },
-      etcd: { cluster: '3 members on loopback (etcd 3.4, fsync on), one API server', ...onEtcd },
+      etcd: { cluster: '3 members on loopback (etcd 3.4, fsync on), one API server, one shared etcd watch per key range', ...onEtcd },
+      etcd_one_etcd_watch_per_api_watch: { watch: unshared },
       etcd_vs_sqlite_creates_pct: round((onEtcd.creates_per_sec / sqlite.creates_per_sec) * 100, 1),
       target: { etcd_vs_sqlite_creates_pct: 50 },
     };
