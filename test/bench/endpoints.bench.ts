@@ -18,6 +18,8 @@ import { startTestServer } from '../server/harness.js';
 const SERVICES = Number(process.env.SX_BENCH_SERVICES ?? 1000);
 const PODS_PER = Number(process.env.SX_BENCH_PODS_PER_SERVICE ?? 10);
 const CONCURRENCY = Number(process.env.SX_BENCH_CONCURRENCY ?? 32);
+/** Extra `sextant server` flags for experiments (e.g. `--insecure-http` to see what TLS costs). */
+const SERVER_ARGS = (process.env.SX_BENCH_SERVER_ARGS ?? '').split(' ').filter(Boolean);
 
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -40,6 +42,18 @@ function serverCpuMs(dir: string): number {
   return NaN;
 }
 
+/** apiserver_request_total by `VERB resource` (from the server's /metrics). */
+async function requestCounts(client: ApiClient): Promise<Map<string, number>> {
+  const text = await client.request<string>('GET', '/metrics');
+  const out = new Map<string, number>();
+  for (const m of String(text).matchAll(/^apiserver_request_total\{([^}]*)\} (\d+)/gm)) {
+    const l = Object.fromEntries([...m[1]!.matchAll(/(\w+)="([^"]*)"/g)].map((x) => [x[1], x[2]]));
+    const k = `${l.verb} ${l.resource}`;
+    out.set(k, (out.get(k) ?? 0) + Number(m[2]));
+  }
+  return out;
+}
+
 async function pool<T>(items: T[], n: number, fn: (x: T) => Promise<void>): Promise<void> {
   let i = 0;
   await Promise.all(Array.from({ length: n }, async () => {
@@ -47,8 +61,42 @@ async function pool<T>(items: T[], n: number, fn: (x: T) => Promise<void>): Prom
   }));
 }
 
+/**
+ * The reference: the same status writes (same client, concurrency and PUTs) against a server
+ * running no control loops, so the cost of the writes themselves is known and what the
+ * EndpointSlice machinery adds on top of it can be read off in the same run.
+ */
+async function referenceStatusWrites(n: number): Promise<{ pods: number; serverCpuMsPerWrite: number; clientCpuMsPerWrite: number; writesPerSec: number }> {
+  const server = await startTestServer(['--controllers=service-allocation', ...SERVER_ARGS]);
+  const client = ApiClient.fromKubeconfig(server.kubeconfig);
+  try {
+    const stored: Pod[] = [];
+    await pool(Array.from({ length: n }, (_, i) => i), 16, async (i) => {
+      const created = await client.create<Pod>(KINDS.Pod, {
+        apiVersion: 'v1', kind: 'Pod',
+        metadata: { name: `r${i}`, namespace: 'default', labels: { app: `r${i % 1000}` } },
+        spec: { nodeName: 'node-1', containers: [{ name: 'c', image: 'x', ports: [{ containerPort: 8080 }] }] },
+      });
+      const ip = `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+      stored.push(await client.updateStatus<Pod>(KINDS.Pod, { ...created, status: { phase: 'Running', podIP: ip, podIPs: [{ ip }], conditions: [{ type: 'Ready', status: 'False' }] } }));
+    });
+    const cpu0 = serverCpuMs(server.dir);
+    const clientCpu0 = process.cpuUsage();
+    const start = performance.now();
+    await pool(stored, CONCURRENCY, async (pod) => {
+      await client.updateStatus<Pod>(KINDS.Pod, { ...pod, status: { ...pod.status, conditions: [{ type: 'Ready', status: 'True' }] } });
+    });
+    const seconds = (performance.now() - start) / 1000;
+    const c = process.cpuUsage(clientCpu0);
+    return { pods: n, serverCpuMsPerWrite: round((serverCpuMs(server.dir) - cpu0) / n), clientCpuMsPerWrite: round((c.user + c.system) / 1000 / n), writesPerSec: round(n / seconds) };
+  } finally {
+    client.close();
+    await server.cleanup();
+  }
+}
+
 async function main(): Promise<void> {
-  const server = await startTestServer(['--controllers=endpointslice,service-allocation']);
+  const server = await startTestServer(['--controllers=endpointslice,service-allocation', ...SERVER_ARGS]);
   const client = ApiClient.fromKubeconfig(server.kubeconfig);
   const t0 = Date.now();
   try {
@@ -110,7 +158,10 @@ async function main(): Promise<void> {
       onClose: () => {},
     });
     const order = [...pods].sort(() => Math.random() - 0.5);
+    const req0 = await requestCounts(client);
     const cpu0 = serverCpuMs(server.dir);
+    const clientCpu0 = process.cpuUsage();
+    const mono0 = process.hrtime.bigint() / 1000n;
     const start = performance.now();
     await pool(order, CONCURRENCY, async (p) => {
       const pod = stored.get(p.name)!;
@@ -122,8 +173,18 @@ async function main(): Promise<void> {
     await Promise.race([allSeen, new Promise((r) => setTimeout(r, 120_000))]);
     const end = Math.max(...seenAt.values());
     const cpuMs = serverCpuMs(server.dir) - cpu0;
+    const clientCpu = process.cpuUsage(clientCpu0);
+    // For --cpu-prof analysis: the flip phase on CLOCK_MONOTONIC (what V8 profiles use), in µs.
+    if (process.env.SX_BENCH_WINDOW) process.stderr.write(`flip window us: ${mono0} ${process.hrtime.bigint() / 1000n}\n`);
+    const req1 = await requestCounts(client);
+    const requests: Record<string, number> = {};
+    for (const [k, v] of req1) if (v - (req0.get(k) ?? 0) > 0 && !k.startsWith('GET ')) requests[k] = v - (req0.get(k) ?? 0);
+    const writesOf = (resource: string) => Object.entries(requests).filter(([k]) => k.endsWith(` ${resource}`) && !/^(WATCH|LIST|GET) /.test(k)).reduce((s, [, v]) => s + v, 0);
     const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
     watch.stop();
+    client.close();
+    await server.cleanup();
+    const reference = await referenceStatusWrites(Math.min(pods.length, Number(process.env.SX_BENCH_REFERENCE_PODS ?? 3000)));
     const fromSend = [...seenAt].map(([n, t]) => t - sentAt.get(n)!);
     const fromAck = [...seenAt].map(([n, t]) => Math.max(0, t - (ackAt.get(n) ?? t)));
     const throughput = seenAt.size / ((end - start) / 1000);
@@ -143,7 +204,11 @@ async function main(): Promise<void> {
           transitionsPerSec: round(throughput),
           sliceWriteEvents: sliceEvents,
           serverCpuMsPerTransition: round(cpuMs / pods.length),
+          clientCpuMsPerTransition: round((clientCpu.user + clientCpu.system) / 1000 / pods.length),
+          requestsDuringFlip: requests,
+          writesPerTransition: { endpointslices: round(writesOf('endpointslices') / pods.length), endpoints: round(writesOf('endpoints') / pods.length) },
           cpuBoundTransitionsPerSec: round(pods.length / (cpuMs / 1000)),
+          referenceNoControllers: reference,
           loadAverage: load,
           targets: { p99Ms: 100, transitionsPerSec: 2000 },
           met: { p99: p99 <= 100, throughput: throughput >= 2000 },

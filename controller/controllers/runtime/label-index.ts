@@ -6,6 +6,14 @@ import { keyOf } from './informers.js';
 
 type Labeled = { metadata: { namespace?: string; name?: string; labels?: Record<string, string> } };
 
+const sameLabels = (a: Record<string, string> | undefined, b: Record<string, string> | undefined): boolean => {
+  if (a === b) return true;
+  const ka = Object.keys(a ?? {});
+  if (ka.length !== Object.keys(b ?? {}).length) return false;
+  for (const k of ka) if (a![k] !== b?.[k]) return false;
+  return true;
+};
+
 export class LabelIndex<T extends Labeled> {
   private readonly byNs = new Map<string, Map<string, T>>();
   private readonly byPair = new Map<string, Set<string>>();
@@ -16,9 +24,14 @@ export class LabelIndex<T extends Labeled> {
   }
 
   upsert(o: T): void {
-    const old = this.get(o.metadata.namespace ?? '', o.metadata.name ?? '');
-    if (old) this.remove(old);
     const ns = o.metadata.namespace ?? '';
+    const old = this.get(ns, o.metadata.name ?? '');
+    if (old && sameLabels(old.metadata.labels, o.metadata.labels)) {
+      // A status change (the common update): the pairs stay, only the object is replaced.
+      this.byNs.get(ns)!.set(o.metadata.name ?? '', o);
+      return;
+    }
+    if (old) this.remove(old);
     let m = this.byNs.get(ns);
     if (!m) this.byNs.set(ns, (m = new Map()));
     m.set(o.metadata.name ?? '', o);
