@@ -95,15 +95,19 @@ export interface LockHandoff {
 }
 
 // $1 flock, $2 timeout, then the tool and its arguments. fd 3: the lock file, fd 4: "locked".
+// Async callers get the lock first and work under it while the tool runs; a blocking caller can
+// only go on once the child is gone, so there the tool runs first and the lock is taken last —
+// held for the caller's work only, never across the tool (parallel ADDs would queue behind it).
 const LOCK_THEN_EXEC = '"$1" -x -w "$2" 3 || exit 75; printf L >&4; exec 4>&-; shift 2; exec "$@" 3<&-';
+const EXEC_THEN_LOCK = 'f=$1 w=$2; shift 2; "$@" 3<&- 4>&-; rc=$?; "$f" -x -w "$w" 3 || exit 75; printf L >&4; exit $rc';
 
-/** The argument vector that runs `name args` after taking the handoff's lock. */
-function lockedArgv(handoff: LockHandoff, name: string, args: readonly string[]): [string, string[]] {
-  return [toolPath('sh'), ['-c', LOCK_THEN_EXEC, 'sh', toolPath('flock'), String(handoff.timeoutSeconds), toolPath(name), ...args]];
+/** The argument vector that runs `name args` and takes the handoff's lock (see above). */
+function lockedArgv(handoff: LockHandoff, name: string, args: readonly string[], lockLast: boolean): [string, string[]] {
+  return [toolPath('sh'), ['-c', lockLast ? EXEC_THEN_LOCK : LOCK_THEN_EXEC, 'sh', toolPath('flock'), String(handoff.timeoutSeconds), toolPath(name), ...args]];
 }
 
 function runBlocking(name: string, args: readonly string[], input: string | undefined, handoff: LockHandoff | undefined): Promise<ToolOutput> {
-  const [file, argv] = handoff ? lockedArgv(handoff, name, args) : [toolPath(name), [...args]];
+  const [file, argv] = handoff ? lockedArgv(handoff, name, args, true) : [toolPath(name), [...args]];
   const r = spawnSync(file, argv, {
     input: input ?? '',
     stdio: handoff ? ['pipe', 'pipe', 'pipe', handoff.fd, 'pipe'] : ['pipe', 'pipe', 'pipe'],
@@ -124,7 +128,7 @@ function runBlocking(name: string, args: readonly string[], input: string | unde
 function runLocked(handoff: LockHandoff, name: string, args: readonly string[], input?: string): Promise<ToolOutput> {
   return new Promise((resolve, reject) => {
     let locked = false;
-    const [file, argv] = lockedArgv(handoff, name, args);
+    const [file, argv] = lockedArgv(handoff, name, args, false);
     const child = spawn(file, argv, {
       stdio: ['pipe', 'pipe', 'pipe', handoff.fd, 'pipe'],
       env: { ...process.env, LC_ALL: 'C' },

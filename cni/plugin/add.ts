@@ -60,8 +60,9 @@ export async function cmdAdd(inv: Invocation): Promise<Record<string, unknown>> 
       throw err;
     }
   } else {
-    // The host-side `ip` process takes the IPAM lock for us before its batch (one process fewer);
-    // attachHost claims it synchronously, before allocate() would take it with a process of its own.
+    // The host-side `ip` process also takes the IPAM lock for us (one process fewer; see
+    // kernel/exec-tool LockHandoff). attachHost claims it synchronously, before allocate() would
+    // take it with a flock process of its own.
     const lock = ipam!.store.pendingLock();
     const [host, alloc] = await Promise.allSettled([
       attachHost(inv, spec, lock).finally(() => mark('add: host side done')),
