@@ -8,6 +8,7 @@ import {
 } from './names.js';
 import type { Container, PodSpec, Probe } from './pod.js';
 import { validateLabels } from './validate-meta.js';
+import { jsonEqual } from './json-equal.js';
 
 export const PROTOCOLS = ['TCP', 'UDP', 'SCTP'] as const;
 const PULL_POLICIES = ['Always', 'IfNotPresent', 'Never'] as const;
@@ -149,6 +150,8 @@ const canonical = (v: unknown): string =>
 
 /** Pod updates may change only images, activeDeadlineSeconds, tolerations (additions) and a few more. */
 export function validatePodUpdate(errs: FieldErrors, spec: PodSpec, old: PodSpec): void {
+  // The usual update (status, metadata) leaves the spec as it was: nothing below can object.
+  if (jsonEqual(spec, old)) return;
   if (canonical(mutablePart(old, spec)) !== canonical(spec)) {
     errs.forbidden(
       'spec',

@@ -4,6 +4,7 @@
  * moves. Pure functions over JSON objects.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { jsonEqual } from '../api/json-equal.js';
 import type { StoredObject } from '../store/store.js';
 
 export type Meta = Record<string, unknown> & {
@@ -89,21 +90,7 @@ export function carryServerFields(oldObj: StoredObject, newObj: StoredObject): v
   n.generation = desiredStateChanged(oldObj, newObj) ? gen + 1 : gen;
 }
 
-/** Deep equality of JSON values, independent of key order; `undefined` members count as absent. */
-export function jsonEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  if (Array.isArray(a) || Array.isArray(b)) {
-    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
-    return a.every((x, i) => jsonEqual(x, b[i]));
-  }
-  const ao = a as Record<string, unknown>;
-  const bo = b as Record<string, unknown>;
-  const ak = Object.keys(ao).filter((k) => ao[k] !== undefined);
-  const bk = Object.keys(bo).filter((k) => bo[k] !== undefined);
-  if (ak.length !== bk.length) return false;
-  return ak.every((k) => jsonEqual(ao[k], bo[k]));
-}
+export { jsonEqual };
 
 /** True when the two objects are the same apart from resourceVersion (a write would be a no-op). */
 export function sameObject(a: StoredObject, b: StoredObject): boolean {
