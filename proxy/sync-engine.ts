@@ -41,8 +41,18 @@ export interface SyncEngineOptions {
    * partial sync at 10,000 services proportional to the change. Full syncs always write them.
    */
   skipUnchangedTopLevel?: boolean;
+  /**
+   * Full syncs write the per-service chains in restores of about this many chains each before
+   * the main one (see RuleBuilder's maxChainsPerRestore). Default: 1,000 with iptables-nft (whose
+   * restore is quadratic in the chains one payload names), unlimited with legacy (whose every
+   * restore replaces the whole table, so one is cheapest).
+   */
+  maxChainsPerRestore?: number;
   now?: () => number;
 }
+
+/** Chains per restore on full syncs with iptables-nft (see SyncEngineOptions.maxChainsPerRestore). */
+export const DEFAULT_NFT_CHAINS_PER_RESTORE = 1000;
 
 /** Result of one sync, for logs and tests. */
 export interface SyncResult {
@@ -51,6 +61,8 @@ export interface SyncResult {
   durationMs: number;
   writtenChains: number;
   payloadBytes: number;
+  /** iptables-restore runs this sync made (more than one on chunked full syncs). */
+  restores: number;
 }
 
 /** A Local-policy service port's health-check NodePort and its local endpoint count. */
@@ -234,9 +246,12 @@ export class SyncEngine {
         existingChains: this.existingChains,
         missingJumps: jumps,
         ...(this.opts.skipUnchangedTopLevel && this.appliedTopLevel ? { appliedTopLevel: this.appliedTopLevel } : {}),
+        maxChainsPerRestore: this.opts.maxChainsPerRestore ?? (this.opts.iptables.mode === 'nft' ? DEFAULT_NFT_CHAINS_PER_RESTORE : 0),
       }, this.ruleCache);
       payloadBytes = plan.payload.length;
+      for (const p of plan.preludes) payloadBytes += p.length;
       try {
+        for (const p of plan.preludes) await this.opts.iptables.restore(p);
         await this.opts.iptables.restore(plan.payload);
       } catch (err) {
         throw new ProxyError('PROXY_RESTORE_FAILED', `iptables-restore failed: ${String(err)}`, { cause: err });
@@ -269,7 +284,7 @@ export class SyncEngine {
         m.rulesLast.set({ table: 'filter' }, plan.writtenRules.filter);
         m.noLocalEndpoints.set(plan.noLocalEndpoints);
       }
-      const result: SyncResult = { full, ok: true, durationMs: end - start, writtenChains: plan.writtenChains, payloadBytes };
+      const result: SyncResult = { full, ok: true, durationMs: end - start, writtenChains: plan.writtenChains, payloadBytes, restores: plan.preludes.length + 1 };
       log.debug('synced', { ...result, changedServices: changed.size, deletedChains: plan.deletedChains.length });
       await this.cleanupConntrack(udpBefore);
       this.onHealthChecks?.(this.healthCheckTargets());
@@ -281,7 +296,7 @@ export class SyncEngine {
       this.appliedTopLevel = undefined;
       this.opts.metrics?.restoreFailures.inc();
       log.error('sync failed; the next sync will be full', { error: err instanceof Error ? err.message : String(err) });
-      const result: SyncResult = { full, ok: false, durationMs: this.now() - start, writtenChains: 0, payloadBytes };
+      const result: SyncResult = { full, ok: false, durationMs: this.now() - start, writtenChains: 0, payloadBytes, restores: 0 };
       if (!this.stopped) setTimeout(() => this.schedule(0), Math.max(this.opts.minSyncPeriodMs, 1000)).unref();
       this.onSynced?.(result);
       return result;
