@@ -52,7 +52,7 @@ before(async () => {
   client = ApiClient.fromKubeconfig(kubeconfig);
   await until('the API server', () => client.list(KINDS.Service, { namespace: 'default' }).then(() => true, () => undefined));
   await client.create<Namespace>(KINDS.Namespace, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'default' } }).catch(() => undefined);
-  proxy = cli('proxy', '--kubeconfig', kubeconfig, '--node-name', 'node-a', '--cluster-cidr', '10.244.0.0/16', '--netns', lab.node, '--healthz-bind-address', '127.0.0.1:0', '--metrics-bind-address', '127.0.0.1:0');
+  proxy = cli('proxy', '--kubeconfig', kubeconfig, '--node-name', 'node-a', '--cluster-cidr', '10.244.0.0/16', '--netns', lab.node, '--partial-top-level', 'always', '--healthz-bind-address', '127.0.0.1:0', '--metrics-bind-address', '127.0.0.1:0');
   procs.push(proxy);
   let logs = '';
   proxy.stderr!.on('data', (d: Buffer) => (logs += d));

@@ -1,0 +1,3 @@
+import { dataplaneSuite } from './dataplane-suite.js';
+
+dataplaneSuite('nft');
