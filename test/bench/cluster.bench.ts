@@ -29,6 +29,8 @@ const name = `bx${randomBytes(2).toString('hex')}`;
 const home = mkdtempSync(join(tmpdir(), 'sx-cluster-bench-'));
 const kubeconfig = join(home, 'kubeconfig');
 const env = { ...process.env, HOME: home, KUBECONFIG: kubeconfig };
+/** Stops the pod watch; also on failure, else its reconnect loop keeps the process alive after `cluster down`. */
+let stopWatch = () => {};
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const kubectl = async (args: string[], input?: string) => {
@@ -87,6 +89,10 @@ async function main() {
   };
   pods.addHandlers({ onAdd: note, onUpdate: (_a, b) => note(b), onDelete: (p) => readySince.delete(p.metadata.uid!) });
   pods.start();
+  stopWatch = () => {
+    pods.stop();
+    client.close();
+  };
   await pods.synced();
   const readyPods = () => pods.list().filter((p) => readySince.has(p.metadata.uid!));
   /**
@@ -142,8 +148,7 @@ async function main() {
     await until('scaled down to 1 pod', async () => pods.list().length === 1, 180_000);
     await converged(1);
   }
-  pods.stop();
-  client.close();
+  stopWatch();
   const conv = runs.map((r) => r.convergenceMs);
   return {
     benchmark: 'cluster',
@@ -175,6 +180,7 @@ main()
     process.exitCode = 1;
   })
   .finally(async () => {
+    stopWatch();
     if (existsSync(`/run/sextant/${name}/state.json`)) await execFileP(process.execPath, [SEXTANT, 'cluster', 'down', '--name', name]).catch(() => undefined);
     rmSync(home, { recursive: true, force: true });
   });
