@@ -1,6 +1,8 @@
 // CNI ADD/DEL wall time: our binary vs the reference bridge + host-local, and bare Node start-up.
 // Every process runs under `ip netns exec <node-ns>`, so the same exec overhead is in each figure.
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { REPO, run, TestNode } from '../cni/harness.js';
 
 const N = Number(process.env.SX_BENCH_PODS ?? 50);
@@ -12,13 +14,31 @@ const pct = (xs: number[], p: number) => {
 };
 const stats = (xs: number[]) => ({ p50: pct(xs, 50), p99: pct(xs, 99), n: xs.length });
 
-async function timed<T>(fn: () => Promise<T>): Promise<[number, T]> {
-  const t = process.hrtime.bigint();
-  const r = await fn();
-  return [Number(process.hrtime.bigint() - t) / 1e6, r];
+/**
+ * CPU time of every waited-for descendant so far (cutime + cstime of /proc/self/stat, ms): the
+ * `ip netns exec` wrapper waits for the plugin, the plugin for its own children, so one run's
+ * delta is all the CPU that run cost. Clock ticks (10 ms) per read; the means over N are precise
+ * enough, and unlike wall time they hardly move when other work loads the machine.
+ */
+function childrenCpuMs(): number {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(f[13]) + Number(f[14])) * 1000) / 100;
 }
 
+const cpu: Record<string, number[]> = {};
+async function timed<T>(fn: () => Promise<T>, cpuKey?: string): Promise<[number, T]> {
+  const c = childrenCpuMs();
+  const t = process.hrtime.bigint();
+  const r = await fn();
+  const ms = Number(process.hrtime.bigint() - t) / 1e6;
+  if (cpuKey) (cpu[cpuKey] ??= []).push(childrenCpuMs() - c);
+  return [ms, r];
+}
+const meanCpu = (k: string) => Number(((cpu[k] ?? []).reduce((a, b) => a + b, 0) / Math.max(1, (cpu[k] ?? []).length)).toFixed(1));
+
 async function main() {
+  const loadStart = loadavg().map((x) => Number(x.toFixed(2)));
   execFileSync(process.execPath, ['tools/build.mjs'], { cwd: REPO, stdio: 'ignore' });
   const node = await TestNode.create();
   try {
@@ -44,18 +64,18 @@ async function main() {
       const failures: Record<string, number> = { sextant: 0, reference: 0 };
       for (let i = 0; i < N; i++) {
         if (!masq) {
-          bare.push((await timed(bareStart))[0]);
+          bare.push((await timed(bareStart, 'bare'))[0]);
           version.push((await timed(() => node.plugin('sextant', { CNI_COMMAND: 'VERSION' }, { cniVersion: '1.0.0' })))[0]);
         }
         for (const [name, p] of Object.entries(ps)) {
-          const [ms, r] = await timed(() => node.plugin(p.type, env('ADD', `b-${i}`, pods[i]!, p.ifName), p.conf));
+          const [ms, r] = await timed(() => node.plugin(p.type, env('ADD', `b-${i}`, pods[i]!, p.ifName), p.conf), `${name} ADD${masq ? ' ipMasq' : ''}`);
           if (r.code !== 0) failures[name]!++;
           add[name]!.push(ms);
         }
       }
       for (let i = 0; i < N; i++)
         for (const [name, p] of Object.entries(ps)) {
-          const [ms, r] = await timed(() => node.plugin(p.type, env('DEL', `b-${i}`, pods[i]!, p.ifName), p.conf));
+          const [ms, r] = await timed(() => node.plugin(p.type, env('DEL', `b-${i}`, pods[i]!, p.ifName), p.conf), `${name} DEL${masq ? ' ipMasq' : ''}`);
           if (r.code !== 0) failures[name]!++;
           del[name]!.push(ms);
         }
@@ -86,6 +106,14 @@ async function main() {
           sequential: plain,
           sequentialWithIpMasq: withMasq,
           parallel64: parallel,
+          // Mean CPU per run (ms), the process and all its children, `ip netns exec` included.
+          cpuMsPerRun: Object.fromEntries(Object.keys(cpu).map((k) => [k, meanCpu(k)])),
+          cpuTarget: {
+            rule: 'sextant ADD cpu - bare node cpu <= reference ADD cpu (informative; the target is on wall time)',
+            sextantAddMinusBare: Number((meanCpu('sextant ADD') - meanCpu('bare')).toFixed(1)),
+            referenceAdd: meanCpu('reference ADD'),
+          },
+          loadAverage: { start: loadStart, end: loadavg().map((x) => Number(x.toFixed(2))) },
           target: {
             rule: 'sextant ADD p50 - bare node p50 <= reference ADD p50',
             sextantAddMinusBare: Number((ours - bareP50).toFixed(1)),
