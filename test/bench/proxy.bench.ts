@@ -5,8 +5,15 @@
  * - one endpoint change at N services: time from the change event to the restore having returned
  *   (rule in the kernel), p50/p99 over C changes (target p99 ≤ 50 ms);
  * - RSS after the full sync (target ≤ 300 MB).
- * Env: SX_SERVICES (10000), SX_ENDPOINTS (5), SX_CHANGES (100), SX_IPTABLES_MODE (nft|legacy),
- * SX_TOP_LEVEL (always: rewrite top-level chains on every partial sync, as kube-proxy; when-changed).
+ * - the floor: a bare `iptables-restore --noflush` of a minimal payload (one service's SVC chain
+ *   rewritten with the same rules) into the same 10,000-service table, p50/p99 over 20 runs;
+ * - CPU of the iptables processes (user+sys of reaped children, /proc/self/stat) per restore, which
+ *   a loaded machine skews far less than wall time.
+ * A full sync with iptables-nft is several restores (SyncEngine maxChainsPerRestore); the bare
+ * reference replays the same restores. One restore of the whole payload with iptables-nft 1.8.9 is
+ * quadratic in the chains it names (minutes at 10,000 services) and is not run here.
+ * Env: SX_SERVICES (10000), SX_ENDPOINTS (5), SX_CHANGES (100), SX_IPTABLES_MODE (nft|legacy; nft),
+ * SX_TOP_LEVEL (when-changed, the default; always: rewrite top-level chains on every partial sync, as kube-proxy).
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -20,8 +27,8 @@ import { SyncEngine, type SyncResult } from '../../proxy/sync-engine.js';
 const N = Number(process.env.SX_SERVICES ?? 10_000);
 const E = Number(process.env.SX_ENDPOINTS ?? 5);
 const CHANGES = Number(process.env.SX_CHANGES ?? 100);
-const mode = (process.env.SX_IPTABLES_MODE ?? 'legacy') as IptablesMode;
-const topLevel = process.env.SX_TOP_LEVEL === 'when-changed' ? 'when-changed' : 'always';
+const mode = (process.env.SX_IPTABLES_MODE ?? 'nft') as IptablesMode;
+const topLevel = process.env.SX_TOP_LEVEL === 'always' ? 'always' : 'when-changed';
 const id = randomBytes(3).toString('hex');
 const nsEngine = `sx-pxb-${id}`;
 const nsBare = `sx-pxr-${id}`;
@@ -49,23 +56,38 @@ const pct = (xs: number[], p: number) => {
 };
 const round = (x: number) => Math.round(x * 100) / 100;
 
-function recording(inner: Iptables): Iptables & { payloads: string[]; restoreMs: number[] } {
+/** CPU ms (user+sys) of every child process reaped so far: the iptables tools' own cost. */
+const childCpuMs = (): number => {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(f[13]) + Number(f[14])) * 1000) / 100; // cutime, cstime (fields 16, 17) in 1/100 s
+};
+
+function recording(inner: Iptables): Iptables & { payloads: string[]; last: string; restoreMs: number[]; restoreCpuMs: number[]; keep: boolean } {
   const payloads: string[] = [];
   const restoreMs: number[] = [];
-  return {
+  const restoreCpuMs: number[] = [];
+  const rec = {
     mode: inner.mode,
     payloads,
+    last: '',
     restoreMs,
-    save: (t, o) => inner.save(t, o),
-    listChain: (t, c) => inner.listChain(t, c),
-    async restore(p) {
+    restoreCpuMs,
+    /** Keep the full sync's payloads (for the bare reference); afterwards only the last one. */
+    keep: true,
+    save: (t?: string, o?: { counters?: boolean }) => inner.save(t, o),
+    listChain: (t: string, c: string) => inner.listChain(t, c),
+    async restore(p: string) {
       const t0 = performance.now();
+      const c0 = childCpuMs();
       await inner.restore(p);
       restoreMs.push(performance.now() - t0);
-      // Keep only the first (full) payload: holding every payload would inflate the RSS figure.
-      if (payloads.length === 0) payloads.push(p);
+      restoreCpuMs.push(childCpuMs() - c0);
+      if (rec.keep) payloads.push(p);
+      rec.last = p;
     },
   };
+  return rec;
 }
 
 async function main() {
@@ -89,19 +111,27 @@ async function main() {
     const full = await engine.syncNow();
     const fullMs = performance.now() - t0;
     if (!full.ok) throw new Error('full sync failed');
-    const payload = iptables.payloads[0]!;
+    const fullPayloads = iptables.payloads.splice(0);
+    iptables.keep = false;
+    const fullCpuMs = iptables.restoreCpuMs.reduce((a, b) => a + b, 0);
     const rssAfterFull = process.memoryUsage().rss;
 
     const bare = createIptables({ mode, netns: nsBare, waitSeconds: 30 });
     const t1 = performance.now();
-    await bare.restore(payload);
+    const bc0 = childCpuMs();
+    for (const p of fullPayloads) await bare.restore(p);
     const bareMs = performance.now() - t1;
+    const bareCpuMs = childCpuMs() - bc0;
+    const fullBytes = fullPayloads.reduce((a, p) => a + p.length, 0);
+    const fullLines = fullPayloads.reduce((a, p) => a + p.split('\n').length, 0);
+    fullPayloads.length = 0;
 
     const waiters: ((r: SyncResult) => void)[] = [];
     engine.onSynced = (r) => waiters.splice(0).forEach((w) => w(r));
     engine.start();
     const latencies: number[] = [];
     const partialRestoreMs: number[] = [];
+    const partialRestoreCpuMs: number[] = [];
     let partialBytes = 0;
     for (let c = 1; c <= CHANGES; c++) {
       const i = (c * 97) % N;
@@ -112,9 +142,23 @@ async function main() {
       latencies.push(performance.now() - start);
       if (!r.ok || r.full) throw new Error(`change ${c}: sync ok=${r.ok} full=${r.full}`);
       partialRestoreMs.push(iptables.restoreMs.at(-1)!);
+      partialRestoreCpuMs.push(iptables.restoreCpuMs.at(-1)!);
       partialBytes = r.payloadBytes;
     }
     await engine.stop();
+    // The floor: the last changed service's SVC chain rewritten with the same rules, bare.
+    const svcLines = iptables.last.split('\n').filter((l) => /^(:|-A )SX-SVC-/.test(l));
+    const minimal = ['*nat', ...svcLines, 'COMMIT', ''].join('\n');
+    const floorMs: number[] = [];
+    const floorCpuMs: number[] = [];
+    const direct = createIptables({ mode, netns: nsEngine, waitSeconds: 30 });
+    for (let i = 0; i < 20; i++) {
+      const t = performance.now();
+      const c0 = childCpuMs();
+      await direct.restore(minimal);
+      floorMs.push(performance.now() - t);
+      floorCpuMs.push(childCpuMs() - c0);
+    }
     const last = `10.250.${(CHANGES >> 8) & 255}.${CHANGES & 255}:8080`;
     const inKernel = (await iptables.save('nat')).includes(`--to-destination ${last}`);
     const status = readFileSync('/proc/self/status', 'utf8');
@@ -133,8 +177,11 @@ async function main() {
             bareRestoreMs: round(bareMs),
             ratio: round(fullMs / bareMs),
             target: 1.2,
-            payloadBytes: payload.length,
-            payloadLines: payload.split('\n').length,
+            restores: full.restores,
+            restoreCpuMs: round(fullCpuMs),
+            bareRestoreCpuMs: round(bareCpuMs),
+            payloadBytes: fullBytes,
+            payloadLines: fullLines,
           },
           endpointChange: {
             changes: CHANGES,
@@ -143,7 +190,16 @@ async function main() {
             maxMs: round(Math.max(...latencies)),
             target_p99Ms: 50,
             restoreP50Ms: round(pct(partialRestoreMs, 50)),
+            restoreP99Ms: round(pct(partialRestoreMs, 99)),
+            restoreCpuP50Ms: round(pct(partialRestoreCpuMs, 50)),
             partialPayloadBytes: partialBytes,
+            floor: {
+              what: 'bare iptables-restore --noflush of one SVC chain rewritten with the same rules, same table, same run',
+              payloadBytes: minimal.length,
+              p50Ms: round(pct(floorMs, 50)),
+              p99Ms: round(pct(floorMs, 99)),
+              cpuP50Ms: round(pct(floorCpuMs, 50)),
+            },
             lastChangeInKernel: inKernel,
           },
           memory: { rssAfterFullSyncMB: round(rssAfterFull / 2 ** 20), peakRssMB: round(hwm / 2 ** 20), targetMB: 300 },
