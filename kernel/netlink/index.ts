@@ -1,6 +1,7 @@
 /**
  * kernel/netlink: the one wrapper of rtnetlink (links, addresses, routes, neighbours, FDB).
- * - `openIpNetlink(netnsPath?)` — iproute2, any namespace, no native code (CNI plugin).
+ * - `openIpNetlink(netnsPath?, opts?)` — iproute2, any namespace, no native code (CNI plugin);
+ *   `applyInNetns(path, ops, sysctls)` — sysctls + a plan in one process (the CNI pod side).
  * - `openSocketNetlink()` — the `netlink` npm package, caller's namespace (daemons).
  * - `FakeKernel` — in-memory namespaces enforcing the kernel's rules (unit tests).
  */
