@@ -9,8 +9,11 @@ import type { Deps } from './context.js';
 
 /**
  * The plugin's real kernel access. Netlink goes through iproute2 rather than the native
- * `netlink` addon: the plugin is a short-lived process, the pod side needs another namespace
- * (no setns in Node), and not loading the addon keeps start-up and the bundle small.
+ * `netlink` addon: the addon is a .node file that cannot be part of the one self-contained
+ * plugin file (there is no node_modules beside /opt/cni/bin/sextant), and the pod side needs a
+ * process in the pod's namespace anyway (no setns in Node). An ADD runs two children: the host
+ * side (`ip -batch`, which also takes the IPAM flock for us) and the pod side (nsenter → sh →
+ * `ip -batch`, with the arp_notify sysctl).
  */
 export function realDeps(): Deps {
   return {
