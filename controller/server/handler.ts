@@ -85,8 +85,11 @@ export function createApiHandler(o: ApiHandlerOptions): ApiHandler {
   const authorize = o.authorize ?? allowAllAuthorizer;
   const kinds = () => o.registry.model.kinds();
 
+  // group/version/resource → kind, built on first use (the served kinds are fixed).
+  let byResource: Map<string, KindInfo> | undefined;
   const findKind = (info: ResourceRequest): KindInfo => {
-    const k = kinds().find((x) => x.group === info.group && x.version === info.version && x.resource === info.resource);
+    byResource ??= new Map(kinds().map((x) => [`${x.group}/${x.version}/${x.resource}`, x]));
+    const k = byResource.get(`${info.group}/${info.version}/${info.resource}`);
     if (!k) throw errors.pathNotFound(`${info.verb} ${info.resource}`);
     return k;
   };
