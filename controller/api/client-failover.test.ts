@@ -141,7 +141,7 @@ test('failover: an informer whose server dies mid-watch resumes on the next serv
   cleanups.push(() => client.close());
   const seen: string[] = [];
   const inf = createInformer<Pod>(client, KINDS.Pod, { namespace: 'default', backoff: { initialMs: 20, maxMs: 100 } });
-  inf.addHandlers({ onAdd: (p) => seen.push(p.metadata.name) });
+  inf.addHandlers({ onAdd: (p) => seen.push(p.metadata.name ?? '') });
   inf.start();
   cleanups.push(() => inf.stop());
   await inf.synced();
