@@ -13,7 +13,7 @@ export const securityFlags = {
     schema: z.string().min(1, 'must not be empty').optional(),
   },
   'kubeconfig-servers': {
-    help: 'every API server URL of the cluster, listed in the kubeconfigs this server writes so clients fail over between them (comma-separated; default: this server only)',
+    help: 'every API server URL of the cluster, listed in the kubeconfigs this server writes (HTTPS) so clients fail over between them (comma-separated; default: this server only)',
     schema: flagTypes.list().pipe(z.array(z.string().regex(/^https:\/\/\S+$/, 'must be https:// URLs'))).default([]),
   },
   'tls-san': { help: 'extra DNS names or IP addresses for the serving certificate (comma-separated)', schema: flagTypes.list().default([]) },
