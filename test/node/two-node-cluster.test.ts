@@ -121,6 +121,28 @@ describe('two workers joined by the VXLAN overlay (sextant cluster up + sextant 
     assert.ok(now.every((p) => p.restarts === 0 && p.ready), `containers restarted or became unready:\n${await podLogs(now)}`);
   });
 
+  it('each worker registered its Node (InternalIP, capacity, Ready, kubelet-like nodeInfo) and renews its Lease in kube-node-lease', async () => {
+    type N = { metadata: { name: string; uid: string }; status?: { addresses?: { type: string; address: string }[]; capacity?: Record<string, string>; conditions?: { type: string; status: string }[]; nodeInfo?: { kubeletVersion?: string; operatingSystem?: string; architecture?: string } } };
+    type L = { metadata: { ownerReferences?: { kind: string; uid: string }[] }; spec: { holderIdentity: string; leaseDurationSeconds: number; renewTime: string } };
+    const hosts = clusterState(ctx).layout.hosts as { role: string; netns: string; ip: string; nodeName?: string }[];
+    const renewals: Promise<unknown>[] = [];
+    for (const h of hosts.filter((x) => x.nodeName)) {
+      const n = JSON.parse(await kubectl(ctx, 'get', 'node', h.nodeName!, '-o', 'json')) as N;
+      assert.deepEqual(n.status?.addresses?.find((a) => a.type === 'InternalIP')?.address, h.ip, `${h.nodeName}: InternalIP`);
+      assert.match(n.status?.capacity?.pods ?? '', /^\d+$/);
+      assert.match(n.status?.capacity?.cpu ?? '', /^\d+$/);
+      assert.equal(n.status?.conditions?.find((c) => c.type === 'Ready')?.status, 'True');
+      assert.match(n.status?.nodeInfo?.kubeletVersion ?? '', /^v1\.\d+\.\d+/);
+      assert.equal(n.status?.nodeInfo?.operatingSystem, 'linux');
+      const lease = async () => JSON.parse(await kubectl(ctx, 'get', 'lease', '-n', 'kube-node-lease', h.nodeName!, '-o', 'json')) as L;
+      const first = await lease();
+      assert.equal(first.spec.holderIdentity, h.nodeName);
+      assert.ok(first.metadata.ownerReferences?.some((o) => o.kind === 'Node' && o.uid === n.metadata.uid), 'the Lease is owned by its Node');
+      renewals.push(waitFor(`${h.nodeName}: its Lease renewed (renewTime moves)`, async () => ((await lease()).spec.renewTime !== first.spec.renewTime ? true : undefined), 40_000));
+    }
+    await Promise.all(renewals);
+  });
+
   it('every pod reaches every other pod by IP over TCP, across nodes, unmasqueraded, with the FORWARD policy DROP', async () => {
     needPods();
     // as Docker leaves hosts (flannel #609): the overlay's own FORWARD rules must carry the pod network
