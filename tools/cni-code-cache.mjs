@@ -7,11 +7,13 @@
 // cache made by another V8 version or with other flags (`cachedDataRejected`); the plugin then
 // compiles as usual, only slower.
 //
-// Training runs the bundle in a child Node with inputs that touch nothing: ADD into a netns that
-// does not exist (env + config validation, version negotiation, the error path), STATUS on a
-// temp IPAM dir and subnet file (subnet-file parsing, range resolution), VERSION, and malformed
-// input. Each run gets its env in process.env and its stdin through a `require` that answers
-// fs.readFileSync(0).
+// Training runs the bundle in a child Node with inputs that touch nothing outside a temp dir: ADD
+// into a netns that does not exist (env + config validation, version negotiation, the error
+// path), STATUS on a temp IPAM dir and subnet file (subnet-file parsing, range resolution),
+// VERSION, malformed input, and a whole ADD + DEL whose child processes are simulated (the
+// `require` the bundle gets answers child_process.spawnSync with what ip would print), so the
+// kernel-side code paths are in the cache too; the IPAM reservations go to the temp dir. Each run
+// gets its env in process.env and its stdin through that `require` answering fs.readFileSync(0).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,7 +33,27 @@ const conf = (extra) => JSON.stringify({ cniVersion: '1.1.0', name: 'sxtrain', t
   ipam: { dataDir: dir + '/ipam', ranges: [[{ subnet: '10.99.0.0/28', gateway: '10.99.0.1' }]], routes: [{ dst: '0.0.0.0/0' }] }, ...extra });
 fs.writeFileSync(dir + '/subnet.env', 'SEXTANT_NETWORK=10.99.0.0/16\nSEXTANT_SUBNET=10.99.0.1/28\nSEXTANT_MTU=1450\nSEXTANT_IPMASQ=false\n');
 const base = { CNI_CONTAINERID: 'train', CNI_NETNS: dir + '/no-such-netns', CNI_IFNAME: 'eth0', CNI_ARGS: 'IgnoreUnknown=1;K8S_POD_NAME=p', CNI_PATH: dir };
+// A regular file stands in for the pod netns: it exists and is not our own namespace.
+fs.writeFileSync(dir + '/pod-netns', '');
+const sim = { ...base, CNI_NETNS: dir + '/pod-netns' };
+const ipShow = JSON.stringify([{ ifindex: 3, ifname: 'sxtrain0', flags: ['BROADCAST', 'UP'], mtu: 1400, address: '02:00:00:00:00:01', linkinfo: { info_kind: 'bridge' } }]);
+const fakeChildProcess = {
+  ...require('node:child_process'),
+  spawnSync: (file, argv) => {
+    const out = Buffer.from(argv.includes('-j') ? ipShow : '');
+    return { pid: 0, status: 0, signal: null, error: undefined, stdout: out, stderr: Buffer.alloc(0), output: [null, out, Buffer.alloc(0), null, Buffer.from('L')] };
+  },
+};
+// The build runs in the machine's own namespace: the simulated ADD must not set ip_forward (or
+// anything else under /proc or /sys) there, so those writes go nowhere; others are the temp dir's.
+const safeWrite = (p, ...a) => {
+  if (/^\/(proc|sys)\//.test(String(p))) return;
+  if (!String(p).startsWith(dir + '/')) throw new Error('training wrote outside its temp dir: ' + p);
+  return fs.writeFileSync(p, ...a);
+};
 const runs = [
+  [{ ...sim, CNI_COMMAND: 'ADD' }, conf({})],
+  [{ ...sim, CNI_COMMAND: 'DEL' }, conf({})],
   [{ ...base, CNI_COMMAND: 'ADD' }, conf({})],
   [{ ...base, CNI_COMMAND: 'ADD' }, conf({ ipam: {} })],
   [{ CNI_COMMAND: 'STATUS' }, conf({})],
@@ -46,7 +68,10 @@ const realWrite = process.stdout.write.bind(process.stdout);
   for (const [env, stdin] of runs) {
     for (const k of Object.keys(process.env)) delete process.env[k];
     Object.assign(process.env, env);
-    const req = (id) => (id === 'fs' || id === 'node:fs' ? { ...fs, readFileSync: (p, ...a) => (p === 0 ? stdin : fs.readFileSync(p, ...a)) } : require(id));
+    const req = (id) =>
+      id === 'fs' || id === 'node:fs' ? { ...fs, readFileSync: (p, ...a) => (p === 0 ? stdin : fs.readFileSync(p, ...a)), writeFileSync: safeWrite }
+      : id === 'child_process' || id === 'node:child_process' ? fakeChildProcess
+      : require(id);
     const mod = { exports: {} };
     process.stdout.write = () => true;
     script.runInThisContext()(mod.exports, req, mod, srcPath, dir);
