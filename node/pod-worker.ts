@@ -4,14 +4,13 @@ import type { CniRuntime } from './cni-runtime.js';
 import { containerArgv, containerEnv } from './container-env.js';
 import { isAlive, readExitStatus, signalContainer, spawnContainer, waitGone, type ProcessHandle } from './container-process.js';
 import { podLogDirName, podNetnsName, sandboxId } from './names.js';
-import { hostsFile, resolvConf } from './pod-files.js';
+import { setUpSandbox, tearDownSandbox } from './pod-sandbox.js';
 import type { PodRecord, PodStateStore } from './pod-state.js';
 import { buildPodStatus, type ContainerView, type PodView } from './pod-status.js';
 import { startProbeLoops } from './probe-loop.js';
 import { nextRestartDelay } from './restart-backoff.js';
 import type { PodStatus } from '../controller/api/index.js';
 import { existsSync, rmSync } from 'node:fs';
-import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
 
 /** Host facilities a pod worker uses, injected so the agent wires the real ones once. */
@@ -161,44 +160,9 @@ export class PodWorker {
   }
 
   private async ensureSandbox(): Promise<void> {
-    const t0 = performance.now();
-    const took: Record<string, number> = {};
-    const lap = (k: string, since: number) => (took[k] = Math.round(performance.now() - since));
-    // The token request is independent of the network: it runs while the sandbox is made.
-    const tokenStart = performance.now();
-    const token = this.host.serviceAccounts?.ensure(this.pod, this.netns).then(() => void lap('serviceAccountMs', tokenStart));
-    token?.catch(() => undefined);
-    const netnsPath = `/run/netns/${this.netns}`;
-    const attachment = { containerId: this.record.sandboxId, netnsPath, ifName: 'eth0', pod: { namespace: this.record.namespace, name: this.record.name, uid: this.uid } };
-    if (!this.host.netns.exists(this.netns)) {
-      // Only an attachment that existed before (a record with an IP, or a cached ADD result) can
-      // have left anything to release; a new pod skips a DEL through the whole chain (two plugin
-      // execs on its start path). An ADD interrupted before its result was cached is rolled back
-      // by the next ADD's failure path ("duplicate allocation" → DEL → retry).
-      const stale = this.record.podIp !== undefined || this.host.cni.cached(attachment) !== undefined;
-      this.record.podIp = undefined;
-      if (stale) await this.host.cni.del(attachment).catch(() => undefined);
-      const t = performance.now();
-      await this.host.netns.add(this.netns);
-      lap('netnsMs', t);
-    }
-    if (!this.record.podIp) {
-      const cached = this.host.cni.cached(attachment);
-      const t = performance.now();
-      const ips = cached ? ((cached.result.ips ?? []) as { address?: string }[]).map((i) => i.address ?? '') : (await this.host.cni.add(attachment)).ips;
-      if (!cached) lap('cniAddMs', t);
-      const ip = ips.find(Boolean)?.split('/')[0];
-      if (!ip) throw new Error('CNI ADD returned no IP address');
-      this.record.podIp = ip;
-    }
-    const s = this.host.settings;
-    this.host.writePodFiles(this.netns, {
-      'resolv.conf': resolvConf(this.pod, { clusterDns: s.clusterDns, clusterDomain: s.clusterDomain, hostResolvConf: s.hostResolvConf }),
-      hosts: hostsFile(this.pod, this.record.podIp, s.clusterDomain),
-    });
-    await token;
+    const took = await setUpSandbox(this.host, this.pod, this.record, this.netns);
     this.host.store.save(this.record);
-    this.log.info('pod sandbox ready', { pod: `${this.record.namespace}/${this.record.name}`, ip: this.record.podIp, ...took, totalMs: Math.round(performance.now() - t0) });
+    this.log.info('pod sandbox ready', { pod: `${this.record.namespace}/${this.record.name}`, ip: this.record.podIp, ...took });
   }
 
   private persist(): void {
@@ -420,17 +384,7 @@ export class PodWorker {
         }
       }),
     );
-    const attachment = { containerId: this.record.sandboxId, netnsPath: `/run/netns/${this.netns}`, ifName: 'eth0', pod: { namespace: this.record.namespace, name: this.record.name, uid: this.uid } };
-    try {
-      await this.host.cni.del(attachment);
-    } catch (err) {
-      this.log.warn('CNI DEL failed; retrying once', { pod: who, error: (err as Error).message });
-      await new Promise((r) => setTimeout(r, 500));
-      await this.host.cni.del(attachment).catch((e: Error) => this.log.error('CNI DEL failed', { pod: who, error: e.message }));
-    }
-    await this.host.netns.del(this.netns).catch((e: Error) => this.log.warn('netns removal failed', { pod: who, error: e.message }));
-    this.host.serviceAccounts?.forget(this.netns);
-    this.host.removePodFiles(this.netns);
+    await tearDownSandbox(this.host, this.record, this.netns);
     this.host.store.remove(this.uid);
     this.closed = true;
     if (this.statusTimer) clearTimeout(this.statusTimer);
