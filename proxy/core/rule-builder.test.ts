@@ -5,7 +5,7 @@ import { parseDump, ruleTarget } from '../../kernel/iptables-dump.js';
 import { createFakeIptables } from '../../kernel/iptables-fake.js';
 import { isServiceChain } from './chain-names.js';
 import { JUMP_RULES } from './jump-rules.js';
-import { buildRules, probability } from './rule-builder.js';
+import { RuleCache, buildRules, probability } from './rule-builder.js';
 import { CONFIG, SERVICES, SLICES, scenarioState } from './test-scenario.js';
 import { slice } from './test-fixtures.js';
 
@@ -73,6 +73,23 @@ test('partial sync rewrites only the changed service, keeps top-level chains, de
   const nat = ipt.tables.get('nat')!;
   for (const c of partial.deletedChains) assert.ok(!nat.chains.has(c));
   assert.equal(partial.chains.size, first.chains.size - 2);
+});
+
+test('a warm cache (only changed ports examined) plans the same partial sync as a cold one', () => {
+  const cache = new RuleCache();
+  const s0 = scenarioState();
+  const first = buildRules(CONFIG, { services: s0.services, endpoints: s0.endpoints, full: true, changedServices: s0.changed, existingChains: new Set(), missingJumps: JUMP_RULES }, cache);
+  // web loses two endpoints; a whole service port disappears
+  const slices = SLICES.map((x) => (x.metadata.name === 'web-a' ? slice('ns1', 'web', 'web-a', [{ name: 'http', port: 8080 }], [{ ip: '10.244.1.2' }]) : x));
+  const s = scenarioState(SERVICES.slice(1), slices);
+  const changed = new Set(['ns1/web', `${SERVICES[0]!.metadata.namespace}/${SERVICES[0]!.metadata.name}`]);
+  const input = { services: s.services, endpoints: s.endpoints, full: false, changedServices: changed, existingChains: first.chains, missingJumps: [] };
+  const warm = buildRules(CONFIG, input, cache);
+  const cold = buildRules(CONFIG, input);
+  assert.ok(warm.deletedChains.length > 2);
+  assert.deepEqual(warm.deletedChains, cold.deletedChains);
+  assert.deepEqual([...warm.chains].sort(), [...cold.chains].sort());
+  assert.equal(warm.payload, cold.payload);
 });
 
 test('partial sync writes chains of unchanged services that the kernel lacks', () => {

@@ -114,6 +114,10 @@ interface PortRules {
  */
 export class RuleCache {
   readonly ports = new Map<ServicePortName, PortRules>();
+  /** Service port names in order, reused while the set of ports is the same. */
+  names: ServicePortName[] = [];
+  /** Top-level text of the last build, reused (same strings) while no port's top-level rules changed. */
+  topLevel: TopLevelText | undefined;
 }
 
 function portRules(cfg: RuleBuilderConfig, spn: ServicePortName, svc: ServicePortInfo, all: readonly EndpointInfo[]): PortRules {
@@ -248,7 +252,6 @@ export function buildRules(cfg: RuleBuilderConfig, input: SyncInput, cache: Rule
   let filterCount = 0;
   let natCount = 0;
   let topCount = 0;
-  const chains = new Set<string>();
   const serviceRules = new Map<string, number>();
   let writtenChains = 0;
   let noLocalEndpoints = 0;
@@ -263,26 +266,38 @@ export function buildRules(cfg: RuleBuilderConfig, input: SyncInput, cache: Rule
     preludes.push(['*nat', mm[0], ...chunk.decls, mm[1], ...chunk.bodies, 'COMMIT', ''].join('\n'));
     chunk = { decls: [], bodies: [], chains: 0 };
   };
-  const names = [...input.services.keys()].sort();
-  const seen = new Set<ServicePortName>();
+  // A partial sync touches O(changed ports) chains: `chains` starts from what the kernel holds and
+  // only rebuilt or removed ports' chains move in or out (chain names are per port, never shared).
+  // A cold cache (first build) has no previous chains per port to compare: scan everything then.
+  const scanAll = input.full || cache.ports.size === 0;
+  const chains = new Set<string>(scanAll ? [] : input.existingChains);
+  const staleCandidates: string[] = [];
+  const sameKeys = cache.names.length === input.services.size && cache.names.every((n) => input.services.has(n));
+  if (!sameKeys) cache.names = [...input.services.keys()].sort();
+  let topDirty = input.full || !sameKeys || !cache.topLevel;
+  const names = cache.names;
   for (const spn of names) {
     const svc = input.services.get(spn)!;
     const eps = input.endpoints.get(endpointsKey(spn, svc.protocol));
     let r = cache.ports.get(spn);
     if (!r || r.info !== svc || r.endpoints !== eps) {
+      const old = r;
       r = portRules(cfg, spn, svc, eps ?? []);
       r.endpoints = eps;
       cache.ports.set(spn, r);
+      if (!old || old.top !== r.top || old.filter !== r.filter) topDirty = true;
+      if (old && !scanAll) for (const c of old.own) if (!r.own.includes(c)) (chains.delete(c), staleCandidates.push(c));
+      if (!scanAll) for (const c of r.own) chains.add(c);
     }
-    seen.add(spn);
     if (r.filter) filterParts.push(r.filter);
     if (r.top) topParts.push(r.top);
     filterCount += r.filterCount;
     topCount += r.topCount;
     if (r.noLocal) noLocalEndpoints++;
-    for (const c of r.own) chains.add(c);
+    if (scanAll) for (const c of r.own) chains.add(c);
     const write = input.full || input.changedServices.has(svc.service) || r.own.some((c) => !input.existingChains.has(c));
     if (!write) continue;
+    if (!scanAll) for (const c of r.own) chains.add(c);
     writtenChains += r.own.length;
     const decls = chunkLimit ? chunk.decls : chainDecls;
     for (const c of r.own) {
@@ -297,7 +312,13 @@ export function buildRules(cfg: RuleBuilderConfig, input: SyncInput, cache: Rule
     natCount += r.bodyCount;
     serviceRules.set(svc.service, (serviceRules.get(svc.service) ?? 0) + r.bodyCount);
   }
-  for (const spn of cache.ports.keys()) if (!seen.has(spn)) cache.ports.delete(spn);
+  if (!sameKeys) {
+    for (const [spn, r] of cache.ports) {
+      if (input.services.has(spn)) continue;
+      cache.ports.delete(spn);
+      if (!scanAll) for (const c of r.own) (chains.delete(c), staleCandidates.push(c));
+    }
+  }
   flushChunk();
 
   const filterTop = new Lines();
@@ -319,16 +340,21 @@ export function buildRules(cfg: RuleBuilderConfig, input: SyncInput, cache: Rule
   filterTop.rule(`${CHAINS.forward} -m comment --comment ${q('sextant forwarding rules')} -m mark --mark ${MASQ_MARK}/${MASQ_MARK} -j ACCEPT`);
   filterTop.rule(`${CHAINS.forward} -m comment --comment ${q('sextant forwarding conntrack rule')} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`);
 
-  const deletedChains = [...input.existingChains].filter((c) => isServiceChain(c) && !chains.has(c)).sort();
+  const deletedChains = (scanAll ? [...input.existingChains] : staleCandidates).filter((c) => input.existingChains.has(c) && isServiceChain(c) && !chains.has(c)).sort();
+  for (const c of deletedChains) chains.delete(c);
   for (const c of deletedChains) chainDecls.push(`:${c} - [0:0]`);
   const filterDecls = [CHAINS.services, CHAINS.externalServices, CHAINS.nodePorts, CHAINS.forward].map((c) => `:${c} - [0:0]`);
   const natDecls = [CHAINS.services, CHAINS.nodePorts, CHAINS.postrouting, CHAINS.markMasq].map((c) => `:${c} - [0:0]`);
 
   const canary = input.full ? [`:${CHAINS.canary} - [0:0]`, `-A ${CHAINS.canary} -j RETURN`] : [];
-  const topLevel: TopLevelText = {
-    filter: [filterParts.join('\n'), filterTop.out.join('\n')].join('\n'),
-    nat: [topParts.join('\n'), natTop.out.join('\n')].join('\n'),
-  };
+  const topLevel: TopLevelText =
+    !topDirty && cache.topLevel
+      ? cache.topLevel
+      : {
+          filter: [filterParts.join('\n'), filterTop.out.join('\n')].join('\n'),
+          nat: [topParts.join('\n'), natTop.out.join('\n')].join('\n'),
+        };
+  cache.topLevel = topLevel;
   const skip = !input.full && input.missingJumps.length === 0 ? input.appliedTopLevel : undefined;
   const writeFilter = skip?.filter !== topLevel.filter;
   const writeNatTop = skip?.nat !== topLevel.nat;
