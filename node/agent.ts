@@ -24,14 +24,14 @@ export interface NodeAgentOptions {
   stateDir: string;
   clusterDns: string[];
   clusterDomain: string;
-  /** HTTP endpoint (logs) on the node address. */
+  /** HTTPS endpoint (logs, exec; only for the API server) on the node address. */
   port: number;
   maxPods: number;
   backoffInitialMs: number;
   backoffMaxMs: number;
   leaseRenewMs: number;
   statusUpdateMs: number;
-  /** The cluster CA the agent trusts, written as each pod's service-account `ca.crt`. */
+  /** The cluster CA the agent trusts, written as each pod's service-account `ca.crt`; its log endpoint serves only the API server's certificate of this CA. */
   serviceAccountCa?: string;
 }
 
@@ -137,7 +137,8 @@ export class NodeAgent {
     this.serviceAccountPaths = await acquireServiceAccountPaths();
     const setup = this.serviceAccountPaths.setup;
     if (!setup.ok) log.warn('pods get their service-account token only at /etc/sextant-serviceaccount', { reason: setup.reason });
-    this.logServer = await startLogServer({ host: o.nodeIp, port: o.port }, (ns, name, container) => this.locateLog(ns, name, container));
+    if (o.serviceAccountCa) this.logServer = await startLogServer({ host: o.nodeIp, port: o.port }, (ns, name, container) => this.locateLog(ns, name, container), { ca: o.serviceAccountCa });
+    else log.warn('the kubeconfig names no cluster CA: the log endpoint stays off (it serves only the API server, authenticated by a certificate of that CA)');
     this.node = await registerNode(client, this.identity, log);
     await renewLease(client, this.identity, this.node).catch((err: Error) => log.warn('lease renewal failed', { error: err.message }));
     this.timers.push(

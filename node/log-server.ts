@@ -1,6 +1,9 @@
 import { createReadStream, existsSync, readFileSync, statSync, watch } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo, Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import { kubeletCaller, kubeletServingOptions } from '../controller/auth/kubelet-client.js';
 
 /** Finds a container's log file by pod namespace/name and container (undefined: unknown). */
 export type LogLocator = (namespace: string, pod: string, container: string | undefined) => { file: string } | { error: string; code: number };
@@ -13,13 +16,34 @@ export function tailLines(text: string, n: number): string {
   return lines.length <= n ? text : lines.slice(-n).join('\n') + '\n';
 }
 
+/** Serves an upgrade request (`pods/exec`) of the authenticated API server. */
+export type UpgradeHandler = (req: http.IncomingMessage, socket: Socket, head: Buffer) => void;
+
+export interface AgentEndpointOptions {
+  /** The cluster CA (PEM): only a client certificate it signed for the API server's kubelet-client identity is served. */
+  ca: string;
+  /** Upgrade requests (exec); absent: 404. */
+  upgrade?: UpgradeHandler;
+}
+
 /**
- * The agent's HTTP endpoint, the part of the kubelet API the API server proxies `pods/log` to:
+ * The agent's HTTPS endpoint, the part of the kubelet API the API server proxies `pods/log` (and
+ * `pods/exec`, through `upgrade`) to:
  * `GET /containerLogs/<namespace>/<pod>/<container>?follow=true&tailLines=N&limitBytes=N`.
- * Follow streams new bytes as the container writes them until the client goes away.
+ * Follow streams new bytes as the container writes them until the client goes away. As the
+ * kubelet's, it is reachable on the node address, so it requires a client certificate of the
+ * cluster CA (no certificate or another CA: the handshake fails) for the API server's
+ * kubelet-client identity (any other user of the cluster: 403). The serving certificate is
+ * self-signed, made at each start.
  */
-export async function startLogServer(listen: { host: string; port: number }, locate: LogLocator): Promise<{ address: AddressInfo; close(): Promise<void> }> {
-  const server = http.createServer((req, res) => {
+export async function startLogServer(listen: { host: string; port: number }, locate: LogLocator, o: AgentEndpointOptions): Promise<{ address: AddressInfo; close(): Promise<void> }> {
+  const server = https.createServer(kubeletServingOptions(o.ca, listen.host), (req, res) => {
+    const caller = kubeletCaller(req.socket as TLSSocket);
+    if (!caller.ok) {
+      res.writeHead(caller.code, { 'content-type': 'text/plain' });
+      res.end(`${caller.reason}\n`);
+      return;
+    }
     const url = new URL(req.url ?? '/', 'http://agent');
     const m = /^\/containerLogs\/([^/]+)\/([^/]+)(?:\/([^/]+))?$/.exec(url.pathname);
     if (req.method !== 'GET' || !m) {
@@ -70,6 +94,16 @@ export async function startLogServer(listen: { host: string; port: number }, loc
     };
     req.on('close', stop);
     res.on('close', stop);
+  });
+  server.on('upgrade', (req: http.IncomingMessage, socket: Socket, head: Buffer) => {
+    socket.on('error', () => socket.destroy());
+    const caller = kubeletCaller(req.socket as TLSSocket);
+    const refuse = (code: number, text: string) => {
+      socket.end(`HTTP/1.1 ${code} ${code === 404 ? 'Not Found' : code === 401 ? 'Unauthorized' : 'Forbidden'}\r\ncontent-type: text/plain\r\nconnection: close\r\ncontent-length: ${Buffer.byteLength(text) + 1}\r\n\r\n${text}\n`);
+    };
+    if (!caller.ok) return refuse(caller.code, caller.reason);
+    if (!o.upgrade) return refuse(404, 'not found');
+    o.upgrade(req, socket, head);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { SEXTANT_VERSION } from '../../cli/version-command.js';
 import type { Logger } from '../../daemon/logger.js';
+import type { KubeletClientCredential } from '../auth/kubelet-client.js';
 import { splitHostPort } from '../../daemon/status-server.js';
 import { isStoreError } from '../store/errors.js';
 import type { Store } from '../store/store.js';
@@ -42,6 +43,8 @@ export interface ApiServerOptions {
   requestTimeoutMs?: number;
   bookmarkIntervalMs?: number;
   minWatchTimeoutSeconds?: number;
+  /** The client certificate for node agents' endpoints (pods/log). */
+  kubeletClient?: KubeletClientCredential;
 }
 
 export interface ApiServer {
@@ -104,6 +107,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
     ...(o.openapi ? { openapi: o.openapi } : {}),
     ...(o.authenticate ? { authenticate: o.authenticate } : {}),
     ...(o.authorize ? { authorize: o.authorize } : {}),
+    ...(o.kubeletClient ? { kubeletClient: o.kubeletClient } : {}),
     version: serverVersion(),
     advertiseAddress: o.advertiseAddress ?? `${host}:${port}`,
     ready: () => (ready ? null : 'starting'),

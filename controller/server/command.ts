@@ -21,6 +21,7 @@ import { controllerFlags } from '../controllers/flags.js';
 import { haServerFlags, openServerStore, sharedAllocationClaims, startControllersWhileLeading } from '../leader/server-ha.js';
 import { securityFlags } from '../auth/flags.js';
 import { setupSecurity } from '../auth/setup.js';
+import { issueKubeletClientCredential } from '../auth/kubelet-client.js';
 import { splitHostPort } from '../../daemon/status-server.js';
 
 export default defineCommand({
@@ -81,6 +82,7 @@ export default defineCommand({
       createServer: security.createServer,
       authenticate: security.authenticate,
       authorize: security.authorize,
+      ...(security.pki ? { kubeletClient: issueKubeletClientCredential(security.pki) } : {}),
       headersTimeoutMs: 10_000,
       requestTimeoutMs: 60_000,
       ...(flags.advertiseAddress ? { advertiseAddress: flags.advertiseAddress } : {}),

@@ -7,6 +7,7 @@ import type http from 'node:http';
 import type { Registry } from 'prom-client';
 import type { KindInfo } from '../api/kinds.js';
 import type { Logger } from '../../daemon/logger.js';
+import type { KubeletClientCredential } from '../auth/kubelet-client.js';
 import { aggregatedDiscovery, apiGroupDocument, apiGroupList, apiResourceList, apiVersions } from './discovery.js';
 import { ApiServerError, errors, toApiServerError } from './errors.js';
 import { allowAllAuthorizer, anonymousAuthenticator, type Authenticator, type Authorizer, type UserInfo } from './identity.js';
@@ -67,6 +68,8 @@ export interface ApiHandlerOptions {
   /** null when ready to serve, else why not (for /readyz). */
   ready: () => string | null;
   watch: WatchSettings;
+  /** The client certificate for node agents' endpoints (pods/log); absent: those answer 503. */
+  kubeletClient?: KubeletClientCredential;
 }
 
 export interface ApiHandler {
@@ -167,7 +170,7 @@ export function createApiHandler(o: ApiHandlerOptions): ApiHandler {
         case 'binding':
           return serveBinding(ctx, info.name);
         case 'log':
-          return serveLog(ctx);
+          return serveLog(ctx, o.kubeletClient);
         case 'status':
           if (info.verb === 'get') return getObject(ctx);
           if (info.verb === 'update') return updateObject(ctx);

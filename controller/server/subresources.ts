@@ -1,8 +1,9 @@
 /**
  * The `scale` (autoscaling/v1 Scale of Deployments and ReplicaSets), `binding` (assigns a Pod to
- * a Node) and `log` (served by the node agent later) subresources.
+ * a Node) and `log` (proxied to the node agent) subresources.
  */
-import http from 'node:http';
+import https from 'node:https';
+import { kubeletRequestOptions, type KubeletClientCredential } from '../auth/kubelet-client.js';
 import type { StoredObject } from '../store/store.js';
 import { decodeObject, readBody } from './body.js';
 import { ApiServerError, errors } from './errors.js';
@@ -114,8 +115,10 @@ export async function serveBinding(ctx: RestContext, podName?: string): Promise<
   sendJson(ctx.res, 201, successStatus(undefined, 201), 'application/json');
 }
 
-export async function serveLog(ctx: RestContext): Promise<void> {
+/** GET pods/<name>/log: proxied to the node agent's endpoint over HTTPS with the API server's kubelet-client certificate. */
+export async function serveLog(ctx: RestContext, kubelet: KubeletClientCredential | undefined): Promise<void> {
   if (ctx.info.verb !== 'get') throw errors.methodNotAllowed(ctx.info.verb, 'pods/log');
+  if (!kubelet) throw new ApiServerError('ServiceUnavailable', `logs of pod "${ctx.info.name}" are not available: this API server has no client certificate for node agents (it serves plain HTTP)`);
   const pod = await ctx.registry.get(ctx.kind, ctx.info.namespace, ctx.info.name!);
   const node = (pod.spec as { nodeName?: string } | undefined)?.nodeName;
   if (!node) throw new ApiServerError('ServiceUnavailable', `logs of pod "${ctx.info.name}" are not available: the pod is not scheduled to a node`);
@@ -134,7 +137,7 @@ export async function serveLog(ctx: RestContext): Promise<void> {
   }
   const path = `/containerLogs/${encodeURIComponent(ctx.info.namespace ?? '')}/${encodeURIComponent(ctx.info.name!)}/${encodeURIComponent(container)}?${q}`;
   await new Promise<void>((resolve, reject) => {
-    const up = http.get({ host: ip, port: n.status?.daemonEndpoints?.kubeletEndpoint?.Port ?? 10250, path, timeout: 10_000 }, (r) => {
+    const up = https.get({ host: ip, port: n.status?.daemonEndpoints?.kubeletEndpoint?.Port ?? 10250, path, timeout: 10_000, ...kubeletRequestOptions(kubelet) }, (r) => {
       if ((r.statusCode ?? 500) >= 400) {
         let body = '';
         r.on('data', (c: Buffer) => (body += c.toString()));
