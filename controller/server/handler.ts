@@ -13,7 +13,7 @@ import { ApiServerError, errors, toApiServerError } from './errors.js';
 import { allowAllAuthorizer, anonymousAuthenticator, type Authenticator, type Authorizer, type UserInfo } from './identity.js';
 import type { ServerMetrics } from './metrics.js';
 import { AGGREGATED_DISCOVERY_CONTENT_TYPE, wantsAggregatedDiscovery } from './negotiation.js';
-import { requestTarget, type RequestInfo, type ResourceRequest } from './request-info.js';
+import { requestTarget, type RequestInfo, type RequestUrl, type ResourceRequest } from './request-info.js';
 import type { ResourceRegistry } from './resource-registry.js';
 import { sendError, sendJson } from './respond.js';
 import type { RestContext, WatchSettings } from './rest-context.js';
@@ -97,7 +97,7 @@ export function createApiHandler(o: ApiHandlerOptions): ApiHandler {
     return k;
   };
 
-  async function route(req: http.IncomingMessage, res: http.ServerResponse, url: URL, info: RequestInfo, user: UserInfo): Promise<void> {
+  async function route(req: http.IncomingMessage, res: http.ServerResponse, url: RequestUrl, info: RequestInfo, user: UserInfo): Promise<void> {
     const accept = req.headers.accept;
     switch (info.kind) {
       case 'discovery-root':
@@ -120,7 +120,7 @@ export function createApiHandler(o: ApiHandlerOptions): ApiHandler {
     }
   }
 
-  async function routeOther(req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
+  async function routeOther(req: http.IncomingMessage, res: http.ServerResponse, url: RequestUrl): Promise<void> {
     const path = url.pathname.replace(/\/+$/, '') || '/';
     if (path === '/version') return sendJson(res, 200, o.version);
     if (path === '/healthz' || path === '/livez' || path.startsWith('/healthz/') || path.startsWith('/livez/')) return sendText(res, 200, 'ok');
@@ -153,7 +153,7 @@ export function createApiHandler(o: ApiHandlerOptions): ApiHandler {
     throw errors.pathNotFound(url.pathname);
   }
 
-  async function routeResource(req: http.IncomingMessage, res: http.ServerResponse, url: URL, info: ResourceRequest, user: UserInfo): Promise<void> {
+  async function routeResource(req: http.IncomingMessage, res: http.ServerResponse, url: RequestUrl, info: ResourceRequest, user: UserInfo): Promise<void> {
     if (info.group === '' && info.resource === 'bindings') {
       const k = findKind({ ...info, resource: 'pods' });
       const ctx: RestContext = context(req, res, url, info, k, user);
@@ -201,7 +201,7 @@ export function createApiHandler(o: ApiHandlerOptions): ApiHandler {
     }
   }
 
-  function context(req: http.IncomingMessage, res: http.ServerResponse, url: URL, info: ResourceRequest, kind: KindInfo, user: UserInfo): RestContext {
+  function context(req: http.IncomingMessage, res: http.ServerResponse, url: RequestUrl, info: ResourceRequest, kind: KindInfo, user: UserInfo): RestContext {
     return { req, res, info, kind, query: url.searchParams, user, registry: o.registry, table: o.table, watches, watch: o.watch };
   }
 

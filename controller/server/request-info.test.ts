@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { resolveRequest } from './request-info.js';
+import { requestTarget, resolveRequest } from './request-info.js';
 
 const cases: { name: string; method: string; url: string; want: unknown }[] = [
   { name: 'api root', method: 'GET', url: '/api', want: { kind: 'discovery-root', root: 'api' } },
@@ -24,3 +24,28 @@ for (const c of cases) {
     assert.deepEqual(resolveRequest(c.method, u.pathname, u.searchParams), c.want);
   });
 }
+
+test('requestTarget reads a path as the URL parser does, with and without the parser', () => {
+  const urls = [
+    '/api/v1/namespaces/default/pods',
+    '/apis/discovery.k8s.io/v1/endpointslices',
+    '/api/v1/namespaces/default/pods/web/status',
+    '/api/v1/namespaces/default/pods?watch=true&resourceVersion=5',
+    '/api/v1/namespaces/a%2Fb/pods',
+    '/api/v1/../v1/pods',
+    '/api/./v1/pods',
+    '/api/v1/pods/..',
+    '//evil/api/v1/pods',
+    '/api\\v1/pods',
+    '/api/v1/pods#frag',
+    '/api/v1/namespaces/x:y/pods/a@b',
+    '/api/v1/pods/a b',
+    '/',
+  ];
+  for (const raw of urls) {
+    const t = requestTarget({ method: 'GET', url: raw });
+    const u = new URL(raw, 'http://localhost');
+    assert.equal(t.url.pathname, u.pathname, raw);
+    assert.deepEqual([...t.url.searchParams], [...u.searchParams], raw);
+  }
+});
