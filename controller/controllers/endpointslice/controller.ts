@@ -184,7 +184,7 @@ export function startEndpointSliceController(ctx: ControllerContext, opts: Endpo
     onUpdate: (o, p) => {
       podIndex.upsert(p);
       if (sameForEndpoints(o, p)) return;
-      enqueueForPodIndexed(o);
+      if (!sameLabels(o.metadata.labels, p.metadata.labels)) enqueueForPodIndexed(o);
       enqueueForPodIndexed(p);
     },
     onDelete: (p) => {
