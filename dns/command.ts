@@ -1,10 +1,9 @@
 /**
  * `sextant dns`: the cluster DNS server. Flags cover the common case (the CoreDNS default
  * Corefile: errors, health, ready, kubernetes, metrics, cache, loop, forward, loadbalance);
- * `--config FILE` gives full control (see config.ts). With `--workers N` the process forks N
- * workers that share the UDP and TCP sockets (node:cluster); see workers.ts.
+ * `--config FILE` gives full control (see config.ts). `--workers N` (default 2) runs N UDP
+ * worker threads sharing the UDP socket in this one process; see udp-threads.ts.
  */
-import cluster from 'node:cluster';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { defineCommand } from '../daemon/command.js';
@@ -14,7 +13,6 @@ import { onShutdown } from '../daemon/shutdown.js';
 import { loadDnsConfigFile, parseDnsConfig, resolvConfUpstreams, type DnsConfig } from './config.js';
 import { DnsError } from './errors.js';
 import { startDnsInstance } from './instance.js';
-import { runPrimary, runWorker } from './workers.js';
 
 const flags = {
   kubeconfig: { help: 'kubeconfig of the API server to watch (default $KUBECONFIG or ~/.kube/config)', schema: z.string().optional() },
@@ -28,7 +26,7 @@ const flags = {
   'ready-listen': { help: '/ready address', schema: z.string().default('127.0.0.1:8181') },
   pods: { help: 'pod records: disabled, insecure or verified', schema: z.enum(['disabled', 'insecure', 'verified'], { message: 'must be disabled, insecure or verified' }).default('insecure') },
   'external-zone': { help: 'zone for the external plugin (<svc>.<ns>.<zone> → external IPs)', schema: z.string().optional() },
-  workers: { help: 'processes sharing the port', schema: z.coerce.number().int().min(1, 'must be 1-64').max(64, 'must be 1-64').default(1) },
+  workers: { help: 'UDP answerers: 1 = the main thread; N >= 2 = N worker threads sharing the UDP socket', schema: z.coerce.number().int().min(1, 'must be 1-64').max(64, 'must be 1-64').default(2) },
   'endpoint-pod-names': { help: 'name headless endpoints without a hostname after their Pod (CoreDNS endpoint_pod_names)', schema: z.boolean().default(false), boolean: true },
   'log-queries': { help: 'log every query (the log plugin)', schema: z.boolean().default(false), boolean: true },
   lameduck: { help: 'keep serving this long after SIGTERM', schema: flagTypes.duration().prefault('5s') },
@@ -72,16 +70,6 @@ export default defineCommand({
       log.error(new DnsError('DNS_LOOP_DETECTED', 'forwarding to itself; fix the upstreams (e.g. not 127.0.0.53)').message);
       process.exit(1);
     };
-    if (cfg.workers > 1) {
-      try {
-        if (cluster.isPrimary) return await runPrimary(cfg, log);
-        await runWorker(cfg, log, onLoop);
-        return await new Promise<never>(() => {});
-      } catch (err) {
-        process.stderr.write(`sextant dns: ${(err as Error).message}\n`);
-        return 1;
-      }
-    }
     try {
       const inst = await startDnsInstance(cfg, { log, source: 'watch', onLoop });
       log.info('serving', { listen: cfg.listen, port: inst.server.port, plugins: inst.plugins.map((p) => p.name), http: inst.ports() });

@@ -28,7 +28,8 @@ import { DnsError } from './errors.js';
 
 export const dnsConfigSchema = z.object({
   listen: z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[^:\s]*):\d{1,5}$/, 'must be ADDRESS:PORT').default('0.0.0.0:53'),
-  workers: z.number().int().min(1).max(64).default(1),
+  /** UDP answerers: 1 = the main thread itself; N >= 2 = N worker threads (udp-threads.ts). */
+  workers: z.number().int().min(1).max(64).default(2),
   packetCacheSize: z.number().int().nonnegative().default(20000),
   tcpIdleMs: z.number().int().positive().default(10000),
   maxTcpConnections: z.number().int().positive().default(1000),

@@ -60,7 +60,7 @@ export async function startDnsInstance(cfg: DnsConfig, opts: DnsInstanceOptions)
   const registry = opts.registry ?? new Registry();
   const side = opts.sideServers !== false;
   const packetCache = cfg.packetCacheSize > 0 ? new PacketCache(cfg.packetCacheSize) : undefined;
-  const ctx: SetupContext = { log: opts.log, registry, invalidate: () => packetCache?.clear() };
+  const ctx: SetupContext = { log: opts.log, registry, invalidate: () => packetCache?.clear(), beforeScrape: [] };
   let manualSynced = false;
   let watchSynced: () => boolean = () => false;
   const synced = () => (opts.source === 'manual' ? manualSynced : watchSynced());
@@ -70,7 +70,7 @@ export async function startDnsInstance(cfg: DnsConfig, opts: DnsInstanceOptions)
   for (const name of ['errors', 'metrics', 'log', 'health', 'ready', 'loop', 'loadbalance', 'cache', 'kubernetes', 'external', 'forward'] as const) {
     switch (name) {
       case 'errors': if (cfg.errors) plugins.push(setupErrors(cfg.errors, opts.log)); break;
-      case 'metrics': if (cfg.metrics) plugins.push(side ? setupMetrics(cfg.metrics, registry, cfg.listen) : metricsPlugin(registry, `dns://${cfg.listen}`)); break;
+      case 'metrics': if (cfg.metrics) plugins.push(side ? setupMetrics(cfg.metrics, registry, cfg.listen, ctx) : metricsPlugin(registry, `dns://${cfg.listen}`)); break;
       case 'log': if (cfg.log) plugins.push(setupLog(cfg.log, opts.log)); break;
       case 'health': if (cfg.health && side) plugins.push(setupHealth(cfg.health)); break;
       case 'ready': if (cfg.ready && side) plugins.push(setupReady(cfg.ready, () => plugins)); break;
@@ -97,6 +97,7 @@ export async function startDnsInstance(cfg: DnsConfig, opts: DnsInstanceOptions)
   try {
     server = await startDnsServer({
       host, port, plugins, log: opts.log, maxTcpConnections: cfg.maxTcpConnections, tcpIdleMs: cfg.tcpIdleMs,
+      udpThreads: cfg.workers > 1 ? cfg.workers : 0,
       ...(packetCache ? { packetCache } : {}),
     });
   } catch (err) {
@@ -107,11 +108,13 @@ export async function startDnsInstance(cfg: DnsConfig, opts: DnsInstanceOptions)
       const w = await (await import('./plugins/kubernetes/informer-source.js')).watchCluster(index, cfg.kubernetes?.kubeconfig, cfg.kubernetes?.pods === 'verified');
       watchSynced = w.synced;
       stopWatch = w.stop;
+
     } catch (err) {
       await server.close();
       throw new DnsError('DNS_WATCH_FAILED', (err as Error).message);
     }
   }
+  ctx.beforeScrape.push(() => server.flushObservations());
   for (const p of plugins) await p.start?.({ listen: { host, port: server.port } });
   return {
     server, index, plugins, packetCache,

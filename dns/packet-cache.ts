@@ -18,7 +18,12 @@ export interface QueryKey {
   ednsSize: number | undefined;
 }
 
-const lower = (c: number): number => (c >= 0x41 && c <= 0x5a ? c | 0x20 : c);
+// The functions and the class below are self-contained (they use only each other and globals):
+// the UDP worker threads run their source text (see udp-worker.ts).
+
+export function lower(c: number): number {
+  return c >= 0x41 && c <= 0x5a ? c | 0x20 : c;
+}
 
 /**
  * Parses the common case — a standard query with one question, no compression, and at most an OPT
@@ -81,7 +86,7 @@ export function keyName(buf: Buffer, k: QueryKey): string {
   return parts.length === 0 ? '.' : parts.join('.');
 }
 
-interface Entry {
+export interface Entry {
   /** The lower-cased question bytes (name, type, class) plus 1 byte: EDNS present. */
   question: Buffer;
   full: Buffer;
@@ -92,7 +97,7 @@ interface Entry {
   next: Entry | undefined;
 }
 
-function sameQuestion(e: Entry, query: Buffer, k: QueryKey): boolean {
+export function sameQuestion(e: Entry, query: Buffer, k: QueryKey): boolean {
   const q = e.question;
   const n = k.nameEnd + 4 - 12;
   if (q.length !== n + 1 || q[n] !== (k.ednsSize === undefined ? 0 : 1)) return false;
@@ -104,10 +109,16 @@ function sameQuestion(e: Entry, query: Buffer, k: QueryKey): boolean {
 export class PacketCache {
   private map = new Map<number, Entry>();
   private count = 0;
+  private clearListeners: (() => void)[] = [];
   hits = 0;
   misses = 0;
 
   constructor(readonly capacity = 20_000) {}
+
+  /** Runs `cb` after every clear (the UDP worker threads drop their copies then). */
+  onClear(cb: () => void): void {
+    this.clearListeners.push(cb);
+  }
 
   get size(): number {
     return this.count;
@@ -146,6 +157,7 @@ export class PacketCache {
   clear(): void {
     this.map = new Map();
     this.count = 0;
+    for (const cb of this.clearListeners) cb();
   }
 }
 

@@ -10,4 +10,6 @@ export interface SetupContext {
   registry: Registry;
   /** Tells the server every stable answer it cached may be stale. */
   invalidate: () => void;
+  /** Run before a /metrics scrape (the server adds: bring in the UDP threads' counts). */
+  beforeScrape: (() => Promise<void>)[];
 }

@@ -13,6 +13,7 @@ import { encodeWithin, tryEncode } from './truncate.js';
 import { buildChain, normalizeName, type DnsRequest, type Next, type Observation, type Plugin, type Reply } from './chain.js';
 import { PacketCache, keyName, parseQueryKey, patchResponse } from './packet-cache.js';
 import type { Logger } from '../daemon/logger.js';
+import { startUdpThreads, type Respond, type UdpThreads } from './udp-threads.js';
 
 export interface DnsServerOptions {
   host: string;
@@ -23,11 +24,19 @@ export interface DnsServerOptions {
   packetCache?: PacketCache;
   maxTcpConnections?: number;
   tcpIdleMs?: number;
+  /**
+   * UDP worker threads (udp-threads.ts): 0 or absent, the main thread receives UDP itself; N, N
+   * threads share the UDP socket and answer from their packet caches, passing the rest here.
+   * Needs `packetCache`.
+   */
+  udpThreads?: number;
 }
 
 export interface DnsServer {
   host: string;
   port: number;
+  /** Resolves once every answer so far reached the observers (UDP threads batch theirs). */
+  flushObservations(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -55,7 +64,7 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
   };
 
   /** Answers one query; `respond` is called at most once. */
-  const handle = (buf: Buffer, proto: 'udp' | 'tcp', remoteAddress: string, remotePort: number, respond: (b: Buffer) => void) => {
+  const handle = (buf: Buffer, proto: 'udp' | 'tcp', remoteAddress: string, remotePort: number, respond: Respond) => {
     const t0 = performance.now();
     const key = cache ? parseQueryKey(buf) : undefined;
     if (key && cache) {
@@ -68,7 +77,7 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
           src = hit.truncated.bytes;
         }
         const out = patchResponse(src, buf, key);
-        respond(out);
+        respond(out, { full: hit.full, rcode: hit.rcode });
         if (observers.length > 0) {
           observe({
             qname: needNames ? keyName(buf, key) : '', qtype: buf.readUInt16BE(key.nameEnd), proto, family, remoteAddress, remotePort,
@@ -85,10 +94,10 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
     } catch (err) {
       if (err instanceof MalformedMessage && err.id !== undefined && buf.length >= 12 && (buf[2]! & 0x80) === 0) {
         respond(formErr(err.id, buf));
-      }
+      } else respond(undefined);
       return;
     }
-    if (msg.response) return;
+    if (msg.response) return respond(undefined);
     const finish = (reply: Reply, rcodeOverride?: number) => {
       const out = reply.msg;
       out.id = msg.id;
@@ -109,9 +118,10 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
         out.rcode = Rcode.SERVFAIL;
         reply = { msg: fail };
       }
-      respond(bytes);
       // The complete answer is what the packet cache keeps, also when this client got a truncated one.
-      if (reply.stable && key && cache && full && !out.tc && (full.readUInt16BE(2) & 0x200) === 0) cache.set(buf, key, full, out.rcode);
+      const entry = reply.stable && key && cache && full && !out.tc && (full.readUInt16BE(2) & 0x200) === 0 ? { full, rcode: out.rcode } : undefined;
+      respond(bytes, entry);
+      if (entry && key) cache?.set(buf, key, entry.full, entry.rcode);
       if (observers.length > 0) {
         const q = msg.questions[0];
         observe({
@@ -143,23 +153,35 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
 
   // A deep receive queue (capped by the kernel at net.core.rmem_max) rides out scheduling stalls
   // on a busy node instead of dropping the queries that arrive meanwhile.
-  const udp = dgram.createSocket({ type: family === 6 ? 'udp6' : 'udp4', recvBufferSize: UDP_RECV_BUFFER });
-  udp.on('message', (buf, rinfo) => {
-    try {
-      handle(buf, 'udp', rinfo.address, rinfo.port, (out) => udp.send(out, rinfo.port, rinfo.address));
-    } catch (err) {
-      opts.log.error('udp handler failed', { error: String(err) });
-    }
-  });
-  udp.on('error', (err) => opts.log.error('udp socket error', { error: String(err) }));
-  await new Promise<void>((resolve, reject) => {
-    udp.once('error', reject);
-    udp.bind({ address: opts.host, port: opts.port, exclusive: false }, () => {
-      udp.off('error', reject);
-      resolve();
+  let udp: dgram.Socket | undefined;
+  let threads: UdpThreads | undefined;
+  let port: number;
+  if (opts.udpThreads && opts.udpThreads > 0 && cache) {
+    threads = await startUdpThreads({
+      count: opts.udpThreads, host: opts.host, port: opts.port, family, recvBufferSize: UDP_RECV_BUFFER, plainLimit: PLAIN_UDP_LIMIT, log: opts.log,
+      cache, needNames, observe, handle: (buf, address, rport, respond) => handle(buf, 'udp', address, rport, respond),
     });
-  });
-  const port = udp.address().port;
+    port = threads.port;
+  } else {
+    const sock = dgram.createSocket({ type: family === 6 ? 'udp6' : 'udp4', recvBufferSize: UDP_RECV_BUFFER });
+    udp = sock;
+    sock.on('message', (buf, rinfo) => {
+      try {
+        handle(buf, 'udp', rinfo.address, rinfo.port, (out) => out && sock.send(out, rinfo.port, rinfo.address));
+      } catch (err) {
+        opts.log.error('udp handler failed', { error: String(err) });
+      }
+    });
+    sock.on('error', (err) => opts.log.error('udp socket error', { error: String(err) }));
+    await new Promise<void>((resolve, reject) => {
+      sock.once('error', reject);
+      sock.bind({ address: opts.host, port: opts.port, exclusive: false }, () => {
+        sock.off('error', reject);
+        resolve();
+      });
+    });
+    port = sock.address().port;
+  }
 
   const sockets = new Set<net.Socket>();
   const tcp = net.createServer({ noDelay: true }, (sock) => {
@@ -185,7 +207,7 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
         }
         try {
           handle(msgBuf, 'tcp', sock.remoteAddress ?? '', sock.remotePort ?? 0, (out) => {
-            if (sock.destroyed) return;
+            if (!out || sock.destroyed) return;
             const frame = Buffer.allocUnsafe(2 + out.length);
             frame.writeUInt16BE(out.length, 0);
             out.copy(frame, 2);
@@ -199,21 +221,30 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
   });
   tcp.maxConnections = maxConns + 16;
   tcp.on('error', (err) => opts.log.error('tcp server error', { error: String(err) }));
-  await new Promise<void>((resolve, reject) => {
-    tcp.once('error', reject);
-    tcp.listen({ host: opts.host, port, exclusive: false }, () => {
-      tcp.off('error', reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      tcp.once('error', reject);
+      tcp.listen({ host: opts.host, port, exclusive: false }, () => {
+        tcp.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (err) {
+    await threads?.close();
+    udp?.close();
+    throw err;
+  }
 
   return {
     host: opts.host,
     port,
+    flushObservations: async () => threads?.flushObservations(),
     close: async () => {
-      await new Promise<void>((resolve) => udp.close(() => resolve()));
+      // TCP first: with UDP threads, nothing should open a descriptor while they close theirs.
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => tcp.close(() => resolve()));
+      if (udp) await new Promise<void>((resolve) => udp!.close(() => resolve()));
+      await threads?.close();
     },
   };
 }

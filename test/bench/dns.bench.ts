@@ -1,8 +1,8 @@
 /**
  * DNS benchmark (JSON on stdout). Measures the bundled `node dist/sextant.mjs dns --kubeconfig`
  * (built first with tools/build.mjs) fed by a list/watch-only API (dns-fake-api.ts) with 1,000
- * ClusterIP services — one process (V8 defaults, and with NODE_OPTIONS=--max-semi-space-size=2)
- * and 2 worker processes — and, in the same run, dnsmasq serving the
+ * ClusterIP services — the default (`--workers 2`: two UDP worker threads), `--workers 1` and
+ * `--workers 3` — and, in the same run, dnsmasq serving the
  * same names from a hosts file. Everything listens on 127.0.0.1; processes are stopped by PID.
  *
  * Method:
@@ -15,8 +15,8 @@
  *   `-v`, which prints every query's latency; p50/p99/p99.9/max are computed from those lines.
  *   A fixed rate below saturation measures service time, not the queueing that any server shows
  *   when driven flat out with 200 queries outstanding;
- * - memory: VmRSS/VmHWM from /proc of the server (the primary plus its workers) with 10,000
- *   services, after the informers synced and after a query run;
+ * - memory: RSS, PSS (smaps_rollup) and VmHWM from /proc of the server with 10,000 services,
+ *   after the informers synced and after a query run; the target is judged on PSS;
  * - rounds: all servers run at once and ROUNDS rounds interleave them (UDP throughput and both
  *   latency runs per server per round); medians are reported with every round's value;
  * - the 1-minute load average is recorded around every measurement: the machine is shared.
@@ -79,33 +79,47 @@ function latency(port: number, queries: string, rate: number) {
   };
 }
 
-/** RSS of a process and its direct children (cluster workers), from /proc. */
-function memory(pid: number): { rssMB: number; hwmMB: number; processes: number } {
+/**
+ * Memory of a process and its direct children, from /proc: RSS and VmHWM summed, and PSS summed
+ * (smaps_rollup). PSS charges each shared page to the processes mapping it in equal parts, so a
+ * page of the node binary shared by several processes is not counted once per process; the target
+ * is judged on the PSS sum. (It is also shared with unrelated node processes on the machine, which
+ * lowers a lone process's PSS: `rssMB` is the upper bound.) Worker threads are one process.
+ */
+function memory(pid: number): { rssMB: number; pssMB: number; hwmMB: number; processes: number; threads: number } {
   const pids = [pid];
   try {
     pids.push(...readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number));
   } catch { /* no children file */ }
   let rss = 0;
+  let pss = 0;
   let hwm = 0;
+  let threads = 0;
   for (const p of pids) {
     const st = readFileSync(`/proc/${p}/status`, 'utf8');
     rss += num(st, /VmRSS:\s+(\d+)/);
     hwm += num(st, /VmHWM:\s+(\d+)/);
+    threads += num(st, /Threads:\s+(\d+)/);
+    pss += num(readFileSync(`/proc/${p}/smaps_rollup`, 'utf8'), /^Pss:\s+(\d+)/m);
   }
-  return { rssMB: Math.round(rss / 1024), hwmMB: Math.round(hwm / 1024), processes: pids.length };
+  return { rssMB: Math.round(rss / 1024), pssMB: Math.round(pss / 1024), hwmMB: Math.round(hwm / 1024), processes: pids.length, threads };
 }
 
-/** The server variants measured: workers, and NODE_OPTIONS for the single process. */
-const VARIANTS: { name: string; workers: number; nodeOptions?: string }[] = [
+/**
+ * The server variants measured. `default` is `sextant dns` without --workers (what the cluster
+ * runs); the others set --workers explicitly (1: the main thread answers UDP itself; N ≥ 2: N UDP
+ * worker threads in the one process, see dns/udp-threads.ts).
+ */
+const VARIANTS: { name: string; workers?: number; nodeOptions?: string }[] = [
+  { name: 'sextant_default' },
   { name: 'sextant_workers1', workers: 1 },
-  { name: 'sextant_workers1_semispace2', workers: 1, nodeOptions: '--max-semi-space-size=2' },
-  { name: 'sextant_workers2', workers: 2 },
+  { name: 'sextant_workers3', workers: 3 },
 ];
 
-async function startSextant(api: FakeApi, port: number, workers: number, nodeOptions?: string): Promise<ChildProcess> {
+async function startSextant(api: FakeApi, port: number, workers: number | undefined, nodeOptions?: string): Promise<ChildProcess> {
   const kc = join(dir, `kubeconfig-${port}`);
   writeFileSync(kc, api.kubeconfig);
-  const child = spawn(process.execPath, ['dist/sextant.mjs', 'dns', '--kubeconfig', kc, '--listen', `127.0.0.1:${port}`, '--upstream', '127.0.0.1:9', '--workers', String(workers),
+  const child = spawn(process.execPath, ['dist/sextant.mjs', 'dns', '--kubeconfig', kc, '--listen', `127.0.0.1:${port}`, '--upstream', '127.0.0.1:9', ...(workers === undefined ? [] : ['--workers', String(workers)]),
     '--metrics-listen', '127.0.0.1:0', '--health-listen', '127.0.0.1:0', '--ready-listen', '127.0.0.1:0', '--lameduck', '0s'], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NODE_OPTIONS: nodeOptions ?? '' } });
   children.push(child);
   const serving = await new Promise<{ http: { ready: number } }>((resolve, reject) => {
@@ -200,6 +214,16 @@ async function main() {
 
   const dmUdp = (results.dnsmasq as { udpQpsMedian: number }).udpQpsMedian;
   results.ratioUdpQpsMedianVsDnsmasq = Object.fromEntries(VARIANTS.map((v) => [v.name, Number(((results[v.name] as { udpQpsMedian: number }).udpQpsMedian / dmUdp).toFixed(3))]));
+  // The issue's targets, judged for the default configuration (memory on the PSS sum).
+  const def = results.sextant_default as { udpLost: number[]; latency: { rate: number; p99MsMedian: number }[] };
+  const defMem = results.memory10k_default as { afterSync: { pssMB: number; rssMB: number }; afterQueries: { pssMB: number; rssMB: number } };
+  const ratio = (results.ratioUdpQpsMedianVsDnsmasq as Record<string, number>).sextant_default!;
+  results.targetsDefault = {
+    udpQpsRatio: { value: ratio, target: '>= 0.75', met: ratio >= 0.75 },
+    udpLoss: { value: def.udpLost.reduce((a, b) => a + b, 0), target: 0, met: def.udpLost.every((x) => x === 0) },
+    p99Ms: { value: def.latency.map((l) => ({ rate: l.rate, p99MsMedian: l.p99MsMedian })), target: '<= 2', met: def.latency.every((l) => l.p99MsMedian <= 2) },
+    memory10kPssMB: { value: Math.max(defMem.afterSync.pssMB, defMem.afterQueries.pssMB), rssMB: Math.max(defMem.afterSync.rssMB, defMem.afterQueries.rssMB), target: '<= 150 (PSS sum)', met: Math.max(defMem.afterSync.pssMB, defMem.afterQueries.pssMB) <= 150 },
+  };
   results.load1AtEnd = load();
   process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
 }

@@ -214,8 +214,8 @@ test('SIGTERM: answers and /health keep working through the lame-duck delay, the
   assert.ok(Date.now() - t0 >= LAMEDUCK_MS, `exited after ${Date.now() - t0} ms, before the ${LAMEDUCK_MS} ms lame duck`);
 });
 
-test('--workers 2: one /ready for both workers, /metrics sums the queries every worker answered, changes reach every worker, clean SIGTERM', async () => {
-  dns = await startDns(api.kubeconfig, ['--workers', '2', '--lameduck', '0s']);
+test('--workers 3: /metrics counts the queries every UDP thread answered, changes reach every thread, clean SIGTERM', async () => {
+  dns = await startDns(api.kubeconfig, ['--workers', '3', '--lameduck', '0s']);
   await until('/ready answers 200', async () => ((await get('ready', '/ready')).code === 200 ? true : undefined), 60_000);
   const before = (await get('metrics', '/metrics')).body;
   const N = 40;
@@ -225,7 +225,7 @@ test('--workers 2: one /ready for both workers, /metrics sums the queries every 
   const count = (t: string) => sample(t, 'coredns_dns_requests_total', { type: 'TXT' }) || 0;
   assert.equal(count(after) - count(before), N);
   assert.deepEqual(await get('health', '/health'), { code: 200, body: 'OK' });
-  // Changes reach every worker: the primary's one watch fans out to all of them.
+  // Changes reach every thread: every index change clears every thread's packet cache.
   const created = await api.kubectl(['create', 'service', 'clusterip', 'late', '--tcp=80:80']);
   assert.equal(created.code, 0, created.stderr);
   const all = async (want: string) => (await Promise.all(Array.from({ length: 20 }, () => dig(['late.default.svc.cluster.local', 'A'])))).every((o) => status(o) === want);
