@@ -56,6 +56,9 @@ const pct = (xs: number[], p: number) => {
 };
 const round = (x: number) => Math.round(x * 100) / 100;
 
+/** Peak RSS so far (VmHWM), bytes. */
+const vmHwm = (): number => Number(/VmHWM:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? 0) * 1024;
+
 /** CPU ms (user+sys) of every child process reaped so far: the iptables tools' own cost. */
 const childCpuMs = (): number => {
   const stat = readFileSync('/proc/self/stat', 'utf8');
@@ -115,6 +118,7 @@ async function main() {
     iptables.keep = false;
     const fullCpuMs = iptables.restoreCpuMs.reduce((a, b) => a + b, 0);
     const rssAfterFull = process.memoryUsage().rss;
+    const hwmAfterFull = vmHwm();
 
     const bare = createIptables({ mode, netns: nsBare, waitSeconds: 30 });
     const t1 = performance.now();
@@ -123,7 +127,8 @@ async function main() {
     const bareMs = performance.now() - t1;
     const bareCpuMs = childCpuMs() - bc0;
     const fullBytes = fullPayloads.reduce((a, p) => a + p.length, 0);
-    const fullLines = fullPayloads.reduce((a, p) => a + p.split('\n').length, 0);
+    let fullLines = 0;
+    for (const p of fullPayloads) for (let i = p.indexOf('\n'); i >= 0; i = p.indexOf('\n', i + 1)) fullLines++;
     fullPayloads.length = 0;
 
     const waiters: ((r: SyncResult) => void)[] = [];
@@ -132,14 +137,18 @@ async function main() {
     const latencies: number[] = [];
     const partialRestoreMs: number[] = [];
     const partialRestoreCpuMs: number[] = [];
+    const engineCpuMs: number[] = [];
     let partialBytes = 0;
     for (let c = 1; c <= CHANGES; c++) {
       const i = (c * 97) % N;
       const done = new Promise<SyncResult>((resolve) => waiters.push(resolve));
       const start = performance.now();
+      const u0 = process.cpuUsage();
       engine.onSliceChange(endpointSlice(i, c), false);
       const r = await done;
       latencies.push(performance.now() - start);
+      const u = process.cpuUsage(u0);
+      engineCpuMs.push((u.user + u.system) / 1000);
       if (!r.ok || r.full) throw new Error(`change ${c}: sync ok=${r.ok} full=${r.full}`);
       partialRestoreMs.push(iptables.restoreMs.at(-1)!);
       partialRestoreCpuMs.push(iptables.restoreCpuMs.at(-1)!);
@@ -161,8 +170,7 @@ async function main() {
     }
     const last = `10.250.${(CHANGES >> 8) & 255}.${CHANGES & 255}:8080`;
     const inKernel = (await iptables.save('nat')).includes(`--to-destination ${last}`);
-    const status = readFileSync('/proc/self/status', 'utf8');
-    const hwm = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) * 1024;
+    const hwm = vmHwm();
     process.stdout.write(
       JSON.stringify(
         {
@@ -192,6 +200,9 @@ async function main() {
             restoreP50Ms: round(pct(partialRestoreMs, 50)),
             restoreP99Ms: round(pct(partialRestoreMs, 99)),
             restoreCpuP50Ms: round(pct(partialRestoreCpuMs, 50)),
+            /** the proxy's own CPU per change (node process, event to sync done; excludes iptables) */
+            engineCpuP50Ms: round(pct(engineCpuMs, 50)),
+            engineCpuP99Ms: round(pct(engineCpuMs, 99)),
             partialPayloadBytes: partialBytes,
             floor: {
               what: 'bare iptables-restore --noflush of one SVC chain rewritten with the same rules, same table, same run',
@@ -202,7 +213,13 @@ async function main() {
             },
             lastChangeInKernel: inKernel,
           },
-          memory: { rssAfterFullSyncMB: round(rssAfterFull / 2 ** 20), peakRssMB: round(hwm / 2 ** 20), targetMB: 300 },
+          memory: {
+            rssAfterFullSyncMB: round(rssAfterFull / 2 ** 20),
+            peakRssThroughFullSyncMB: round(hwmAfterFull / 2 ** 20),
+            /** includes the bench's own copies (full payloads kept for the bare replay, the final iptables-save) */
+            peakRssWholeRunMB: round(hwm / 2 ** 20),
+            targetMB: 300,
+          },
         },
         null,
         2,
