@@ -27,7 +27,7 @@ export interface Informer<T> {
   get(namespace: string | undefined, name: string): T | undefined;
 }
 
-export interface InformerOptions {
+export interface InformerOptions<T = unknown> {
   namespace?: string;
   labelSelector?: string;
   fieldSelector?: string;
@@ -41,6 +41,12 @@ export interface InformerOptions {
   watchTimeoutSeconds?: number;
   /** Told about failures (the informer keeps going); default silent. */
   onError?(err: Error): void;
+  /**
+   * Applied to every listed or watched object before it is cached and handed to the handlers
+   * (like client-go's SetTransform): e.g. keep only the fields a consumer reads, so the cache
+   * does not hold whole objects. Must keep metadata.name, namespace and resourceVersion.
+   */
+  transform?(obj: T): T;
 }
 
 interface Obj {
@@ -55,7 +61,7 @@ class RelistNeeded extends Error {}
 
 const isExpired = (err: unknown) => err instanceof ApiError && (err.code === 410 || err.reason === 'Expired' || err.reason === 'Gone');
 
-export function createInformer<T>(client: ApiClient, kind: KindInfo<T>, opts: InformerOptions = {}): Informer<T> {
+export function createInformer<T>(client: ApiClient, kind: KindInfo<T>, opts: InformerOptions<T> = {}): Informer<T> {
   const cache = new Map<string, T>();
   const handlers: InformerHandlers<T>[] = [];
   const initialMs = opts.backoff?.initialMs ?? 800;
@@ -121,7 +127,7 @@ export function createInformer<T>(client: ApiClient, kind: KindInfo<T>, opts: In
         throw err;
       }
       if (gen !== generation) return '';
-      items.push(...page.items);
+      items.push(...(opts.transform ? page.items.map((o) => opts.transform!(o)) : page.items));
       rv = page.metadata.resourceVersion ?? rv;
       cont = page.metadata.continue || undefined;
       if (!cont) break;
@@ -150,6 +156,7 @@ export function createInformer<T>(client: ApiClient, kind: KindInfo<T>, opts: In
 
   /** Applies one watch event; returns the resourceVersion to resume from. */
   function apply(ev: WatchEvent<T>, rv: string): string {
+    if (opts.transform && ev.type !== 'ERROR' && ev.type !== 'BOOKMARK') ev = { ...ev, object: opts.transform(ev.object) };
     const obj = ev.object as Obj;
     if (ev.type === 'ERROR') {
       const status = ev.object as { code?: number; reason?: string; message?: string };

@@ -9,7 +9,7 @@ import type { RecordIndex } from './record-index.js';
 
 /** What the informers feed: the record index, or (in `--workers N`) a fan-out to the workers' indexes. */
 export type IndexSink = Pick<RecordIndex, 'upsertService' | 'deleteService' | 'upsertSlice' | 'deleteSlice' | 'upsertPod' | 'deletePod'>;
-import type { EndpointSliceLike, PodLike, ServiceLike } from './objects.js';
+import { slimPod, slimService, slimSlice, type EndpointSliceLike, type PodLike, type ServiceLike } from './objects.js';
 
 /** The part of controller/api's Informer contract this module uses. */
 export interface InformerLike<T> {
@@ -70,8 +70,8 @@ export async function watchCluster(index: IndexSink, kubeconfig: string | undefi
   const [{ ApiClient }, { createInformer }] = await Promise.all([import('../../../controller/api/client.js'), import('../../../controller/api/informer.js')]);
   const client = ApiClient.fromKubeconfig(kubeconfig);
   return feedIndex(index, {
-    services: createInformer<ServiceLike>(client, watchKind('', 'Service', 'services')),
-    slices: createInformer<EndpointSliceLike>(client, watchKind('discovery.k8s.io', 'EndpointSlice', 'endpointslices')),
-    ...(withPods ? { pods: createInformer<PodLike>(client, watchKind('', 'Pod', 'pods')) } : {}),
+    services: createInformer<ServiceLike>(client, watchKind('', 'Service', 'services'), { transform: slimService }),
+    slices: createInformer<EndpointSliceLike>(client, watchKind('discovery.k8s.io', 'EndpointSlice', 'endpointslices'), { transform: slimSlice }),
+    ...(withPods ? { pods: createInformer<PodLike>(client, watchKind('', 'Pod', 'pods'), { transform: slimPod }) } : {}),
   });
 }

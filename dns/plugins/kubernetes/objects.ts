@@ -55,3 +55,43 @@ export interface PodLike {
 export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 
 export const objectKey = (m: ObjectMetaLike): string => `${m.namespace ?? ''}/${m.name ?? ''}`;
+
+/**
+ * Copies of the watched objects with only the fields DNS reads (the informers' transform, as
+ * client-go's SetTransform): the informer cache and the index then hold these instead of whole
+ * objects (managedFields, annotations, status conditions, topology hints, ...).
+ */
+const slimMeta = (m: ObjectMetaLike, labels: boolean): ObjectMetaLike => ({
+  name: m.name, namespace: m.namespace, resourceVersion: m.resourceVersion,
+  ...(labels && m.labels?.[SERVICE_NAME_LABEL] !== undefined ? { labels: { [SERVICE_NAME_LABEL]: m.labels[SERVICE_NAME_LABEL] } } : {}),
+});
+
+export function slimService(s: ServiceLike): ServiceLike {
+  const sp = s.spec;
+  const ingress = s.status?.loadBalancer?.ingress;
+  return {
+    metadata: slimMeta(s.metadata, false),
+    ...(sp ? {
+      spec: {
+        type: sp.type, clusterIP: sp.clusterIP, clusterIPs: sp.clusterIPs, externalName: sp.externalName, externalIPs: sp.externalIPs,
+        ports: sp.ports?.map((p) => ({ name: p.name, protocol: p.protocol, port: p.port })), publishNotReadyAddresses: sp.publishNotReadyAddresses,
+      },
+    } : {}),
+    ...(ingress ? { status: { loadBalancer: { ingress: ingress.map((i) => ({ ip: i.ip, hostname: i.hostname })) } } } : {}),
+  };
+}
+
+export function slimSlice(s: EndpointSliceLike): EndpointSliceLike {
+  return {
+    metadata: slimMeta(s.metadata, true), addressType: s.addressType,
+    endpoints: s.endpoints?.map((e) => ({
+      addresses: e.addresses, conditions: { ready: e.conditions?.ready }, hostname: e.hostname,
+      ...(e.targetRef ? { targetRef: { kind: e.targetRef.kind, name: e.targetRef.name } } : {}),
+    })) ?? null,
+    ports: s.ports?.map((p) => ({ name: p.name, protocol: p.protocol, port: p.port })) ?? null,
+  };
+}
+
+export function slimPod(p: PodLike): PodLike {
+  return { metadata: slimMeta(p.metadata, false), status: { podIP: p.status?.podIP, podIPs: p.status?.podIPs?.map((x) => ({ ip: x.ip })) } };
+}
