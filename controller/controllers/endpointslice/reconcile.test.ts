@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { EndpointSlice, Pod, Service } from '../../api/index.js';
-import { reconcileSlices } from './reconcile.js';
+import { jsonEqual, reconcileSlices } from './reconcile.js';
 import { desiredEndpoints } from './endpoints.js';
 
 const svc = (spec: Partial<Service['spec']> = {}): Service => ({
@@ -134,4 +134,37 @@ test('legacy Endpoints: ready and not-ready addresses, terminating pods left out
     },
   ]);
   assert.equal(desiredEndpoints(svc(), []).subsets, undefined);
+});
+
+test('a stored slice that says the same in another key order, endpoint order or with extra undefined keys is not rewritten', () => {
+  const pods = [pod('p1'), pod('p2'), pod('p3', { ready: false })];
+  const [stored] = apply([], reconcileSlices(svc(), pods, []));
+  // What comes back from the API: keys re-ordered, endpoints in another order.
+  const reorder = (o: unknown): unknown =>
+    Array.isArray(o) ? o.map(reorder) : o && typeof o === 'object' ? Object.fromEntries(Object.entries(o).reverse().map(([k, v]) => [k, reorder(v)])) : o;
+  const echoed = reorder(stored) as EndpointSlice;
+  echoed.endpoints.reverse();
+  (echoed.metadata as Record<string, unknown>).annotations = undefined;
+  const again = reconcileSlices(svc(), pods, [echoed]);
+  assert.deepEqual([again.create.length, again.update.length, again.delete.length], [0, 0, 0]);
+  // A real difference still is one.
+  const changed = reconcileSlices(svc(), [pod('p1'), pod('p2'), pod('p3')], [echoed]);
+  assert.equal(changed.update.length, 1);
+  assert.equal(changed.update[0]!.endpoints.filter((e) => e.conditions?.ready).length, 3);
+});
+
+test('jsonEqual: key order and undefined-valued keys do not matter, values and array order do', () => {
+  const cases: [unknown, unknown, boolean][] = [
+    [{ a: 1, b: { c: [1, 2] } }, { b: { c: [1, 2] }, a: 1 }, true],
+    [{ a: 1, x: undefined }, { a: 1 }, true],
+    [{ a: 1 }, { a: 1, b: null }, false],
+    [[1, 2], [2, 1], false],
+    [{ a: [] }, { a: {} }, false],
+    [{ a: '1' }, { a: 1 }, false],
+    [{}, { a: 0 }, false],
+  ];
+  for (const [a, b, want] of cases) {
+    assert.equal(jsonEqual(a, b), want, `${JSON.stringify(a)} vs ${JSON.stringify(b)}`);
+    assert.equal(jsonEqual(b, a), want, 'symmetric');
+  }
 });
