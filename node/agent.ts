@@ -4,6 +4,7 @@ import { KINDS, isApiError, type ApiClient, type Informer, type Node, type Pod, 
 import type { Logger } from '../daemon/logger.js';
 import { runTool } from '../kernel/exec-tool.js';
 import { CniRuntime, loadConfList } from './cni-runtime.js';
+import { execTargetOf, execUpgradeHandler, type ExecTarget } from './exec-server.js';
 import { startLogServer } from './log-server.js';
 import { registerNode, renewLease, updateNodeStatus, type NodeIdentity } from './node-registration.js';
 import { PodStateStore, type PodRecord } from './pod-state.js';
@@ -137,7 +138,7 @@ export class NodeAgent {
     this.serviceAccountPaths = await acquireServiceAccountPaths();
     const setup = this.serviceAccountPaths.setup;
     if (!setup.ok) log.warn('pods get their service-account token only at /etc/sextant-serviceaccount', { reason: setup.reason });
-    if (o.serviceAccountCa) this.logServer = await startLogServer({ host: o.nodeIp, port: o.port }, (ns, name, container) => this.locateLog(ns, name, container), { ca: o.serviceAccountCa });
+    if (o.serviceAccountCa) this.logServer = await startLogServer({ host: o.nodeIp, port: o.port }, (ns, name, container) => this.locateLog(ns, name, container), { ca: o.serviceAccountCa, upgrade: execUpgradeHandler((ns, name, container) => this.locateExec(ns, name, container), log) });
     else log.warn('the kubeconfig names no cluster CA: the log endpoint stays off (it serves only the API server, authenticated by a certificate of that CA)');
     this.node = await registerNode(client, this.identity, log);
     await renewLease(client, this.identity, this.node).catch((err: Error) => log.warn('lease renewal failed', { error: err.message }));
@@ -231,6 +232,13 @@ export class NodeAgent {
       return { file: w.logFile(c) };
     }
     return { error: `pod ${namespace}/${name} is not running on node ${this.o.nodeName}`, code: 404 };
+  }
+
+  private locateExec(namespace: string, name: string, container: string | undefined): ExecTarget | { error: string; code: number } {
+    const pod = this.sources.pods.get(namespace, name);
+    const w = pod ? this.workers.get(pod.metadata.uid ?? '') : undefined;
+    if (!pod || !w) return { error: `pod ${namespace}/${name} is not running on node ${this.o.nodeName}`, code: 404 };
+    return execTargetOf(pod, w, container, this.o, this.host.serviceEnv(pod));
   }
 
   /** Stops the agent but leaves pods running (a restarted agent adopts them). */

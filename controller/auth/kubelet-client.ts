@@ -9,6 +9,7 @@
  * `--kubelet-certificate-authority` is given (see SECURITY.md, known gaps).
  */
 import type https from 'node:https';
+import type tls from 'node:tls';
 import type { TLSSocket } from 'node:tls';
 import type { UserInfo } from '../server/identity.js';
 import { clientCertificateUser } from './authenticator.js';
@@ -30,11 +31,14 @@ export function issueKubeletClientCredential(pki: Pick<Pki, 'caKey'>): KubeletCl
   return { cert: c.certPem, key: c.keyPem };
 }
 
-/** TLS options of a request from the API server to a node agent. */
-export function kubeletRequestOptions(cred: KubeletClientCredential): https.RequestOptions {
+/** TLS options of a connection from the API server to a node agent. */
+export function kubeletTlsOptions(cred: KubeletClientCredential): tls.ConnectionOptions {
   // The agent's serving certificate is self-signed: not verified (kube-apiserver's default).
   return { cert: cred.cert, key: cred.key, rejectUnauthorized: false, minVersion: 'TLSv1.2' };
 }
+
+/** The same for an HTTPS request (pods/log). */
+export const kubeletRequestOptions = (cred: KubeletClientCredential): https.RequestOptions => kubeletTlsOptions(cred);
 
 /**
  * TLS options of the agent's endpoint: a fresh self-signed serving certificate for `host`, and

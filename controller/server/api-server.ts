@@ -13,6 +13,7 @@ import { splitHostPort } from '../../daemon/status-server.js';
 import { isStoreError } from '../store/errors.js';
 import type { Store } from '../store/store.js';
 import type { AdmissionHook } from './admission.js';
+import { createExecProxy, type UpgradeListener } from './exec-proxy.js';
 import { createApiHandler, type ApiHandler, type OpenApiProvider, type ServerVersion } from './handler.js';
 import type { Authenticator, Authorizer } from './identity.js';
 import { createServerMetrics } from './metrics.js';
@@ -43,7 +44,7 @@ export interface ApiServerOptions {
   requestTimeoutMs?: number;
   bookmarkIntervalMs?: number;
   minWatchTimeoutSeconds?: number;
-  /** The client certificate for node agents' endpoints (pods/log). */
+  /** The client certificate for node agents' endpoints (pods/log, pods/exec). */
   kubeletClient?: KubeletClientCredential;
 }
 
@@ -54,6 +55,8 @@ export interface ApiServer {
   registry: ResourceRegistry;
   handler: ApiHandler;
   promRegistry: Registry;
+  /** The listener's `upgrade` handler (pods/exec), for further listeners (the unix socket). */
+  upgrade: UpgradeListener;
   /** Stops accepting, ends watches, waits for in-flight requests. The store stays open. */
   close(): Promise<void>;
 }
@@ -114,6 +117,8 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
     watch: { bookmarkIntervalMs: o.bookmarkIntervalMs ?? 10_000, minTimeoutSeconds: o.minWatchTimeoutSeconds ?? 1800 },
   });
   const server = (o.createServer ?? ((h) => http.createServer(h)))(handler.handle);
+  const upgrade = createExecProxy({ registry, log: o.log, authenticate: o.authenticate, authorize: o.authorize, kubeletClient: o.kubeletClient });
+  server.on('upgrade', upgrade);
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = o.headersTimeoutMs ?? 66_000;
   server.requestTimeout = o.requestTimeoutMs ?? 0;
@@ -130,6 +135,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
     registry,
     handler,
     promRegistry,
+    upgrade,
     close: async () => {
       ready = false;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

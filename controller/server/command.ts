@@ -93,6 +93,7 @@ export default defineCommand({
       const path = flags.listenUnix;
       rmSync(path, { force: true });
       const u = security.createServer(server.handler.handle);
+      u.on('upgrade', server.upgrade);
       u.headersTimeout = 10_000;
       u.requestTimeout = 60_000;
       await new Promise<void>((resolve, reject) => {
