@@ -48,6 +48,15 @@ export function clientCertificateUser(socket: TLSSocket): UserInfo | undefined |
 }
 
 export function createAuthenticator(o: AuthenticatorOptions): Authenticator {
+  // A connection's client certificate is fixed once its handshake is done (the server refuses
+  // renegotiation), so it is read and parsed once per connection, not once per request.
+  const certUsers = new WeakMap<object, UserInfo | undefined | null>();
+  const certUser = (socket: TLSSocket): UserInfo | undefined | null => {
+    if (certUsers.has(socket)) return certUsers.get(socket);
+    const user = clientCertificateUser(socket);
+    certUsers.set(socket, user);
+    return user;
+  };
   return (req: http.IncomingMessage) => {
     const header = req.headers.authorization;
     if (header !== undefined) {
@@ -66,7 +75,7 @@ export function createAuthenticator(o: AuthenticatorOptions): Authenticator {
       o.onReject?.('invalid bearer token');
       return null;
     }
-    const cert = clientCertificateUser(req.socket as TLSSocket);
+    const cert = certUser(req.socket as TLSSocket);
     if (cert) return cert;
     if (cert === null) {
       o.onReject?.('client certificate not valid for this cluster');

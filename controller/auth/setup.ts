@@ -5,7 +5,7 @@
  * credential for the in-process controllers. With `--insecure-http` (loopback only): plain HTTP
  * and every caller an administrator, as kube-apiserver's old insecure port.
  */
-import { createPrivateKey } from 'node:crypto';
+import { constants as cryptoConstants, createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
@@ -92,6 +92,8 @@ export function setupSecurity(o: SecuritySetupOptions): Security {
     rejectUnauthorized: false,
     minVersion: 'TLSv1.2',
     handshakeTimeout: 10_000,
+    // The authenticator reads a connection's client certificate once; no renegotiation may change it.
+    secureOptions: cryptoConstants.SSL_OP_NO_RENEGOTIATION,
   };
   const controllerCert = issueCertificate(pki, { commonName: 'system:kube-controller-manager', organizations: ['system:masters'], usage: 'client', days: 30 });
   return {
