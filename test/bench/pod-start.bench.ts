@@ -1,13 +1,15 @@
 // Pod start latency on a local cluster (control plane + two workers running `sextant agent`):
 // from the API create call to the first watch event showing the pod Ready with a pod IP —
 // scheduling, the agent's watch, network namespace, CNI ADD, the process start and the status
-// write. 50 pods one after another (the target: p50 ≤ 300 ms), then the same 50 created at once.
+// write. 50 pods one after another (the target: p50 ≤ 300 ms), then the same 50 created at once;
+// then, as the reference in the same run, 50 bare sandboxes without any API (bench-bare-sandbox.ts).
 // Prints one JSON document.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createInformer, KINDS, type Pod } from '../../controller/api/index.js';
 import { benchCluster, machineLoad } from '../node/bench-cluster.js';
+import { bareSandboxStarts } from '../node/bench-bare-sandbox.js';
 
 const N = Number(process.env.SX_BENCH_PODS ?? 50);
 
@@ -70,6 +72,9 @@ async function main() {
     const burstWall = performance.now() - burstStart;
     await deleteAll(burstNames);
 
+    // the reference, same run and worker: a bare runtime's pod (netns + reference CNI ADD + process), no API
+    const bare = await bareSandboxStarts(c.workers[0]!.netns, N);
+
     // where the agents spent the sandbox time ("pod sandbox ready" log lines of both workers)
     const stages: Record<'sequential' | 'burst', Record<string, number[]>> = { sequential: {}, burst: {} };
     for (const w of c.workers) {
@@ -95,6 +100,7 @@ async function main() {
           pods: N,
           sequentialMs: stats(sequential),
           burstMs: { ...stats(burst), wallMs: Number(burstWall.toFixed(0)) },
+          referenceBareSandboxMs: { what: 'ip netns add + Debian bridge/host-local CNI ADD + ip netns exec sleep spawned, sequential, no API', total: stats(bare.totalMs), cniAdd: stats(bare.cniAddMs) },
           agentSandboxStagesMs: Object.fromEntries(Object.entries(stages).map(([series, st]) => [series, Object.fromEntries(Object.entries(st).map(([k, xs]) => [k, stats(xs)]))])),
           target: { sequentialP50Ms: 300, met: p50 <= 300 },
           load: { before: loadBefore, after: machineLoad() },
