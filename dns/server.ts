@@ -163,7 +163,7 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
     });
     port = threads.port;
   } else {
-    const sock = dgram.createSocket({ type: family === 6 ? 'udp6' : 'udp4', recvBufferSize: UDP_RECV_BUFFER });
+    const sock = dgram.createSocket({ type: family === 6 ? 'udp6' : 'udp4', recvBufferSize: UDP_RECV_BUFFER, lookup: literalLookup });
     udp = sock;
     sock.on('message', (buf, rinfo) => {
       try {
@@ -248,6 +248,13 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
     },
   };
 }
+
+/**
+ * Answers go to the address a query came from, always an IP literal: this lookup hands it straight
+ * back instead of dns.lookup, which defers every send by a nextTick (the same in udp-worker.ts;
+ * measured there: 14.6 → 12.5 µs of server CPU per query).
+ */
+const literalLookup = ((address: string, family: number, cb: (err: null, address: string, family: number) => void) => cb(null, address, family)) as unknown as dgram.SocketOptions['lookup'];
 
 /** The largest UDP response allowed: 512 without EDNS, else the requester's size (at least 512). */
 export const udpLimit = (ednsSize: number | undefined): number => (ednsSize === undefined ? PLAIN_UDP_LIMIT : Math.max(PLAIN_UDP_LIMIT, ednsSize));

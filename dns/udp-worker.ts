@@ -77,7 +77,10 @@ export function udpWorkerMain(dgram: typeof dgramModule, wt: typeof workerThread
     return parts.length === 0 ? '.' : parts.join('.');
   };
 
-  const sock = dgram.createSocket({ type: init.family === 6 ? 'udp6' : 'udp4', recvBufferSize: init.recvBufferSize });
+  // Answers go to the address a query came from, always an IP literal: skip dns.lookup (which
+  // defers every send by a nextTick) with a lookup that hands the literal straight back.
+  const lookup = (address: string, family: number, cb: (err: null, address: string, family: number) => void) => cb(null, address, family);
+  const sock = dgram.createSocket({ type: init.family === 6 ? 'udp6' : 'udp4', recvBufferSize: init.recvBufferSize, lookup: lookup as unknown as dgramModule.SocketOptions['lookup'] });
   sock.on('error', (err) => post({ t: 'error', message: String(err) }));
   sock.on('message', (buf, rinfo) => {
     const t0 = performance.now();
