@@ -8,6 +8,7 @@
  * server does not verify it, as kube-apiserver does not verify kubelet serving certificates unless
  * `--kubelet-certificate-authority` is given (see SECURITY.md, known gaps).
  */
+import { constants } from 'node:crypto';
 import type https from 'node:https';
 import type tls from 'node:tls';
 import type { TLSSocket } from 'node:tls';
@@ -59,7 +60,17 @@ export function kubeletServingOptions(caPem: string, host: string): https.Server
     extKeyUsage: ['serverAuth'],
     ...(isIp ? { ipAddresses: [host] } : { dnsNames: [host] }),
   });
-  return { key: privateKeyPem(key.privateKey), cert: cert.pem, ca: caPem, requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.2', handshakeTimeout: 10_000 };
+  return {
+    key: privateKeyPem(key.privateKey),
+    cert: cert.pem,
+    ca: caPem,
+    requestCert: true,
+    rejectUnauthorized: true,
+    minVersion: 'TLSv1.2',
+    handshakeTimeout: 10_000,
+    // the caller is checked per request from the connection's certificate: no renegotiation may change it
+    secureOptions: constants.SSL_OP_NO_RENEGOTIATION,
+  };
 }
 
 /**
