@@ -256,7 +256,11 @@ export class SyncEngine {
       } catch (err) {
         throw new ProxyError('PROXY_RESTORE_FAILED', `iptables-restore failed: ${String(err)}`, { cause: err });
       }
-      this.existingChains = plan.chains;
+      if (full) this.existingChains = plan.chains;
+      else {
+        for (const c of plan.chainsRemoved) this.existingChains.delete(c);
+        for (const c of plan.chainsAdded) this.existingChains.add(c);
+      }
       this.appliedTopLevel = plan.topLevel;
       this.kernelStateKnown = true;
       this.needFull = false;

@@ -57,8 +57,11 @@ export interface SyncPlan {
   /** Restores to apply, in order, before `payload` (full syncs with `maxChainsPerRestore`). */
   preludes: string[];
   payload: string;
-  /** Every per-service nat chain that exists after the restore. */
-  chains: Set<string>;
+  /** Every per-service nat chain that exists after the restore (computed on first access on partial syncs). */
+  readonly chains: Set<string>;
+  /** How `existingChains` changes: a partial sync applies this in place instead of copying a 60,000-chain set. */
+  chainsAdded: string[];
+  chainsRemoved: string[];
   /** Stale per-service chains this payload deletes. */
   deletedChains: string[];
   /** Per-service chains written (flushed and refilled) by this payload. */
@@ -270,7 +273,7 @@ export function buildRules(cfg: RuleBuilderConfig, input: SyncInput, cache: Rule
   // only rebuilt or removed ports' chains move in or out (chain names are per port, never shared).
   // A cold cache (first build) has no previous chains per port to compare: scan everything then.
   const scanAll = input.full || cache.ports.size === 0;
-  const chains = new Set<string>(scanAll ? [] : input.existingChains);
+  const chains = new Set<string>();
   const staleCandidates: string[] = [];
   const sameKeys = cache.names.length === input.services.size && cache.names.every((n) => input.services.has(n));
   if (!sameKeys) cache.names = [...input.services.keys()].sort();
@@ -280,14 +283,16 @@ export function buildRules(cfg: RuleBuilderConfig, input: SyncInput, cache: Rule
     const svc = input.services.get(spn)!;
     const eps = input.endpoints.get(endpointsKey(spn, svc.protocol));
     let r = cache.ports.get(spn);
+    let rebuilt = false;
     if (!r || r.info !== svc || r.endpoints !== eps) {
       const old = r;
       r = portRules(cfg, spn, svc, eps ?? []);
       r.endpoints = eps;
       cache.ports.set(spn, r);
       if (!old || old.top !== r.top || old.filter !== r.filter) topDirty = true;
-      if (old && !scanAll) for (const c of old.own) if (!r.own.includes(c)) (chains.delete(c), staleCandidates.push(c));
+      if (old && !scanAll) for (const c of old.own) if (!r.own.includes(c)) staleCandidates.push(c);
       if (!scanAll) for (const c of r.own) chains.add(c);
+      rebuilt = true;
     }
     if (r.filter) filterParts.push(r.filter);
     if (r.top) topParts.push(r.top);
@@ -295,7 +300,9 @@ export function buildRules(cfg: RuleBuilderConfig, input: SyncInput, cache: Rule
     topCount += r.topCount;
     if (r.noLocal) noLocalEndpoints++;
     if (scanAll) for (const c of r.own) chains.add(c);
-    const write = input.full || input.changedServices.has(svc.service) || r.own.some((c) => !input.existingChains.has(c));
+    // Unchanged ports' chains are in existingChains after any successful sync; only new, rebuilt or
+    // (cold cache) all ports need the check.
+    const write = input.full || input.changedServices.has(svc.service) || ((scanAll || rebuilt) && r.own.some((c) => !input.existingChains.has(c)));
     if (!write) continue;
     if (!scanAll) for (const c of r.own) chains.add(c);
     writtenChains += r.own.length;
@@ -316,7 +323,7 @@ export function buildRules(cfg: RuleBuilderConfig, input: SyncInput, cache: Rule
     for (const [spn, r] of cache.ports) {
       if (input.services.has(spn)) continue;
       cache.ports.delete(spn);
-      if (!scanAll) for (const c of r.own) (chains.delete(c), staleCandidates.push(c));
+      if (!scanAll) for (const c of r.own) staleCandidates.push(c);
     }
   }
   flushChunk();
@@ -340,8 +347,13 @@ export function buildRules(cfg: RuleBuilderConfig, input: SyncInput, cache: Rule
   filterTop.rule(`${CHAINS.forward} -m comment --comment ${q('sextant forwarding rules')} -m mark --mark ${MASQ_MARK}/${MASQ_MARK} -j ACCEPT`);
   filterTop.rule(`${CHAINS.forward} -m comment --comment ${q('sextant forwarding conntrack rule')} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`);
 
-  const deletedChains = (scanAll ? [...input.existingChains] : staleCandidates).filter((c) => input.existingChains.has(c) && isServiceChain(c) && !chains.has(c)).sort();
-  for (const c of deletedChains) chains.delete(c);
+  // On a partial sync `chains` holds only the chains of rebuilt or written ports (the additions).
+  const deletedChains = [...new Set(scanAll ? input.existingChains : staleCandidates)]
+    .filter((c) => input.existingChains.has(c) && isServiceChain(c) && !chains.has(c))
+    .sort();
+  const chainsAdded = [...chains].filter((c) => !input.existingChains.has(c));
+  let allChains: Set<string> | undefined = scanAll ? chains : undefined;
+  const existing = input.existingChains;
   for (const c of deletedChains) chainDecls.push(`:${c} - [0:0]`);
   const filterDecls = [CHAINS.services, CHAINS.externalServices, CHAINS.nodePorts, CHAINS.forward].map((c) => `:${c} - [0:0]`);
   const natDecls = [CHAINS.services, CHAINS.nodePorts, CHAINS.postrouting, CHAINS.markMasq].map((c) => `:${c} - [0:0]`);
@@ -371,7 +383,16 @@ export function buildRules(cfg: RuleBuilderConfig, input: SyncInput, cache: Rule
   return {
     preludes,
     payload,
-    chains,
+    get chains() {
+      if (!allChains) {
+        allChains = new Set(existing);
+        for (const c of deletedChains) allChains.delete(c);
+        for (const c of chainsAdded) allChains.add(c);
+      }
+      return allChains;
+    },
+    chainsAdded,
+    chainsRemoved: deletedChains,
     deletedChains,
     writtenChains,
     writtenRules: { filter: writeFilter || input.full ? filterCount + filterTop.rules : 0, nat: natCount + (writeNatTop ? topCount + natTop.rules : 0) },
