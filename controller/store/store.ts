@@ -87,6 +87,15 @@ export interface DeleteOptions {
 export interface Store {
   /** The object at `key`, or null. */
   get(key: string): Promise<StoredObject | null>;
+  /**
+   * Optional: the object at `key` from a watch-fed cache where the backend keeps one (the etcd
+   * store does for `/core/namespaces/<name>`), else as `get`. It may lag the latest write by the
+   * watch delay: a change or deletion is seen once its watch event has arrived. A key the cache
+   * does not hold (or a cache not synced yet) falls back to `get`, so an object created before
+   * the call is never missed. The result is shared: treat it as read-only. For admission checks
+   * that tolerate this lag (the namespace check before a create), never for read-modify-write.
+   */
+  getCached?(key: string): Promise<StoredObject | null>;
   list(prefix: string, opts?: ListOptions): Promise<ListResult>;
   /** Fails with `AlreadyExists` when the key exists. Returns the object as stored. */
   create(key: string, obj: StoredObject): Promise<StoredObject>;

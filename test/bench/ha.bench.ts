@@ -20,6 +20,28 @@ const CLIENTS = 4;
 const WATCHERS = 100;
 const WATCH_CREATES = Number(process.env.SX_BENCH_WATCH_CREATES ?? 500);
 
+/** etcd's own count of the unary KV calls it answered (every member's /metrics, summed by method). */
+async function etcdKvCalls(clientUrls: string[]): Promise<Record<string, number>> {
+  const calls: Record<string, number> = {};
+  for (const u of clientUrls) {
+    const text = await (await fetch(`${u}/metrics`)).text();
+    for (const m of text.matchAll(/^grpc_server_handled_total\{[^}]*grpc_method="(\w+)"[^}]*grpc_service="etcdserverpb\.KV"[^}]*\} (\d+)/gm)) {
+      calls[m[1]!] = (calls[m[1]!] ?? 0) + Number(m[2]);
+    }
+  }
+  return calls;
+}
+
+/** The etcd KV calls per create during a storm (after minus before, by method). */
+function callsPer(before: Record<string, number>, after: Record<string, number>, n: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [method, count] of Object.entries(after)) {
+    const d = count - (before[method] ?? 0);
+    if (d > 0) out[method] = round(d / n, 2);
+  }
+  return out;
+}
+
 async function measureWatchCpu(agent: http.Agent, url: URL, serverPid: number, storePids: number[]) {
   const cpu = () => ({ server: cpuMs(serverPid), store: storePids.reduce((a, p) => a + cpuMs(p), 0) });
   const before = cpu();
@@ -32,15 +54,26 @@ async function measureWatchCpu(agent: http.Agent, url: URL, serverPid: number, s
   };
 }
 
-async function measure(url: URL, serverPid: number, storePids: number[]) {
+async function measure(url: URL, serverPid: number, storePids: number[], etcdUrls: string[] = []) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: CLIENTS });
   try {
     await createStorm(agent, url, CLIENTS, 'warm', 200);
+    const cpu = () => ({ server: cpuMs(serverPid), store: storePids.reduce((a, p) => a + cpuMs(p), 0) });
+    const cpuBefore = cpu();
+    const callsBefore = etcdUrls.length > 0 ? await etcdKvCalls(etcdUrls) : {};
     const storm = await createStorm(agent, url, CLIENTS, 'pod', N);
+    const cpuAfter = cpu();
+    const callsAfter = etcdUrls.length > 0 ? await etcdKvCalls(etcdUrls) : {};
+    const perCreate = (ms: number) => round(ms / N, 3);
     return {
       creates_per_sec: Math.round(N / storm.secs),
       write_latency_ms: { p50: round(pct(storm.latencies, 50)), p99: round(pct(storm.latencies, 99)) },
       create_failures: storm.failures,
+      cpu_ms_per_create: {
+        api_server: perCreate(cpuAfter.server - cpuBefore.server),
+        ...(storePids.length > 0 ? { etcd_members: perCreate(cpuAfter.store - cpuBefore.store) } : {}),
+      },
+      ...(etcdUrls.length > 0 ? { etcd_kv_calls_per_create: callsPer(callsBefore, callsAfter, N) } : {}),
       watch: await measureWatchCpu(agent, url, serverPid, storePids),
     };
   } finally {
@@ -73,7 +106,7 @@ async function main() {
     const etcdServer = await startServer(join(dir, 'etcd'), [`--controllers=${NO_CONTROLLERS}`, '--store', 'etcd', '--etcd-endpoints', etcd.endpoints.join(','), '--leader-elect=false']);
     let onEtcd;
     try {
-      onEtcd = await measure(etcdServer.url, etcdServer.pid, etcd.members.map((m) => m.process!.pid!));
+      onEtcd = await measure(etcdServer.url, etcdServer.pid, etcd.members.map((m) => m.process!.pid!), etcd.endpoints);
     } finally {
       await etcdServer.stop();
     }

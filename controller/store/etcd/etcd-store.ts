@@ -8,6 +8,8 @@
  * - list = range at one revision (continue tokens carry it, so later pages read the same MVCC
  *   snapshot); watch = etcd watch from a revision with prev_kv (see etcd-watch.ts), one per key
  *   range shared by every watch of that range (etcd-watch-mux.ts);
+ * - getCached: Namespaces from a cache fed by the shared watch (etcd-prefix-cache.ts), for the
+ *   namespace check before a create — no etcd read on the create path;
  * - compaction: the history window of core/history.ts, then etcd Compact. It writes nothing (every
  *   revision stays a real change); when several API servers compact, the loser of a race finds
  *   the winner's revision by reading; reads and watches below it → `Expired`.
@@ -26,6 +28,7 @@ import { decodeObject, encodeObject, stampObject } from './etcd-codec.js';
 import { toStoreError } from './etcd-errors.js';
 import { EtcdStoreWatch } from './etcd-watch.js';
 import { EtcdWatchMux } from './etcd-watch-mux.js';
+import { WatchedPrefixCache } from './etcd-prefix-cache.js';
 
 export interface EtcdStoreConfig {
   client: Etcd3;
@@ -57,6 +60,8 @@ export class EtcdStore implements Store {
   private readonly probeKey: Buffer;
   /** The newest compaction this store performed or observed. */
   private compacted = 0;
+  /** Namespaces for `getCached` (the check before every namespaced create), fed by a watch. */
+  private readonly namespaces = new WatchedPrefixCache(this, '/core/namespaces/');
 
   constructor(private readonly cfg: EtcdStoreConfig) {
     this.policy = new CompactionPolicy(cfg.history);
@@ -108,6 +113,12 @@ export class EtcdStore implements Store {
     const res = await this.call('get', (deadline) => this.cfg.client.kv.range({ key: this.k(key) }, { deadline }), key);
     const kv = res.kvs[0];
     return kv ? decodeObject(kv.value, rev(kv.mod_revision)) : null;
+  }
+
+  /** Namespaces from the watch-fed cache (etcd-prefix-cache.ts); any other key, or a miss, is `get`. */
+  getCached(key: string): Promise<StoredObject | null> {
+    const hit = this.namespaces.covers(key) ? this.namespaces.lookup(key) : undefined;
+    return hit ? Promise.resolve(hit) : this.get(key);
   }
 
   async list(prefix: string, opts: ListOptions = {}): Promise<ListResult> {
@@ -280,6 +291,7 @@ export class EtcdStore implements Store {
     if (this.closed) return;
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
+    this.namespaces.close();
     const err = new StoreError('Unavailable', 'store closed');
     for (const w of [...this.watches]) w.fail(err);
     this.watches.clear();
