@@ -128,7 +128,7 @@ export class ResourceRegistry {
   }
 
   private async requireNamespace(namespace: string, forCreate: boolean): Promise<void> {
-    const ns = await this.store.get(`/core/namespaces/${namespace}`);
+    const ns = await (this.store.getCached ?? this.store.get).call(this.store, `/core/namespaces/${namespace}`);
     if (!ns) throw errors.notFound({ group: '', resource: 'namespaces' }, namespace);
     if (forCreate && metaOf(ns).deletionTimestamp)
       throw new ApiServerError('Forbidden', `unable to create new content in namespace ${namespace} because it is being terminated`, {
