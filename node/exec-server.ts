@@ -131,12 +131,17 @@ export function execUpgradeHandler(locate: ExecLocator, log?: { warn(msg: string
       if (d === null) proc.stdin?.end();
       else proc.stdin?.write(d);
     }
-    // with a TTY there is one output stream: stderr goes to stdout as a terminal would show it
-    proc.stdout!.on('data', (d: Buffer) => wantStdout && ws.send(message(CH.stdout, d)));
-    proc.stderr!.on('data', (d: Buffer) => {
-      if (wantStderr) ws.send(message(CH.stderr, d));
-      else if (tty && wantStdout) ws.send(message(CH.stdout, d));
-    });
+    // A slow client holds the command back (the pipe pauses until the socket drains). With a TTY
+    // there is one output stream: stderr goes to stdout as a terminal would show it.
+    const forward = (stream: NodeJS.ReadableStream, channel: number | undefined) => {
+      stream.on('data', (d: Buffer) => {
+        if (channel === undefined || ws.send(message(channel, d))) return;
+        stream.pause();
+        ws.onDrain(() => stream.resume());
+      });
+    };
+    forward(proc.stdout!, wantStdout ? CH.stdout : undefined);
+    forward(proc.stderr!, wantStderr ? CH.stderr : tty && wantStdout ? CH.stdout : undefined);
     proc.on('error', (err) => {
       if (exited) return;
       exited = true;

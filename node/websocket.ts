@@ -29,7 +29,10 @@ export interface WebSocketHandlers {
 
 export interface WebSocketConnection {
   protocol: string;
-  send(data: Buffer): void;
+  /** Sends a binary message; false when the socket's buffer is full (wait for `onDrain`). */
+  send(data: Buffer): boolean;
+  /** Calls `cb` once the socket's buffer has drained. */
+  onDrain(cb: () => void): void;
   /** Sends a close frame (1000) and ends the connection. */
   close(code?: number): void;
 }
@@ -60,13 +63,16 @@ export function acceptWebSocket(req: http.IncomingMessage, socket: Duplex, head:
     closed = true;
     h.onClose();
   };
-  const sendFrame = (opcode: number, payload: Buffer) => {
-    if (socket.destroyed || !socket.writable) return;
-    socket.write(frame(opcode, payload));
+  const sendFrame = (opcode: number, payload: Buffer): boolean => {
+    if (socket.destroyed || !socket.writable) return true;
+    return socket.write(frame(opcode, payload));
   };
   const conn: WebSocketConnection = {
     protocol,
     send: (data) => sendFrame(OPCODE.binary, data),
+    onDrain: (cb) => {
+      socket.once('drain', cb);
+    },
     close: (code = 1000) => {
       const p = Buffer.alloc(2);
       p.writeUInt16BE(code);
