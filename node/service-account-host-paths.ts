@@ -7,10 +7,10 @@
  *
  * - a registry directory (`/run/sextant-serviceaccount-users`) holds one file per live agent,
  *   `agent.<pid>.<start ticks>.<nonce>`; entries of dead processes are pruned on every change;
- * - a pod whose token directory exists (`/etc/netns/<ns>/sextant-serviceaccount`) also counts:
- *   its processes see the token through both paths, so they stay until the pod's files are gone
- *   (the agent removes them when it stops the pod; `sextant cluster down` when it removes the
- *   pod's namespace, then calls `pruneServiceAccountPaths`);
+ * - a pod whose token directory exists (`/etc/netns/<ns>/sextant-serviceaccount`) and in whose
+ *   network namespace a process lives also counts: its processes see the token through both
+ *   paths, so they stay until the pod is gone (the agent stops it; `sextant cluster down` kills
+ *   its processes, then calls `pruneServiceAccountPaths`);
  * - `created` in the registry lists the paths some agent actually created (a path that existed
  *   before is never removed). When the last user is gone, the listed paths are removed — the
  *   symlink only while it still points at the mount point, directories only while empty — and
@@ -37,6 +37,8 @@ export interface ServiceAccountHostPaths {
   /** Where pods' files live (`/etc/netns`): `<dir>/<ns>/<podEntry>` is a pod's token directory. */
   podFilesDir: string;
   podEntry: string;
+  /** Where named network namespaces are (`ip netns`: /run/netns). */
+  netnsDir: string;
 }
 
 export const SERVICE_ACCOUNT_HOST_PATHS: ServiceAccountHostPaths = {
@@ -45,6 +47,7 @@ export const SERVICE_ACCOUNT_HOST_PATHS: ServiceAccountHostPaths = {
   registry: '/run/sextant-serviceaccount-users',
   podFilesDir: '/etc/netns',
   podEntry: 'sextant-serviceaccount',
+  netnsDir: '/run/netns',
 };
 
 export type PathsSetup = { ok: true } | { ok: false; reason: string };
@@ -117,15 +120,41 @@ function pruneDead(p: ServiceAccountHostPaths): string[] {
   return live;
 }
 
-/** Pods whose token directory exists (they may run without any agent). */
+/** Inodes of the network namespaces some process is in now. */
+function liveNetnsInodes(): Set<number> {
+  const out = new Set<number>();
+  for (const e of readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      out.add(statSync(`/proc/${e}/ns/net`).ino);
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  return out;
+}
+
+/**
+ * Pods that still use the paths: a token directory exists and a process lives in the pod's
+ * network namespace (pods run on without any agent). A token directory left by a sandbox that
+ * never got a process (its agent or cluster went away mid-start) does not hold the paths.
+ */
 function podsWithTokens(p: ServiceAccountHostPaths): string[] {
   let names: string[];
   try {
-    names = readdirSync(p.podFilesDir);
+    names = readdirSync(p.podFilesDir).filter((ns) => existsSync(join(p.podFilesDir, ns, p.podEntry)));
   } catch {
     return [];
   }
-  return names.filter((ns) => existsSync(join(p.podFilesDir, ns, p.podEntry)));
+  if (names.length === 0) return [];
+  const live = liveNetnsInodes();
+  return names.filter((ns) => {
+    try {
+      return live.has(statSync(join(p.netnsDir, ns)).ino);
+    } catch {
+      return false;
+    }
+  });
 }
 
 /** mkdir -p that returns the directories it made, outermost first. */

@@ -3,12 +3,14 @@
  * agent on the machine and by pods that outlive their agent. Each agent here is its own process
  * (test/node/paths-user.ts) using the real registry, flock and process checks — on paths under a
  * test directory, because agents of other clusters may use the real ones meanwhile. After the
- * last user nothing remains; while a second agent runs the link keeps working; a pod's token
- * directory keeps the paths until `pruneServiceAccountPaths` after its files went; a SIGKILLed
+ * last user nothing remains; while a second agent runs the link keeps working; a running pod
+ * (token directory + a process in its namespace) keeps the paths until `pruneServiceAccountPaths`
+ * after its processes ended, a sandbox that never ran a process does not; a SIGKILLed
  * agent's reference is dropped; paths that existed before are never removed.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,13 +20,14 @@ import { pruneServiceAccountPaths, serviceAccountLinkWorks, type ServiceAccountH
 const REPO = new URL('../../', import.meta.url).pathname;
 const DIR = mkdtempSync(join(tmpdir(), 'sx-sa-paths-'));
 const children = new Set<ChildProcess>();
+const namespaces: string[] = [];
 let n = 0;
 
 /** A fresh host layout: `<root>/etc` and `<root>/run` exist, as on a host. */
 function layout(): ServiceAccountHostPaths {
   const root = join(DIR, `h${n++}`);
   for (const d of ['etc/netns', 'run']) mkdirSync(join(root, d), { recursive: true });
-  return { mountPoint: join(root, 'etc/sextant-serviceaccount'), link: join(root, 'run/secrets/kubernetes.io/serviceaccount'), registry: join(root, 'run/sextant-serviceaccount-users'), podFilesDir: join(root, 'etc/netns'), podEntry: 'sextant-serviceaccount' };
+  return { mountPoint: join(root, 'etc/sextant-serviceaccount'), link: join(root, 'run/secrets/kubernetes.io/serviceaccount'), registry: join(root, 'run/sextant-serviceaccount-users'), podFilesDir: join(root, 'etc/netns'), podEntry: 'sextant-serviceaccount', netnsDir: '/run/netns' };
 }
 
 /** Everything under the layout's root besides the two pre-made folders (what would be left on a host). */
@@ -80,6 +83,7 @@ class Agent {
 describe('service-account host paths: reference-counted across agents and pods', { timeout: 180_000 }, () => {
   after(() => {
     for (const c of children) c.kill('SIGKILL');
+    for (const ns of namespaces) if (existsSync(`/run/netns/${ns}`)) execFileSync('ip', ['netns', 'del', ns]);
     rmSync(DIR, { recursive: true, force: true });
   });
 
@@ -96,18 +100,33 @@ describe('service-account host paths: reference-counted across agents and pods',
     assert.deepEqual(leftovers(p), [], 'nothing left after the last agent');
   });
 
-  it("a pod's token directory keeps them after the last agent; the prune after its files went removes them", async () => {
+  it("a running pod keeps them after the last agent; the prune after its processes ended removes them; a pod that never ran does not hold them", async () => {
     const p = layout();
     const a = new Agent(p);
     await a.acquired();
-    const podDir = join(p.podFilesDir, 'sx-pod-0123456789', p.podEntry);
-    mkdirSync(podDir, { recursive: true });
+    // a pod: a token directory and a process in its network namespace
+    const ns = `sx-sahp-${randomBytes(3).toString('hex')}`;
+    execFileSync('ip', ['netns', 'add', ns]);
+    namespaces.push(ns);
+    mkdirSync(join(p.podFilesDir, ns, p.podEntry), { recursive: true });
+    // a sandbox whose start was cut short: token directory and namespace, no process
+    const stale = `sx-sahp-${randomBytes(3).toString('hex')}`;
+    execFileSync('ip', ['netns', 'add', stale]);
+    namespaces.push(stale);
+    mkdirSync(join(p.podFilesDir, stale, p.podEntry), { recursive: true });
+    const proc = spawn('ip', ['netns', 'exec', ns, 'sleep', '600'], { stdio: 'ignore' });
+    children.add(proc);
+    await new Promise((r) => proc.once('spawn', r));
     await a.release();
     assert.ok(serviceAccountLinkWorks(p), 'a running pod still reads its token through the link');
     assert.equal(await pruneServiceAccountPaths(p), false);
     assert.ok(serviceAccountLinkWorks(p));
-    rmSync(join(p.podFilesDir, 'sx-pod-0123456789'), { recursive: true });
-    assert.equal(await pruneServiceAccountPaths(p), true);
+    const gone = new Promise((r) => proc.once('exit', r));
+    proc.kill('SIGKILL');
+    await gone;
+    assert.equal(await pruneServiceAccountPaths(p), true, 'no process in either pod namespace: unused');
+    rmSync(join(p.podFilesDir, ns), { recursive: true });
+    rmSync(join(p.podFilesDir, stale), { recursive: true });
     assert.deepEqual(leftovers(p), []);
   });
 
