@@ -29,9 +29,13 @@ import { toStoreError } from './etcd-errors.js';
 import { EtcdStoreWatch } from './etcd-watch.js';
 import { EtcdWatchMux } from './etcd-watch-mux.js';
 import { WatchedPrefixCache } from './etcd-prefix-cache.js';
+import type { PreferredMemberKv } from './etcd-preferred-member.js';
 
 export interface EtcdStoreConfig {
+  /** The client of every member: watches, and unary calls unless `kv` is given. */
   client: Etcd3;
+  /** Unary calls to one preferred member with fail-over to `client` (etcd-preferred-member.ts). */
+  kv?: PreferredMemberKv;
   prefix: string;
   requestTimeoutMs: number;
   history?: HistoryWindow;
@@ -83,7 +87,7 @@ export class EtcdStore implements Store {
   }
 
   /** Runs one etcd call with the request deadline; maps failures to StoreErrors. */
-  private async call<T>(what: string, fn: (deadline: Date) => Promise<T>, key?: string): Promise<T> {
+  private async call<T>(what: string, fn: (deadline: Date, client: Etcd3) => Promise<T>, key?: string): Promise<T> {
     this.assertOpen();
     const ms = this.cfg.requestTimeoutMs;
     let timer: NodeJS.Timeout | undefined;
@@ -94,7 +98,9 @@ export class EtcdStore implements Store {
       );
     });
     try {
-      return await Promise.race([fn(new Date(Date.now() + ms)), timeout]);
+      const deadline = new Date(Date.now() + ms);
+      const kv = this.cfg.kv;
+      return await Promise.race([kv ? kv.run((client) => fn(deadline, client)) : fn(deadline, this.cfg.client), timeout]);
     } catch (err) {
       if (this.closed) throw new StoreError('Unavailable', 'store closed', key);
       throw toStoreError(err, key);
@@ -104,13 +110,13 @@ export class EtcdStore implements Store {
   }
 
   private txn(what: string, key: string, compare: NonNullable<Parameters<Etcd3['kv']['txn']>[0]['compare']>, success: IRequestOp[], failure: IRequestOp[]): Promise<ITxnResponse> {
-    return this.call(what, (deadline) => this.cfg.client.kv.txn({ compare, success, failure }, { deadline }), key);
+    return this.call(what, (deadline, client) => client.kv.txn({ compare, success, failure }, { deadline }), key);
   }
 
   async get(key: string): Promise<StoredObject | null> {
     this.assertOpen();
     assertObjectKey(key);
-    const res = await this.call('get', (deadline) => this.cfg.client.kv.range({ key: this.k(key) }, { deadline }), key);
+    const res = await this.call('get', (deadline, client) => client.kv.range({ key: this.k(key) }, { deadline }), key);
     const kv = res.kvs[0];
     return kv ? decodeObject(kv.value, rev(kv.mod_revision)) : null;
   }
@@ -153,8 +159,8 @@ export class EtcdStore implements Store {
     }
     let res;
     try {
-      res = await this.call('list', (deadline) =>
-        this.cfg.client.kv.range(
+      res = await this.call('list', (deadline, client) =>
+        client.kv.range(
           {
             key: this.k(start),
             range_end: this.k(range.end),
@@ -253,7 +259,7 @@ export class EtcdStore implements Store {
   }
 
   async currentRevision(): Promise<number> {
-    const res = await this.call('revision', (deadline) => this.cfg.client.kv.range({ key: this.probeKey }, { deadline }));
+    const res = await this.call('revision', (deadline, client) => client.kv.range({ key: this.probeKey }, { deadline }));
     return headerRev(res.header);
   }
 
@@ -262,7 +268,7 @@ export class EtcdStore implements Store {
       const target = this.policy.target(await this.currentRevision());
       if (target <= this.compacted) return this.compacted;
       try {
-        await this.call('compact', (deadline) => this.cfg.client.kv.compact({ revision: target, physical: true }, { deadline }));
+        await this.call('compact', (deadline, client) => client.kv.compact({ revision: target, physical: true }, { deadline }));
         this.compacted = target;
       } catch (err) {
         if (!isStoreError(err, 'Expired')) throw err;
@@ -296,6 +302,7 @@ export class EtcdStore implements Store {
     for (const w of [...this.watches]) w.fail(err);
     this.watches.clear();
     await this.compaction.catch(() => undefined);
+    this.cfg.kv?.close();
     this.cfg.client.close();
   }
 
@@ -322,14 +329,14 @@ export class EtcdStore implements Store {
   }
 
   private async snapshot(r: KeyRange): Promise<{ revision: number; kvs: IKeyValue[] }> {
-    const res = await this.call('watch snapshot', (deadline) => this.cfg.client.kv.range({ key: this.k(r.start), range_end: this.k(r.end) }, { deadline }));
+    const res = await this.call('watch snapshot', (deadline, client) => client.kv.range({ key: this.k(r.start), range_end: this.k(r.end) }, { deadline }));
     return { revision: headerRev(res.header), kvs: res.kvs };
   }
 
   private async isCompacted(revision: number): Promise<boolean> {
     if (revision <= 0) return false;
     try {
-      await this.call('compaction check', (deadline) => this.cfg.client.kv.range({ key: this.probeKey, revision }, { deadline }));
+      await this.call('compaction check', (deadline, client) => client.kv.range({ key: this.probeKey, revision }, { deadline }));
       return false;
     } catch (err) {
       return isStoreError(err, 'Expired');

@@ -9,6 +9,7 @@ import { StoreError } from '../errors.js';
 import type { HistoryWindow } from '../core/history.js';
 import type { Store } from '../store.js';
 import { EtcdStore } from './etcd-store.js';
+import { PreferredMemberKv } from './etcd-preferred-member.js';
 
 export interface EtcdTlsFiles {
   /** CA bundle that signed the etcd server certificates. */
@@ -33,6 +34,12 @@ export interface EtcdStoreOptions {
    * each watch its own etcd watch (for comparison).
    */
   shareWatches?: boolean;
+  /**
+   * The member (one of `endpoints`) unary calls go to while it answers, failing over to the others
+   * (etcd-preferred-member.ts). Default: one picked at random per store, so several API servers
+   * spread over the members; false: a random member per call (etcd3's own choice, for comparison).
+   */
+  preferredEndpoint?: string | false;
   onBackgroundError?: (err: Error) => void;
 }
 
@@ -45,6 +52,7 @@ const optionsSchema = z.object({
   requestTimeoutMs: z.number().int().min(100).max(600_000).default(5000),
   history: z.object({ revisions: z.number().int().min(0).optional(), ageMs: z.number().int().min(0).optional(), intervalMs: z.number().int().min(0).optional() }).optional(),
   shareWatches: z.boolean().default(true),
+  preferredEndpoint: z.union([z.string(), z.literal(false)]).optional(),
 });
 
 /** A watch-stream reconnect backoff in the shape etcd3 expects: 100 ms doubling to 2 s. */
@@ -79,15 +87,26 @@ export async function openEtcdStore(opts: EtcdStoreOptions): Promise<Store> {
     if ((certChain === undefined) !== (privateKey === undefined)) throw new StoreError('BadRequest', 'etcd options tls: certFile and keyFile go together');
     credentials = { rootCertificate: read('caFile', o.tls.caFile)!, ...(certChain ? { certChain } : {}), ...(privateKey ? { privateKey } : {}) };
   }
-  const client = new Etcd3({
-    hosts: o.endpoints.map((e) => e.replace(/\/$/, '')),
-    ...(credentials ? { credentials } : {}),
-    dialTimeout: o.requestTimeoutMs,
-    faultHandling: { watchBackoff: watchBackoff() },
-    grpcOptions: { 'grpc.keepalive_time_ms': 10_000, 'grpc.keepalive_timeout_ms': 5000 },
-  });
+  const hosts = o.endpoints.map((e) => e.replace(/\/$/, ''));
+  const connect = (to: string[]) =>
+    new Etcd3({
+      hosts: to,
+      ...(credentials ? { credentials } : {}),
+      dialTimeout: o.requestTimeoutMs,
+      faultHandling: { watchBackoff: watchBackoff() },
+      grpcOptions: { 'grpc.keepalive_time_ms': 10_000, 'grpc.keepalive_timeout_ms': 5000 },
+    });
+  let preferred: string | undefined;
+  if (typeof o.preferredEndpoint === 'string') {
+    preferred = o.preferredEndpoint.replace(/\/$/, '');
+    if (!hosts.includes(preferred)) throw new StoreError('BadRequest', `etcd options preferredEndpoint: ${o.preferredEndpoint} is not one of the endpoints`);
+  } else if (o.preferredEndpoint === undefined && hosts.length > 1) {
+    preferred = hosts[Math.floor(Math.random() * hosts.length)];
+  }
+  const client = connect(hosts);
   return new EtcdStore({
     client,
+    ...(preferred !== undefined ? { kv: new PreferredMemberKv(connect([preferred]), client) } : {}),
     prefix: o.prefix,
     requestTimeoutMs: o.requestTimeoutMs,
     ...(o.history ? { history: o.history } : {}),
