@@ -123,6 +123,10 @@ test('snapshot watches racing writes end consistent with the store; a watch open
   });
   opener.stop = () => ow.stop();
   await writes;
+  // Two writes after the opener exists, so it sees an event (and the nested watch one after it)
+  // even when the racing writes all finished before it opened (a quiet machine is that fast).
+  await s.create('/pods/a/tail0', obj('tail0'));
+  await s.create('/pods/a/tail1', obj('tail1'));
   const final = await s.list('/pods/a/');
   const want = final.items.map((o) => String((o.metadata as { name?: string }).name)).sort();
   const stateOf = (r: Recorder) => {
