@@ -95,7 +95,12 @@ export async function startLogServer(listen: { host: string; port: number }, loc
     req.on('close', stop);
     res.on('close', stop);
   });
+  // upgraded connections (exec sessions) leave the HTTP server's books: closing ends them here,
+  // which ends their commands (node/exec-server.ts kills a command whose client went away)
+  const upgraded = new Set<Socket>();
   server.on('upgrade', (req: http.IncomingMessage, socket: Socket, head: Buffer) => {
+    upgraded.add(socket);
+    socket.on('close', () => upgraded.delete(socket));
     socket.on('error', () => socket.destroy());
     const caller = kubeletCaller(req.socket as TLSSocket);
     const refuse = (code: number, text: string) => {
@@ -115,6 +120,7 @@ export async function startLogServer(listen: { host: string; port: number }, loc
       new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
+        for (const sock of upgraded) sock.destroy();
       }),
   };
 }

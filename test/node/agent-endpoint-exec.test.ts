@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { statSync } from 'node:fs';
+import { readFileSync, readdirSync, readlinkSync, statSync } from 'node:fs';
 import https from 'node:https';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -27,6 +27,14 @@ const pod: Pod = {
   metadata: { name: 'web', namespace: 'default', uid: 'u-1' },
   spec: { nodeName: NODE, containers: [{ name: 'c', image: 'x', env: [{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }, { name: 'GREETING', value: 'hello from $(POD_NAME)' }] }] },
 };
+
+async function until(f: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (!f()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
 
 function kubectl(args: string[], o: { input?: string; kubeconfig?: string } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
@@ -122,5 +130,32 @@ describe('kubectl exec', () => {
       req.end();
     });
     assert.equal(code, 403);
+  });
+
+  it("closing the agent's endpoint ends running exec sessions and their commands", async () => {
+    const want = `net:[${statSync(`/run/netns/${NETNS}`).ino}]`;
+    const inNetns = () =>
+      readdirSync('/proc').filter((p) => {
+        if (!/^\d+$/.test(p)) return false;
+        try {
+          return readlinkSync(`/proc/${p}/ns/net`) === want && readFileSync(`/proc/${p}/cmdline`, 'utf8') === 'sleep\0' + '313\0';
+        } catch {
+          return false;
+        }
+      });
+    const child = spawn('kubectl', ['--kubeconfig', join(s.dir, 'kubeconfig'), 'exec', 'web', '--', 'sh', '-c', 'echo started; exec sleep 313'], { env: { ...process.env, HOME: s.dir }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const exited = new Promise<number | null>((r) => child.on('close', r));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.on('data', (d: Buffer) => d.toString().includes('started') && resolve());
+        child.on('close', () => reject(new Error('kubectl exec ended before the command started')));
+      });
+      await until(() => inNetns().length === 1, 'the exec\'d sleep runs in the pod namespace');
+      await endpoint.close();
+      await until(() => inNetns().length === 0, 'the exec\'d sleep is gone');
+      assert.notEqual(await exited, 0);
+    } finally {
+      child.kill('SIGKILL');
+    }
   });
 });
