@@ -34,17 +34,31 @@ export interface EtcdCluster {
   destroy(): Promise<void>;
 }
 
-/** A free loopback TCP port (the OS picks it; tiny race until etcd binds it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/** Whether a loopback TCP port can be bound now. */
+function canBind(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      const port = typeof a === 'object' && a ? a.port : 0;
-      s.close(() => resolve(port));
-    });
+    s.once('error', () => resolve(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
   });
+}
+
+/**
+ * Ports come from a block of 12 picked by this process's PID in 20000-31999 (below Linux's
+ * ephemeral range, so `listen(0)` elsewhere never hands them out), each checked free by binding.
+ * With ports from the OS's ephemeral range, two test files starting clusters at the same moment
+ * could both be handed a port freed a moment before, and one cluster's member then answered
+ * /health and /metrics for the other's.
+ */
+let nextPort = 20000 + (process.pid % 1000) * 12;
+
+/** A free loopback TCP port (tiny race until etcd binds it, only with something else binding it meanwhile). */
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = nextPort;
+    nextPort = nextPort >= 31999 ? 20000 : nextPort + 1;
+    if (await canBind(port)) return port;
+  }
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
