@@ -14,6 +14,7 @@
  * open, it is made again through the pool of
  * every member — exactly what etcd3's own retry policy did with its next host — and the
  * preferred member is skipped for `retryAfterMs` (as etcd3's circuit breaker skips a failed host).
+ * Opt-in (`preferredEndpoint` in index.ts, which says why it is not the default yet).
  */
 import { isRecoverableError, type Etcd3 } from 'etcd3';
 
