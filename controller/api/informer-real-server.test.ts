@@ -29,7 +29,17 @@ test('informer on the real server: resumes, bookmarks and relists under churn le
   const client = new ApiClient({ server: srv.url });
   let watches = 0;
   const watch = client.watch.bind(client);
-  client.watch = (kind, opts) => (watches++, watch(kind, opts));
+  // One resume (the third watch) is held back while unrelated writes advance and compact the
+  // history, so it always starts from a version that is gone: a 410 relist happens on every run
+  // (the churn alone made one only when the informer lagged).
+  const other = new ApiClient({ server: srv.url });
+  client.watch = async (kind, opts) => {
+    if (++watches === 3) {
+      for (let i = 0; i < 5; i++) await other.create(KINDS.Pod, { apiVersion: 'v1', kind: 'Pod', metadata: { name: `held-${i}`, namespace: 'default', labels: { app: 'other' } }, spec: { containers: [{ name: 'c', image: 'img' }] } } as Pod);
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    return watch(kind, opts);
+  };
   const errors: string[] = [];
   const informer = createInformer<Pod>(client, KINDS.Pod, {
     namespace: 'default', labelSelector: 'app=web', watchTimeoutSeconds: 1, backoff: { initialMs: 10, maxMs: 50 }, onError: (e) => errors.push(e.message),
@@ -71,6 +81,7 @@ test('informer on the real server: resumes, bookmarks and relists under churn le
   } finally {
     informer.stop();
     client.close();
+    other.close();
     await srv.close();
     await srv.registry.store.close();
   }
