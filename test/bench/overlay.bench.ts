@@ -2,11 +2,15 @@
 // run, rounds interleaved so the shared machine's load hits every path alike — node-to-node over
 // the plain underlay and over a bare kernel VXLAN link between the same two node namespaces.
 // iperf3 (Debian) on every path; prints one JSON document. Target: pod-to-pod ≥ 0.75× underlay.
+// A fourth path is the pod path built by hand (test/node/bench-hand-overlay.ts: veth + node bridge
+// + forwarding + kernel VXLAN in the same node namespaces, no Sextant code): podToHandBuilt shows
+// what Sextant adds on top of those hops, handBuiltToBareVxlan what the hops themselves cost.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
 import { KINDS, type Pod } from '../../controller/api/index.js';
 import { podNetnsName } from '../../node/names.js';
 import { benchCluster, machineLoad, type BenchCluster } from '../node/bench-cluster.js';
+import { handOverlay, type HandOverlay } from '../node/bench-hand-overlay.js';
 
 const execP = promisify(execFile);
 const ROUNDS = Number(process.env.SX_BENCH_ROUNDS ?? 5);
@@ -49,6 +53,7 @@ async function main() {
   const loadBefore = machineLoad();
   const c = await benchCluster('172.29.97.0/24');
   const servers: ChildProcess[] = [];
+  let hand: HandOverlay | undefined;
   try {
     const [w1, w2] = c.workers;
     if (!w1 || !w2) throw new Error('need two workers');
@@ -72,14 +77,18 @@ async function main() {
       await ns(h.netns, 'ip', 'addr', 'add', `${addr}/30`, 'dev', BARE.dev);
     }
     for (const port of [5202, 5203]) servers.push(spawn('ip', ['netns', 'exec', w1.netns, 'iperf3', '-s', '-p', String(port)], { stdio: 'ignore' }));
+    hand = await handOverlay([{ netns: w1.netns, ip: w1.ip, device: d1 }, { netns: w2.netns, ip: w2.ip, device: d2 }], podMtu);
+    const handPods = hand;
+    servers.push(spawn('ip', ['netns', 'exec', handPods.podA.netns, 'iperf3', '-s', '-p', '5204'], { stdio: 'ignore' }));
     await new Promise((r) => setTimeout(r, 500));
 
     const paths = {
       underlay: () => iperf(w2.netns, w1.ip, 5202),
       bareVxlan: () => iperf(w2.netns, BARE.a, 5203),
       podToPod: () => iperf(clientNetns, serverIp, 5201),
+      handBuiltPodPath: () => iperf(handPods.podB.netns, handPods.podA.ip, 5204),
     };
-    const runs: Record<keyof typeof paths, { bps: number; retransmits: number }[]> = { underlay: [], bareVxlan: [], podToPod: [] };
+    const runs: Record<keyof typeof paths, { bps: number; retransmits: number }[]> = { underlay: [], bareVxlan: [], podToPod: [], handBuiltPodPath: [] };
     // one unmeasured round first: the freshly built cluster's controllers and agents settle
     for (const f of Object.values(paths)) await f();
     for (let r = 0; r < ROUNDS; r++) for (const [k, f] of Object.entries(paths) as [keyof typeof paths, () => Promise<{ bps: number; retransmits: number }>][]) runs[k].push(await f());
@@ -101,8 +110,22 @@ async function main() {
           underlay: summary('underlay'),
           bareVxlan: summary('bareVxlan'),
           podToPod: summary('podToPod'),
-          ratios: { podToUnderlay, bareVxlanToUnderlay: ratio(med('bareVxlan'), med('underlay')), podToBareVxlan: ratio(med('podToPod'), med('bareVxlan')) },
-          medianOfRoundRatios: { podToUnderlay: paired('podToPod', 'underlay'), bareVxlanToUnderlay: paired('bareVxlan', 'underlay'), podToBareVxlan: paired('podToPod', 'bareVxlan') },
+          handBuiltPodPath: summary('handBuiltPodPath'),
+          ratios: {
+            podToUnderlay,
+            bareVxlanToUnderlay: ratio(med('bareVxlan'), med('underlay')),
+            podToBareVxlan: ratio(med('podToPod'), med('bareVxlan')),
+            handBuiltToUnderlay: ratio(med('handBuiltPodPath'), med('underlay')),
+            handBuiltToBareVxlan: ratio(med('handBuiltPodPath'), med('bareVxlan')),
+            podToHandBuilt: ratio(med('podToPod'), med('handBuiltPodPath')),
+          },
+          medianOfRoundRatios: {
+            podToUnderlay: paired('podToPod', 'underlay'),
+            bareVxlanToUnderlay: paired('bareVxlan', 'underlay'),
+            podToBareVxlan: paired('podToPod', 'bareVxlan'),
+            handBuiltToBareVxlan: paired('handBuiltPodPath', 'bareVxlan'),
+            podToHandBuilt: paired('podToPod', 'handBuiltPodPath'),
+          },
           target: { podToUnderlay: 0.75, met: podToUnderlay >= 0.75 },
           load: { before: loadBefore, after: machineLoad() },
         },
@@ -112,6 +135,7 @@ async function main() {
     );
   } finally {
     for (const s of servers) if (s.pid && s.exitCode === null) process.kill(s.pid, 'SIGKILL');
+    await hand?.down();
     c.client.close();
     await c.down();
   }
