@@ -6,10 +6,14 @@
  * when the test failed.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, openSync, closeSync, rmSync, mkdirSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
+import type { Store } from '../store.js';
+import { openEtcdStore, type EtcdStoreOptions } from './index.js';
 
 export const ETCD_BINARY = process.env.SX_ETCD_BINARY ?? '/usr/bin/etcd';
 
@@ -156,4 +160,36 @@ export async function startEtcdCluster(size = 1): Promise<EtcdCluster> {
     throw err;
   }
   return cluster;
+}
+
+/**
+ * A test file's etcd: a cluster of `size` members started before the file's tests and destroyed
+ * after them, with every store opened through `openStore` closed first. `openStore` gives each
+ * store its own random key prefix (named after `prefix`) so tests never see each other's keys.
+ */
+export function etcdForTestFile(size: number): {
+  cluster(): EtcdCluster;
+  openStore(prefix: string, extra?: Partial<EtcdStoreOptions>): Promise<Store>;
+} {
+  let cluster: EtcdCluster | undefined;
+  const stores: Store[] = [];
+  before(async () => {
+    cluster = await startEtcdCluster(size);
+  });
+  after(async () => {
+    for (const s of stores) await s.close();
+    await cluster?.destroy();
+  });
+  const started = () => {
+    if (!cluster) throw new Error('the etcd test cluster has not started');
+    return cluster;
+  };
+  return {
+    cluster: started,
+    openStore: async (prefix, extra = {}) => {
+      const s = await openEtcdStore({ endpoints: started().endpoints, prefix: `/${prefix}-${randomBytes(4).toString('hex')}`, history: { ageMs: 0, intervalMs: 0 }, ...extra });
+      stores.push(s);
+      return s;
+    },
+  };
 }

@@ -5,29 +5,19 @@
  * a follower: killing the leader adds an election (etcd then times a pending proposal out after
  * 5 s + 2 election timeouts), which is the faults suite's subject, not this one's.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { Etcd3 } from 'etcd3';
 import { isStoreError } from '../errors.js';
-import type { Store } from '../store.js';
-import { startEtcdCluster, type EtcdCluster } from './etcd-cluster.test-helper.js';
+import { etcdForTestFile } from './etcd-cluster.test-helper.js';
 import { openEtcdStore } from './index.js';
 
-let cluster: EtcdCluster | undefined;
-const stores: Store[] = [];
-before(async () => {
-  cluster = await startEtcdCluster(3);
-});
-after(async () => {
-  for (const s of stores) await s.close();
-  await cluster?.destroy();
-});
+const etcd = etcdForTestFile(3);
 
 /** Txn calls each member answered (its own counter, from /metrics). */
 async function txnsPerMember(): Promise<number[]> {
   return Promise.all(
-    cluster!.endpoints.map(async (u) => {
+    etcd.cluster().endpoints.map(async (u) => {
       const text = await (await fetch(`${u}/metrics`)).text();
       let n = 0;
       for (const m of text.matchAll(/^grpc_server_handled_total\{[^}]*grpc_method="Txn"[^}]*\} (\d+)/gm)) n += Number(m[1]);
@@ -42,7 +32,7 @@ const pod = (name: string) => ({ kind: 'Pod', metadata: { name, namespace: 'a' }
 async function aFollower(): Promise<number> {
   const ids: string[] = [];
   let leader = '';
-  for (const e of cluster!.endpoints) {
+  for (const e of etcd.cluster().endpoints) {
     const c = new Etcd3({ hosts: e });
     try {
       const st = await c.maintenance.status();
@@ -57,8 +47,7 @@ async function aFollower(): Promise<number> {
 
 test('unary calls go to the preferred member; when it dies the others answer', async () => {
   const f = await aFollower();
-  const s = await openEtcdStore({ endpoints: cluster!.endpoints, preferredEndpoint: cluster!.endpoints[f]!, prefix: `/sxpref-${randomBytes(4).toString('hex')}`, history: { ageMs: 0, intervalMs: 0 } });
-  stores.push(s);
+  const s = await etcd.openStore('sxpref', { preferredEndpoint: etcd.cluster().endpoints[f]! });
   const before = await txnsPerMember();
   for (let i = 0; i < 30; i++) await s.create(`/core/pods/a/p${i}`, pod(`p${i}`));
   const after = await txnsPerMember();
@@ -68,17 +57,17 @@ test('unary calls go to the preferred member; when it dies the others answer', a
     `every create is one Txn on member ${f}`,
   );
 
-  await cluster!.stop(f);
+  await etcd.cluster().stop(f);
   for (let i = 30; i < 60; i++) await s.create(`/core/pods/a/p${i}`, pod(`p${i}`));
   const list = await s.list('/core/pods/a/');
   assert.equal(list.items.length, 60, 'every write made before and after the kill is there');
-  await cluster!.start(f);
-  await cluster!.waitHealthy(f);
+  await etcd.cluster().start(f);
+  await etcd.cluster().waitHealthy(f);
 });
 
 test('a preferred endpoint that is not one of the endpoints is BadRequest', async () => {
   await assert.rejects(
-    openEtcdStore({ endpoints: cluster!.endpoints, preferredEndpoint: 'http://127.0.0.1:1' }),
+    openEtcdStore({ endpoints: etcd.cluster().endpoints, preferredEndpoint: 'http://127.0.0.1:1' }),
     (e: unknown) => isStoreError(e, 'BadRequest') && /preferredEndpoint/.test((e as Error).message),
   );
 });

@@ -4,34 +4,23 @@
  * watch; an object created after the last event is never missed (a miss reads etcd); keys the
  * cache does not cover are plain gets; a closed store answers Unavailable.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { isStoreError } from '../errors.js';
 import type { Store, StoredObject } from '../store.js';
-import { startEtcdCluster, type EtcdCluster } from './etcd-cluster.test-helper.js';
-import { openEtcdStore } from './index.js';
+import { etcdForTestFile } from './etcd-cluster.test-helper.js';
 
-let cluster: EtcdCluster | undefined;
-const stores: Store[] = [];
-before(async () => {
-  cluster = await startEtcdCluster(1);
-});
-after(async () => {
-  for (const s of stores) await s.close();
-  await cluster?.destroy();
-});
+const etcd = etcdForTestFile(1);
 
 async function store(): Promise<Store & { getCached(key: string): Promise<StoredObject | null> }> {
-  const s = await openEtcdStore({ endpoints: cluster!.endpoints, prefix: `/sxcache-${randomBytes(4).toString('hex')}`, history: { ageMs: 0, intervalMs: 0 } });
-  stores.push(s);
+  const s = await etcd.openStore('sxcache');
   assert.ok(s.getCached, 'the etcd store has getCached');
   return s as Store & { getCached(key: string): Promise<StoredObject | null> };
 }
 
 /** Range calls etcd has answered (its own counter, from /metrics). */
 async function etcdRanges(): Promise<number> {
-  const text = await (await fetch(`${cluster!.endpoints[0]}/metrics`)).text();
+  const text = await (await fetch(`${etcd.cluster().endpoints[0]}/metrics`)).text();
   let n = 0;
   for (const m of text.matchAll(/^grpc_server_handled_total\{[^}]*grpc_method="Range"[^}]*\} (\d+)/gm)) n += Number(m[1]);
   return n;

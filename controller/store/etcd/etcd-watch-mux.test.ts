@@ -4,27 +4,16 @@
  * watch older than the shared watch's buffer gets its own; snapshot watches racing writes end
  * consistent with the store; a watch opened from inside an event handler misses nothing.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import type { Store, WatchEvent } from '../store.js';
-import { startEtcdCluster, type EtcdCluster } from './etcd-cluster.test-helper.js';
+import { etcdForTestFile } from './etcd-cluster.test-helper.js';
 import type { EtcdStore } from './etcd-store.js';
-import { openEtcdStore } from './index.js';
 
-let cluster: EtcdCluster | undefined;
-const stores: Store[] = [];
-before(async () => {
-  cluster = await startEtcdCluster(1);
-});
-after(async () => {
-  for (const s of stores) await s.close();
-  await cluster?.destroy();
-});
+const etcd = etcdForTestFile(1);
 
 async function store(): Promise<EtcdStore> {
-  const s = await openEtcdStore({ endpoints: cluster!.endpoints, prefix: `/sxmux-${randomBytes(4).toString('hex')}`, history: { ageMs: 0, intervalMs: 0 } });
-  stores.push(s);
+  const s = await etcd.openStore('sxmux');
   return s as EtcdStore;
 }
 
