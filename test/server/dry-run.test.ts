@@ -6,7 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parse as parseYaml } from 'yaml';
-import { startTestServer, type TestServer } from './harness.js';
+import { kubectlAsserts, startTestServer, type TestServer } from './harness.js';
 
 const pod = (name: string, image: string) => `apiVersion: v1
 kind: Pod
@@ -40,16 +40,7 @@ interface Obj {
 
 describe('server-side dry run with kubectl', () => {
   let s: TestServer;
-  const k = async (...args: string[]) => {
-    const r = await s.kubectl(args);
-    assert.equal(r.code, 0, `kubectl ${args.join(' ')} failed:\n${r.stderr}${r.stdout}`);
-    return r.stdout;
-  };
-  const kFail = async (...args: string[]) => {
-    const r = await s.kubectl(args);
-    assert.notEqual(r.code, 0, `kubectl ${args.join(' ')} should have failed:\n${r.stdout}`);
-    return r.stderr;
-  };
+  const { k, kFail } = kubectlAsserts(() => s);
 
   before(async () => {
     s = await startTestServer();

@@ -3,6 +3,7 @@
  * temporary data dir, and the real kubectl (/usr/bin/kubectl) run with execFile (no shell),
  * a fresh HOME (kubectl caches discovery and OpenAPI there) and `--kubeconfig`.
  */
+import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -149,4 +150,23 @@ export function cell(text: string, rowKey: string, column: string, keyColumn = 0
   const i = header!.indexOf(column);
   const row = rows.find((r) => r[keyColumn] === rowKey);
   return i < 0 || !row ? undefined : row[i];
+}
+
+/**
+ * kubectl with an assertion for suites: `k` must succeed (answers stdout), `kFail` must fail
+ * (answers stderr); each failure message shows the command and kubectl's output.
+ */
+export function kubectlAsserts(server: () => TestServer): { k(...args: string[]): Promise<string>; kFail(...args: string[]): Promise<string> } {
+  return {
+    async k(...args) {
+      const r = await server().kubectl(args);
+      assert.equal(r.code, 0, `kubectl ${args.join(' ')} failed:\n${r.stderr}${r.stdout}`);
+      return r.stdout;
+    },
+    async kFail(...args) {
+      const r = await server().kubectl(args);
+      assert.notEqual(r.code, 0, `kubectl ${args.join(' ')} should have failed:\n${r.stdout}`);
+      return r.stderr;
+    },
+  };
 }

@@ -6,7 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parse as parseYaml } from 'yaml';
-import { cell, startTestServer, tableOf, type TestServer } from './harness.js';
+import { cell, kubectlAsserts, startTestServer, tableOf, type TestServer } from './harness.js';
 
 const app = (image: string, svcPort: number) => `apiVersion: v1
 kind: Pod
@@ -69,16 +69,7 @@ status:
 
 describe('kubectl against sextant server', () => {
   let s: TestServer;
-  const k = async (...args: string[]) => {
-    const r = await s.kubectl(args);
-    assert.equal(r.code, 0, `kubectl ${args.join(' ')} failed:\n${r.stderr}${r.stdout}`);
-    return r.stdout;
-  };
-  const kFail = async (...args: string[]) => {
-    const r = await s.kubectl(args);
-    assert.notEqual(r.code, 0, `kubectl ${args.join(' ')} should have failed:\n${r.stdout}`);
-    return r.stderr;
-  };
+  const { k, kFail } = kubectlAsserts(() => s);
 
   before(async () => {
     s = await startTestServer();
