@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { EndpointSlice, Pod, Service } from '../../api/index.js';
-import { jsonEqual, reconcileSlices } from './reconcile.js';
+import { jsonEqual } from '../../api/json-equal.js';
+import { reconcileSlices } from './reconcile.js';
 import { desiredEndpoints } from './endpoints.js';
 
 const svc = (spec: Partial<Service['spec']> = {}): Service => ({

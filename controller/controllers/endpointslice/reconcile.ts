@@ -6,6 +6,7 @@
  * keeps one empty placeholder slice, as Kubernetes does.
  */
 import type { Endpoint, EndpointPort, EndpointSlice, OwnerReference, Pod, Service } from '../../api/index.js';
+import { jsonEqual } from '../../api/json-equal.js';
 import {
   addressTypeOf,
   endpointFor,
@@ -59,33 +60,6 @@ const isSorted = (eps: readonly Endpoint[]): boolean => {
   for (let i = 1; i < eps.length; i++) if (endpointKey(eps[i - 1]!) > endpointKey(eps[i]!)) return false;
   return true;
 };
-
-/**
- * Structural equality as the stored JSON sees it: key order and undefined-valued keys do not
- * matter. (The slice comparison runs on every sync; serialising both sides with sorted keys
- * cost more than the rest of the reconcile.)
- */
-export function jsonEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  if (Array.isArray(a)) {
-    if (!Array.isArray(b) || a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (!jsonEqual(a[i], b[i])) return false;
-    return true;
-  }
-  if (Array.isArray(b)) return false;
-  const x = a as Record<string, unknown>;
-  const y = b as Record<string, unknown>;
-  let n = 0;
-  for (const k in x) {
-    const v = x[k];
-    if (v === undefined) continue;
-    n++;
-    if (!jsonEqual(v, y[k])) return false;
-  }
-  for (const k in y) if (y[k] !== undefined) n--;
-  return n === 0;
-}
 
 /** The endpoints each distinct port mapping gets (pods resolving named ports differently split). */
 export function desiredEndpointGroups(svc: Service, pods: readonly Pod[]): Map<string, { ports: EndpointPort[]; endpoints: Map<string, Endpoint> }> {
