@@ -75,7 +75,11 @@ export function runTool(name: string, args: readonly string[], input?: string, o
         } else resolve({ stdout, stderr });
       },
     );
-    if (input !== undefined) child.stdin?.end(input);
+    if (input !== undefined) {
+      // A child that exits without reading stdin breaks the pipe; its exit status tells the story.
+      child.stdin?.on('error', () => undefined);
+      child.stdin?.end(input);
+    }
   });
 }
 
@@ -120,7 +124,10 @@ function runBlocking(name: string, args: readonly string[], input: string | unde
     const locked = (r.output[4]?.length ?? 0) > 0;
     handoff.settle(locked ? undefined : (r.error ?? new Error(`flock: ${stderr.trim() || `exit ${r.status}`}`)));
   }
-  if (r.error) return Promise.reject(r.error);
+  // EPIPE: the child exited before reading all of stdin (e.g. a failed prelude); its exit status
+  // and stderr still say what went wrong, so report those rather than the broken pipe.
+  const epipe = (r.error as NodeJS.ErrnoException | undefined)?.code === 'EPIPE' && r.status !== null;
+  if (r.error && !epipe) return Promise.reject(r.error);
   if (r.status === 0) return Promise.resolve({ stdout, stderr });
   return Promise.reject(new ToolError(name, args, r.status, stderr || `exit ${r.status ?? r.signal}`));
 }
