@@ -82,6 +82,25 @@ export function createServiceAllocationAdmission(opts: ServiceAllocationAdmissio
     if (set.size === 0) pending.delete(owner);
   };
 
+  /**
+   * A dry run only checks: the local bitmap picks (and the answer reports) what a real request
+   * would get, shared claims are only read, and the rollback the server calls right after
+   * admission frees the local picks. Nothing is claimed, released or deferred; a delete has
+   * nothing to check.
+   */
+  const dryRun = async (req: AdmissionRequest, prev: Service, next: Service): Promise<AdmissionOutcome | void> => {
+    let txn: AllocationTxn | undefined;
+    const check = { check: true };
+    if (req.operation === 'CREATE' && req.object) {
+      txn = claims ? await claimedTransition(allocator, claims, undefined, next, () => allocator.create(next), onClaimProblem, check) : allocator.create(next);
+    } else if (req.operation === 'UPDATE' && req.object && req.oldObject) {
+      txn = claims ? await claimedTransition(allocator, claims, prev, next, () => allocator.update(prev, next), onClaimProblem, check) : allocator.update(prev, next);
+    }
+    if (!txn) return;
+    const picked = txn;
+    return { rollback: () => picked.rollback() };
+  };
+
   const hook: AdmissionHook = {
     name: 'ServiceAllocation',
     async admit(req: AdmissionRequest): Promise<AdmissionOutcome | void> {
@@ -89,6 +108,7 @@ export function createServiceAllocationAdmission(opts: ServiceAllocationAdmissio
       try {
         const next = req.object as unknown as Service;
         const prev = req.oldObject as unknown as Service;
+        if (req.dryRun) return await dryRun(req, prev, next);
         if (req.operation === 'CREATE' && req.object) {
           const txn = claims ? await claimedTransition(allocator, claims, undefined, next, () => allocator.create(next), onClaimProblem) : allocator.create(next);
           return { rollback: () => txn.rollback() };

@@ -49,6 +49,10 @@ export function unmarkTaken(allocator: ServiceAllocator, c: Claim): void {
 /**
  * Runs `transition` (allocator.create/update on `next`) until every newly taken value is claimed.
  * The returned txn's rollback frees values and claims; commit releases what `next` dropped.
+ *
+ * `check` (a dry run): the same choice, but each newly taken value is only looked up — a value
+ * another server holds is marked taken and the choice retried as above — and nothing is claimed
+ * or released, so the store sees reads only. The txn then touches the local bitmap alone.
  */
 export async function claimedTransition(
   allocator: ServiceAllocator,
@@ -57,6 +61,7 @@ export async function claimedTransition(
   next: Service,
   transition: () => AllocationTxn,
   onReleaseError: (message: string) => void,
+  opts: { check?: boolean } = {},
 ): Promise<AllocationTxn> {
   const pristine = structuredClone(next.spec);
   for (let attempt = 1; ; attempt++) {
@@ -67,7 +72,7 @@ export async function claimedTransition(
     let lost: Claim | undefined;
     try {
       for (const c of wanted) {
-        const r = await claims.claim(c);
+        const r = opts.check ? await checkClaim(claims, c) : await claims.claim(c);
         if (r.ok) got.push(c);
         else {
           lost = { ...c, owner: r.holder };
@@ -76,16 +81,22 @@ export async function claimedTransition(
       }
     } catch (err) {
       txn.rollback();
-      await Promise.all(got.map((c) => claims.release(c).catch(() => undefined)));
+      if (!opts.check) await Promise.all(got.map((c) => claims.release(c).catch(() => undefined)));
       throw err;
     }
-    if (!lost) return withClaims(txn, claims, got, prev, next, onReleaseError);
+    if (!lost) return opts.check ? txn : withClaims(txn, claims, got, prev, next, onReleaseError);
     txn.rollback();
-    await Promise.all(got.map((c) => claims.release(c).catch(() => undefined)));
+    if (!opts.check) await Promise.all(got.map((c) => claims.release(c).catch(() => undefined)));
     markTaken(allocator, lost);
     next.spec = structuredClone(pristine);
     if (attempt >= MAX_ATTEMPTS) throw new Error(`allocation: no free value after ${MAX_ATTEMPTS} attempts (other API servers hold them)`);
   }
+}
+
+/** What `claims.claim(c)` would answer now, read without writing. */
+async function checkClaim(claims: AllocationClaims, c: Claim): Promise<{ ok: true } | { ok: false; holder: string }> {
+  const holder = await claims.holder(c);
+  return holder === undefined || holder === c.owner ? { ok: true } : { ok: false, holder };
 }
 
 function withClaims(txn: AllocationTxn, claims: AllocationClaims, got: Claim[], prev: Service | undefined, next: Service, onErr: (m: string) => void): AllocationTxn {

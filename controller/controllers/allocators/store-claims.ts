@@ -24,6 +24,8 @@ export interface Claim {
 export interface AllocationClaims {
   /** True when `owner` now holds `value` (also when it already did); false when another owner does. */
   claim(c: Claim): Promise<{ ok: true } | { ok: false; holder: string }>;
+  /** Who holds `value` now, or undefined when nobody does; a read only (dry runs check with it). */
+  holder(c: { kind: ClaimKind; value: string }): Promise<string | undefined>;
   /** Drops `owner`'s claim on `value` (no-op when someone else holds it or nobody does). */
   release(c: Claim): Promise<void>;
   /** Every current claim, with the revision it was read at. */
@@ -56,6 +58,10 @@ export function storeClaims(store: Store, now: () => Date = () => new Date()): A
       if (holder === c.owner) return { ok: true };
       if (holder === undefined) return this.claim(c); // released meanwhile: try again
       return { ok: false, holder };
+    },
+    async holder(c) {
+      const cur = await store.get(keyOf(c));
+      return cur ? parse(cur)?.owner : undefined;
     },
     async release(c) {
       const cur = await store.get(keyOf(c));
