@@ -69,7 +69,7 @@ export function agentArgv(l: ClusterLayout, h: HostLayout, bin: Pick<SextantBina
     '--cni-conf-dir', d.cniConf,
     '--cni-cache-dir', d.cniCache,
     '--pod-log-dir', join(d.data, 'pods'),
-    '--state-dir', join(d.data, 'state'),
+    '--state-dir', clusterPaths(l).nodeAgentState(h.nodeName!),
   ];
 }
 

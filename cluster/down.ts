@@ -2,15 +2,17 @@
  * `sextant cluster down`: removes exactly what the state file lists. Order: the agents and the
  * other daemons (by PID, start time checked), then every process still living in one of the
  * cluster's namespaces or its pods' namespaces (pods are started by the agents and outlive them on
- * purpose), then the pods' namespaces and their /etc/netns files, the host namespaces (their veth
- * ends and the underlay bridge go with them), and last the files and directories. Each removal
- * tolerates "already gone", so `down` also finishes a half-done `up` or an earlier failed `down`.
+ * purpose; their namespaces are named from the agents' pod records, see pod-netns.ts), then the
+ * pods' namespaces and their /etc/netns files, the host namespaces (their veth ends and the
+ * underlay bridge go with them), and last the files and directories. Each removal tolerates
+ * "already gone", so `down` also finishes a half-done `up` or an earlier failed `down`.
  */
 import { existsSync, rmSync } from 'node:fs';
 import { POD_NETNS_PREFIX } from '../node/names.js';
 import { pruneServiceAccountPaths } from '../node/service-account-host-paths.js';
 import { STATE_ROOT } from './layout.js';
-import { deleteNetns, linkedNetns } from './netns.js';
+import { deleteNetns } from './netns.js';
+import { clusterPodNamespaces } from './pod-netns.js';
 import { processesInNetns, stopProcess } from './processes.js';
 import { readState, stateFilePath, writeState, type ClusterState } from './state.js';
 
@@ -20,26 +22,21 @@ export interface DownOptions {
   out: (line: string) => void;
 }
 
-/** Pod namespaces attached (by veth) to the cluster's node hosts. */
-async function podNamespaces(s: ClusterState): Promise<string[]> {
-  const found = new Set<string>();
-  for (const h of s.layout.hosts) {
-    if (!h.nodeName) continue;
-    for (const ns of await linkedNetns(h.netns)) if (ns.startsWith(POD_NETNS_PREFIX)) found.add(ns);
-  }
-  return [...found];
-}
-
 export async function clusterDown(o: DownOptions): Promise<void> {
   const file = stateFilePath(o.stateRoot ?? STATE_ROOT, o.name);
   const s = readState(file);
   // Record the pods' namespaces first: once the node namespaces are gone nothing links them to us.
-  for (const ns of await podNamespaces(s)) if (!s.namespaces.includes(ns)) s.namespaces.push(ns);
-  writeState(file, s);
+  const recordPods = async () => {
+    for (const ns of await clusterPodNamespaces(s)) if (!s.namespaces.includes(ns)) s.namespaces.push(ns);
+    writeState(file, s);
+  };
+  await recordPods();
 
   const agents = s.processes.filter((p) => p.id.startsWith('agent/'));
   const others = s.processes.filter((p) => !p.id.startsWith('agent/')).reverse();
   await Promise.all(agents.map((p) => stopProcess(p, 3000)));
+  // A pod an agent took on while it was being stopped is in its records by now.
+  await recordPods();
   await Promise.all(others.map((p) => stopProcess(p, 5000)));
   const left = processesInNetns(s.namespaces);
   await Promise.all(left.map((p) => stopProcess(p, 2000)));

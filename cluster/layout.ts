@@ -124,6 +124,8 @@ export function clusterPaths(l: Pick<ClusterLayout, 'stateDir' | 'dataDir'>) {
     logs: `${l.dataDir}/logs`,
     nodeState: (node: string) => `${l.stateDir}/nodes/${node}`,
     nodeData: (node: string) => `${l.dataDir}/nodes/${node}`,
+    /** The node agent's `--state-dir`: its pod records (`pods/<uid>.json`). */
+    nodeAgentState: (node: string) => `${l.dataDir}/nodes/${node}/state`,
   };
 }
 

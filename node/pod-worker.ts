@@ -160,6 +160,7 @@ export class PodWorker {
   }
 
   private async ensureSandbox(): Promise<void> {
+    this.host.store.save(this.record); // before the netns exists: `cluster down` and a restarted agent find it even if CNI ADD fails
     const took = await setUpSandbox(this.host, this.pod, this.record, this.netns);
     this.host.store.save(this.record);
     this.log.info('pod sandbox ready', { pod: `${this.record.namespace}/${this.record.name}`, ip: this.record.podIp, ...took });
