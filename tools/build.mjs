@@ -3,6 +3,7 @@
 import { build } from 'esbuild';
 import { chmodSync, mkdirSync, existsSync, writeFileSync, renameSync } from 'node:fs';
 import { addCodeCache } from './cni-code-cache.mjs';
+import { buildNativeHelper } from '../native/build.mjs';
 
 /** Native modules stay outside the bundle; node_modules resolves them at run time. */
 const external = ['better-sqlite3', 'netlink', 'etcd3', 'cpu-features', 'ssh2'];
@@ -13,7 +14,11 @@ const bundles = [
 if (existsSync('cni/plugin/main.ts')) {
   // The CNI binary starts once per pod: ESM-first resolution lets esbuild tree-shake zod/mini,
   // and minifying keeps the single file small (start-up is parse time).
-  bundles.push({ entry: 'cni/plugin/main.ts', out: 'dist/cni/sextant', format: 'cjs', mainFields: ['module', 'main'], conditions: ['import'], minify: true, codeCache: true });
+  // It carries the native helper (native/sxsys.c) as base64; native/sxsys.ts loads it.
+  bundles.push({
+    entry: 'cni/plugin/main.ts', out: 'dist/cni/sextant', format: 'cjs', mainFields: ['module', 'main'], conditions: ['import'], minify: true, codeCache: true,
+    define: { SX_NATIVE_SXSYS: JSON.stringify(buildNativeHelper('dist/native/sxsys.node').toString('base64')) },
+  });
 }
 
 mkdirSync('dist', { recursive: true });
@@ -39,6 +44,7 @@ await Promise.all(
       sourcemap: false,
       minify: b.minify ?? false,
       ...(b.mainFields ? { mainFields: b.mainFields, conditions: b.conditions } : {}),
+      ...(b.define ? { define: b.define } : {}),
       legalComments: 'none',
       banner: {
         js:

@@ -10,7 +10,8 @@
 // Training runs the bundle in a child Node with inputs that touch nothing outside a temp dir: ADD
 // into a netns that does not exist (env + config validation, version negotiation, the error
 // path), STATUS on a temp IPAM dir and subnet file (subnet-file parsing, range resolution),
-// VERSION, malformed input, and a whole ADD + DEL whose child processes are simulated (the
+// VERSION, malformed input, and a whole ADD + DEL whose kernel access is simulated (process.dlopen
+// gives the bundle a fake native helper whose netlink socket acknowledges everything, and the
 // `require` the bundle gets answers child_process.spawnSync with what ip would print), so the
 // kernel-side code paths are in the cache too; the IPAM reservations go to the temp dir. Each run
 // gets its env in process.env and its stdin through that `require` answering fs.readFileSync(0).
@@ -43,6 +44,30 @@ const fakeChildProcess = {
     const out = Buffer.from(argv.includes('-j') ? ipShow : '');
     return { pid: 0, status: 0, signal: null, error: undefined, stdout: out, stderr: Buffer.alloc(0), output: [null, out, Buffer.alloc(0), null, Buffer.from('L')] };
   },
+};
+// The native helper (setns, flock, netlink socket) is never loaded here: the build runs in the
+// machine's own namespace. process.dlopen hands the bundle a fake that acknowledges every netlink
+// request and answers a link query with the training bridge, so ADD and DEL run their whole path.
+const nlAnswer = (req) => {
+  const type = req.readUInt16LE(4), seq = req.readUInt32LE(8);
+  const hdr = (len, t, flags) => { const h = Buffer.alloc(16); h.writeUInt32LE(len, 0); h.writeUInt16LE(t, 4); h.writeUInt16LE(flags, 6); h.writeUInt32LE(seq, 8); return h; };
+  const attr = (t, p) => { const a = Buffer.alloc((4 + p.length + 3) & ~3); a.writeUInt16LE(4 + p.length, 0); a.writeUInt16LE(t, 2); p.copy(a, 4); return a; };
+  if (type !== 18) return Buffer.concat([hdr(20, 2, 0x100), Buffer.alloc(4)]);
+  const ifi = Buffer.alloc(16); ifi.writeInt32LE(3, 4); ifi.writeUInt32LE(1, 8);
+  const mtu = Buffer.alloc(4); mtu.writeUInt32LE(1400);
+  const body = Buffer.concat([ifi, attr(3, Buffer.from('sxtrain0\0')), attr(4, mtu), attr(1, Buffer.from([2, 0, 0, 0, 0, 1])), attr(18, attr(1, Buffer.from('bridge\0')))]);
+  return Buffer.concat([hdr(16 + body.length, 16, 0), body]);
+};
+let nlPending = [];
+const fakeSys = {
+  setns: () => undefined,
+  flock: () => undefined,
+  nlOpen: () => fs.openSync(dir + '/fake-netlink', 'w'),
+  nlSend: (fd, msg) => void nlPending.push(nlAnswer(msg)),
+  nlRecv: () => nlPending.shift() ?? Buffer.alloc(0),
+};
+process.dlopen = (mod) => {
+  mod.exports = fakeSys;
 };
 // The build runs in the machine's own namespace: the simulated ADD must not set ip_forward (or
 // anything else under /proc or /sys) there, so those writes go nowhere; others are the temp dir's.

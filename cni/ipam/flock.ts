@@ -11,8 +11,18 @@ import { toolPath, type LockHandoff } from '../../kernel/exec-tool.js';
  *
  * The child is either one that runs anyway and takes the lock first (`LockHandoff`: CNI ADD's
  * host-side `ip` process — one process fewer per ADD), or, when none claimed it by the time the
- * lock is needed, util-linux `flock -x 3` run for just that.
+ * lock is needed, util-linux `flock -x 3` run for just that — or, in the CNI binary, flock(2)
+ * itself through the plugin's native helper (useNativeFlock), with no process at all.
  */
+/** A synchronous flock(2) (the plugin's native helper); when set, no flock process is run. */
+export type FlockFn = (fd: number, timeoutMs: number) => void;
+let nativeFlock: FlockFn | undefined;
+
+/** Takes locks with `fn` from now on (the CNI binary, once its native helper is loaded). */
+export function useNativeFlock(fn: FlockFn | undefined): void {
+  nativeFlock = fn;
+}
+
 export class PendingLock implements LockHandoff {
   readonly fd: number;
   private claimed = false;
@@ -44,7 +54,10 @@ export class PendingLock implements LockHandoff {
   /** Waits until the lock is held; returns the release function (closes the descriptor). */
   async acquire(): Promise<() => void> {
     try {
-      if (this.claim()) await flockFd(this.fd, this.path, this.timeoutSeconds);
+      if (this.claim()) {
+        if (nativeFlock) lockNative(nativeFlock, this.fd, this.path, this.timeoutSeconds);
+        else await flockFd(this.fd, this.path, this.timeoutSeconds);
+      }
       else await this.settled;
     } catch (e) {
       this.close();
@@ -57,6 +70,14 @@ export class PendingLock implements LockHandoff {
   close(): void {
     if (!this.closed) closeSync(this.fd);
     this.closed = true;
+  }
+}
+
+function lockNative(fn: FlockFn, fd: number, path: string, timeoutSeconds: number): void {
+  try {
+    fn(fd, timeoutSeconds * 1000);
+  } catch (err) {
+    throw new Error(`flock ${path}: ${(err as Error).message}`);
   }
 }
 

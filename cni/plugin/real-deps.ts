@@ -1,26 +1,40 @@
 import { execFile } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { realMasqChains } from '../../kernel/ipmasq.js';
-import { applyInNetns, openIpNetlink } from '../../kernel/netlink/ip-command.js';
+import { applyInNetnsNative, openNativeNetlink } from '../../kernel/netlink/native.js';
+import { openIpNetlink } from '../../kernel/netlink/ip-command.js';
 import { realNetns } from '../../kernel/netns.js';
 import { realSysctl } from '../../kernel/sysctl.js';
+import { loadSxSys, type SxSys } from '../../native/sxsys.js';
+import { useNativeFlock } from '../ipam/flock.js';
 import { loadNodeSubnet } from '../ipam/ipam.js';
 import type { Deps } from './context.js';
+import { CniCode, CniError } from './errors.js';
 
 /**
- * The plugin's real kernel access. Netlink goes through iproute2 rather than the native
- * `netlink` addon: the addon is a .node file that cannot be part of the one self-contained
- * plugin file (there is no node_modules beside /opt/cni/bin/sextant), and the pod side needs a
- * process in the pod's namespace anyway (no setns in Node). An ADD runs two children: the host
- * side (`ip -batch`, which also takes the IPAM flock for us) and the pod side (nsenter → sh →
- * `ip -batch`, with the arp_notify sysctl).
+ * The plugin's real kernel access, through the native helper embedded in the plugin file
+ * (native/sxsys.c: setns, flock, a NETLINK_ROUTE socket): an ADD without ipMasq runs no child
+ * process — the host side on a netlink socket here (the veth's pod end created directly in the
+ * pod's namespace), the pod side on a socket opened inside the pod's namespace, the IPAM lock
+ * with flock(2). The helper is loaded on the first kernel access (VERSION/STATUS never load it);
+ * when it cannot be loaded the command fails with a CNI error rather than fall back.
+ * A pod-side handle's table listings (CHECK) still run iproute2 (see kernel/netlink/native.ts).
  */
 export function realDeps(): Deps {
+  let sys: SxSys | undefined;
+  const native = (): SxSys => {
+    if (sys) return sys;
+    try {
+      sys = loadSxSys();
+    } catch (err) {
+      throw new CniError(CniCode.Kernel, 'the plugin cannot reach the kernel: its native helper did not load', (err as Error).message);
+    }
+    useNativeFlock((fd, ms) => sys!.flock(fd, ms));
+    return sys;
+  };
   return {
-    // Blocking children (spawnSync): this process has nothing else to do while one runs, and
-    // no streams get built around the pipes. Other children (iptables) still run alongside.
-    openNetlink: (netnsPath, opts) => openIpNetlink(netnsPath, { ...opts, blocking: true }),
-    configureNetns: (netnsPath, ops, sysctls) => applyInNetns(netnsPath, ops, sysctls, { blocking: true }),
+    openNetlink: (netnsPath) => (netnsPath ? openIpNetlink(netnsPath, { blocking: true }) : openNativeNetlink(native())),
+    configureNetns: (netnsPath, ops, sysctls) => applyInNetnsNative(native(), netnsPath, ops, sysctls),
     sysctl: realSysctl,
     netns: realNetns,
     masq: realMasqChains,

@@ -2,7 +2,8 @@
  * The one interface to the kernel's link, address, route, neighbour and FDB tables (rtnetlink).
  * Roles never talk to netlink directly: the CNI plugin and the overlay daemon build plain data
  * (the types below) and hand them to a `Netlink` opened in the network namespace they target.
- * Implementations: `ip-command.ts` (iproute2, any namespace, used on the CNI hot path),
+ * Implementations: `native.ts` (the CNI plugin's native helper, any namespace via setns),
+ * `ip-command.ts` (iproute2, any namespace, no native code),
  * `socket.ts` (the `netlink` npm package, the caller's own namespace, for long-lived daemons),
  * `fake.ts` (in memory, enforcing the kernel's rules for unit tests).
  */
