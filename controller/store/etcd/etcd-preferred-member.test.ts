@@ -1,9 +1,10 @@
 /**
- * The preferred member on a real 3-member etcd: every unary call of the store goes to it (counted
- * by each member's own gRPC counters); when it is killed, writes and reads continue through the
- * other members; a preferred endpoint outside the endpoints is BadRequest. The preferred member is
- * a follower: killing the leader adds an election (etcd then times a pending proposal out after
- * 5 s + 2 election timeouts), which is the faults suite's subject, not this one's.
+ * Member choice on a real 3-member etcd (etcd-kv-client.ts), counted by each member's own gRPC
+ * counters: by default every unary call goes to the raft leader, and when the leader is killed
+ * every write still succeeds at its first call (the client waits for the new leader instead of
+ * sending proposals through a follower to the dead one); with `preferredEndpoint` every call goes
+ * to that member, and when it is killed the others answer; a preferred endpoint outside the
+ * endpoints is BadRequest.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -28,8 +29,8 @@ async function txnsPerMember(): Promise<number[]> {
 
 const pod = (name: string) => ({ kind: 'Pod', metadata: { name, namespace: 'a' } });
 
-/** Index of a member that is not the leader. */
-async function aFollower(): Promise<number> {
+/** Index of a member that is not the leader (or, with `leader`, of the leader). */
+async function aFollower(leaderWanted = false): Promise<number> {
   const ids: string[] = [];
   let leader = '';
   for (const e of etcd.cluster().endpoints) {
@@ -42,8 +43,49 @@ async function aFollower(): Promise<number> {
       c.close();
     }
   }
-  return ids.findIndex((id) => id !== leader);
+  return ids.findIndex((id) => (id === leader) === leaderWanted);
 }
+
+test('by default calls go to the leader; when it is killed, every write still succeeds at its first call', async () => {
+  const l = await aFollower(true);
+  const s = await etcd.openStore('sxlead');
+  await s.get('/core/pods/a/none');
+  // The leader is looked up in the background when the store opens.
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const before = await txnsPerMember();
+    await s.create(`/core/pods/a/probe-${Date.now()}`, pod('probe'));
+    const after = await txnsPerMember();
+    if (after[l]! - before[l]! === 1) break;
+    assert.ok(Date.now() < deadline, 'creates reach the leader within 5 s of opening the store');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const before = await txnsPerMember();
+  for (let i = 0; i < 30; i++) await s.create(`/core/pods/a/l${i}`, pod(`l${i}`));
+  const after = await txnsPerMember();
+  assert.deepEqual(
+    after.map((n, i) => n - before[i]!),
+    [0, 1, 2].map((i) => (i === l ? 30 : 0)),
+    `every create is one Txn on the leader, member ${l}`,
+  );
+
+  await etcd.cluster().stop(l);
+  for (let i = 30; i < 40; i++) await s.create(`/core/pods/a/l${i}`, pod(`l${i}`));
+  const names = (await s.list('/core/pods/a/')).items.map((o) => String(o.metadata?.name)).filter((n) => /^l\d+$/.test(n));
+  assert.equal(names.length, 40, 'every write made before and after the kill is there');
+  const newLeader = await (async () => {
+    const others = etcd.cluster().endpoints.filter((_, i) => i !== l);
+    const c = new Etcd3({ hosts: others });
+    try {
+      return String((await c.maintenance.status()).leader);
+    } finally {
+      c.close();
+    }
+  })();
+  assert.ok(newLeader !== '0', 'the others elected a leader');
+  await etcd.cluster().start(l);
+  await etcd.cluster().waitHealthy(l);
+});
 
 test('unary calls go to the preferred member; when it dies the others answer', async () => {
   const f = await aFollower();

@@ -17,7 +17,7 @@
  * Every unary call is bounded by `requestTimeoutMs`: on quorum loss the caller gets
  * `Unavailable` after at most that long, never a hang.
  */
-import { Etcd3, type IKeyValue, type IRequestOp, type IResponseHeader, type ITxnResponse } from 'etcd3';
+import type { Etcd3 } from 'etcd3';
 import { StoreError, isStoreError } from '../errors.js';
 import { decodeContinue, encodeContinue } from '../core/continue-token.js';
 import { CompactionPolicy, DEFAULT_HISTORY, type HistoryWindow } from '../core/history.js';
@@ -29,13 +29,14 @@ import { toStoreError } from './etcd-errors.js';
 import { EtcdStoreWatch } from './etcd-watch.js';
 import { EtcdWatchMux } from './etcd-watch-mux.js';
 import { WatchedPrefixCache } from './etcd-prefix-cache.js';
-import type { PreferredMemberKv } from './etcd-preferred-member.js';
+import type { EtcdKvClient } from './etcd-kv-client.js';
+import type { Compare, KeyValue, RequestOp, TxnResponse } from './etcd-proto.js';
 
 export interface EtcdStoreConfig {
-  /** The client of every member: watches, and unary calls unless `kv` is given. */
+  /** etcd3's client of every member: watches. */
   client: Etcd3;
-  /** Unary calls to one preferred member with fail-over to `client` (etcd-preferred-member.ts). */
-  kv?: PreferredMemberKv;
+  /** Unary calls (Range, Txn, Compact) over node:http2, to the leader by default (etcd-kv-client.ts). */
+  kv: EtcdKvClient;
   prefix: string;
   requestTimeoutMs: number;
   history?: HistoryWindow;
@@ -44,8 +45,6 @@ export interface EtcdStoreConfig {
   onBackgroundError?: (err: Error) => void;
 }
 
-const rev = (v: string | number | undefined): number => Number(v ?? 0);
-const headerRev = (h: IResponseHeader): number => Number(h.revision);
 
 const parseRevision = (text: string, field: string): number => {
   if (!/^\d{1,15}$/.test(text)) throw new StoreError('BadRequest', `${field} ${JSON.stringify(text)}: must be a non-negative integer`);
@@ -86,39 +85,31 @@ export class EtcdStore implements Store {
     return Buffer.from(this.cfg.prefix + key);
   }
 
-  /** Runs one etcd call with the request deadline; maps failures to StoreErrors. */
-  private async call<T>(what: string, fn: (deadline: Date, client: Etcd3) => Promise<T>, key?: string): Promise<T> {
+  /** Runs one etcd call with the request timeout (the client enforces it); maps failures to StoreErrors. */
+  private async call<T>(what: string, fn: (kv: EtcdKvClient, timeoutMs: number) => Promise<T>, key?: string): Promise<T> {
     this.assertOpen();
-    const ms = this.cfg.requestTimeoutMs;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new StoreError('Unavailable', `etcd: ${what} did not complete within the request timeout of ${ms} ms (is quorum lost?)`, key)),
-        ms,
-      );
-    });
     try {
-      const deadline = new Date(Date.now() + ms);
-      const kv = this.cfg.kv;
-      return await Promise.race([kv ? kv.run((client) => fn(deadline, client)) : fn(deadline, this.cfg.client), timeout]);
+      return await fn(this.cfg.kv, this.cfg.requestTimeoutMs);
     } catch (err) {
       if (this.closed) throw new StoreError('Unavailable', 'store closed', key);
-      throw toStoreError(err, key);
-    } finally {
-      clearTimeout(timer);
+      const e = toStoreError(err, key);
+      if (e.code === 'Unavailable' && /timed out/.test(e.message)) {
+        throw new StoreError('Unavailable', `etcd: ${what} did not complete within the request timeout of ${this.cfg.requestTimeoutMs} ms (is quorum lost?)`, key);
+      }
+      throw e;
     }
   }
 
-  private txn(what: string, key: string, compare: NonNullable<Parameters<Etcd3['kv']['txn']>[0]['compare']>, success: IRequestOp[], failure: IRequestOp[]): Promise<ITxnResponse> {
-    return this.call(what, (deadline, client) => client.kv.txn({ compare, success, failure }, { deadline }), key);
+  private txn(what: string, key: string, compare: Compare[], success: RequestOp[], failure: RequestOp[]): Promise<TxnResponse & { ambiguous: boolean }> {
+    return this.call(what, (kv, ms) => kv.txn({ compare, success, failure }, ms), key);
   }
 
   async get(key: string): Promise<StoredObject | null> {
     this.assertOpen();
     assertObjectKey(key);
-    const res = await this.call('get', (deadline, client) => client.kv.range({ key: this.k(key) }, { deadline }), key);
+    const res = await this.call('get', (kv, ms) => kv.range({ key: this.k(key) }, ms), key);
     const kv = res.kvs[0];
-    return kv ? decodeObject(kv.value, rev(kv.mod_revision)) : null;
+    return kv ? decodeObject(kv.value, kv.modRevision) : null;
   }
 
   /** Namespaces from the watch-fed cache (etcd-prefix-cache.ts); any other key, or a miss, is `get`. */
@@ -159,15 +150,15 @@ export class EtcdStore implements Store {
     }
     let res;
     try {
-      res = await this.call('list', (deadline, client) =>
-        client.kv.range(
+      res = await this.call('list', (kv, ms) =>
+        kv.range(
           {
             key: this.k(start),
-            range_end: this.k(range.end),
+            rangeEnd: this.k(range.end),
             ...(at > 0 ? { revision: at } : {}),
             ...(limit > 0 ? { limit: limit + 1 } : {}),
           },
-          { deadline },
+          ms,
         ),
       );
     } catch (err) {
@@ -180,14 +171,14 @@ export class EtcdStore implements Store {
       }
       throw err;
     }
-    const current = headerRev(res.header);
+    const current = res.header.revision;
     if (floor !== undefined && floor > current) {
       throw new StoreError('TooLargeResourceVersion', `resourceVersion ${floor} is newer than the store's revision ${current}`);
     }
     const readAt = exact ? at : current;
     const more = limit > 0 && res.kvs.length > limit;
     const page = more ? res.kvs.slice(0, limit) : res.kvs;
-    const result: ListResult = { items: page.map((kv) => decodeObject(kv.value, rev(kv.mod_revision))), revision: readAt };
+    const result: ListResult = { items: page.map((kv) => decodeObject(kv.value, kv.modRevision)), revision: readAt };
     if (more) {
       const last = page[page.length - 1]!.key.toString('utf8').slice(this.cfg.prefix.length);
       result.continue = encodeContinue({ revision: readAt, lastKey: last });
@@ -198,17 +189,23 @@ export class EtcdStore implements Store {
   async create(key: string, obj: StoredObject): Promise<StoredObject> {
     this.checkWrite(key, obj);
     const value = encodeObject(obj);
-    const res = await this.txn('create', key, [{ key: this.k(key), target: 'Create', result: 'Equal', create_revision: 0 }], [{ request_put: { key: this.k(key), value } }], []);
-    if (!res.succeeded) throw new StoreError('AlreadyExists', `${key} already exists`, key);
-    return stampObject(obj, headerRev(res.header));
+    const k = this.k(key);
+    const res = await this.txn('create', key, [{ key: k, target: 'create', result: 'equal', value: 0 }], [{ put: { key: k, value } }], [{ range: { key: k } }]);
+    if (res.succeeded) return stampObject(obj, res.header.revision);
+    // Repeated after an attempt that may have been applied: the key holding exactly this value,
+    // created by one revision, is this create.
+    const cur = res.responses[0]?.range?.kvs[0];
+    if (res.ambiguous && cur && cur.version === 1 && cur.value.equals(value)) return stampObject(obj, cur.modRevision);
+    throw new StoreError('AlreadyExists', `${key} already exists`, key);
   }
 
   async update(key: string, obj: StoredObject, opts: UpdateOptions = {}): Promise<StoredObject> {
     this.checkWrite(key, obj);
     const value = encodeObject(obj);
-    const res = await this.txn('update', key, [this.precondition(key, opts.expectedRevision)], [{ request_put: { key: this.k(key), value } }], [{ request_range: { key: this.k(key), keys_only: true } }]);
+    const k = this.k(key);
+    const res = await this.txn('update', key, [this.precondition(k, opts.expectedRevision)], [{ put: { key: k, value } }], [{ range: { key: k, keysOnly: true } }]);
     if (!res.succeeded) this.failedPrecondition(key, res, opts.expectedRevision);
-    return stampObject(obj, headerRev(res.header));
+    return stampObject(obj, res.header.revision);
   }
 
   guaranteedUpdate(
@@ -221,11 +218,12 @@ export class EtcdStore implements Store {
   async delete(key: string, opts: DeleteOptions = {}): Promise<StoredObject> {
     this.assertOpen();
     assertObjectKey(key);
-    const res = await this.txn('delete', key, [this.precondition(key, opts.expectedRevision)], [{ request_delete_range: { key: this.k(key), prev_kv: true } }], [{ request_range: { key: this.k(key), keys_only: true } }]);
+    const k = this.k(key);
+    const res = await this.txn('delete', key, [this.precondition(k, opts.expectedRevision)], [{ deleteRange: { key: k, prevKv: true } }], [{ range: { key: k, keysOnly: true } }]);
     if (!res.succeeded) this.failedPrecondition(key, res, opts.expectedRevision);
-    const prev: IKeyValue | undefined = res.responses[0]?.response_delete_range?.prev_kvs?.[0];
+    const prev: KeyValue | undefined = res.responses[0]?.deleted?.[0];
     if (!prev) throw new StoreError('NotFound', `${key} not found`, key);
-    return decodeObject(prev.value, headerRev(res.header));
+    return decodeObject(prev.value, res.header.revision);
   }
 
   watch(prefix: string, opts: WatchOptions): Watch {
@@ -259,8 +257,8 @@ export class EtcdStore implements Store {
   }
 
   async currentRevision(): Promise<number> {
-    const res = await this.call('revision', (deadline, client) => client.kv.range({ key: this.probeKey }, { deadline }));
-    return headerRev(res.header);
+    const res = await this.call('revision', (kv, ms) => kv.range({ key: this.probeKey }, ms));
+    return res.header.revision;
   }
 
   compact(): Promise<number> {
@@ -268,7 +266,7 @@ export class EtcdStore implements Store {
       const target = this.policy.target(await this.currentRevision());
       if (target <= this.compacted) return this.compacted;
       try {
-        await this.call('compact', (deadline, client) => client.kv.compact({ revision: target, physical: true }, { deadline }));
+        await this.call('compact', (kv, ms) => kv.compact(target, true, ms));
         this.compacted = target;
       } catch (err) {
         if (!isStoreError(err, 'Expired')) throw err;
@@ -302,7 +300,7 @@ export class EtcdStore implements Store {
     for (const w of [...this.watches]) w.fail(err);
     this.watches.clear();
     await this.compaction.catch(() => undefined);
-    this.cfg.kv?.close();
+    this.cfg.kv.close();
     this.cfg.client.close();
   }
 
@@ -316,27 +314,26 @@ export class EtcdStore implements Store {
     if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) throw new StoreError('BadRequest', 'object: must be a JSON object', key);
   }
 
-  private precondition(key: string, expected: number | undefined) {
-    return expected === undefined
-      ? { key: this.k(key), target: 'Create' as const, result: 'Greater' as const, create_revision: 0 }
-      : { key: this.k(key), target: 'Mod' as const, result: 'Equal' as const, mod_revision: expected };
+  /** `k` (an etcd key) exists, or has mod_revision `expected`. */
+  private precondition(k: Buffer, expected: number | undefined): Compare {
+    return expected === undefined ? { key: k, target: 'create', result: 'greater', value: 0 } : { key: k, target: 'mod', result: 'equal', value: expected };
   }
 
-  private failedPrecondition(key: string, res: ITxnResponse, expected: number | undefined): never {
-    const cur = res.responses[0]?.response_range?.kvs?.[0];
+  private failedPrecondition(key: string, res: TxnResponse, expected: number | undefined): never {
+    const cur = res.responses[0]?.range?.kvs[0];
     if (!cur) throw new StoreError('NotFound', `${key} not found`, key);
-    throw new StoreError('Conflict', `${key}: expected revision ${expected}, stored revision is ${cur.mod_revision}`, key);
+    throw new StoreError('Conflict', `${key}: expected revision ${expected}, stored revision is ${cur.modRevision}`, key);
   }
 
-  private async snapshot(r: KeyRange): Promise<{ revision: number; kvs: IKeyValue[] }> {
-    const res = await this.call('watch snapshot', (deadline, client) => client.kv.range({ key: this.k(r.start), range_end: this.k(r.end) }, { deadline }));
-    return { revision: headerRev(res.header), kvs: res.kvs };
+  private async snapshot(r: KeyRange): Promise<{ revision: number; kvs: KeyValue[] }> {
+    const res = await this.call('watch snapshot', (kv, ms) => kv.range({ key: this.k(r.start), rangeEnd: this.k(r.end) }, ms));
+    return { revision: res.header.revision, kvs: res.kvs };
   }
 
   private async isCompacted(revision: number): Promise<boolean> {
     if (revision <= 0) return false;
     try {
-      await this.call('compaction check', (deadline, client) => client.kv.range({ key: this.probeKey, revision }, { deadline }));
+      await this.call('compaction check', (kv, ms) => kv.range({ key: this.probeKey, revision }, ms));
       return false;
     } catch (err) {
       return isStoreError(err, 'Expired');

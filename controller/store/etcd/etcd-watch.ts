@@ -11,6 +11,7 @@
  * before what the shared watch can replay opens an etcd watch of its own.
  */
 import type { Etcd3, IKeyValue, Watcher } from 'etcd3';
+import type { KeyValue } from './etcd-proto.js';
 import { StoreError } from '../errors.js';
 import type { KeyRange } from '../core/keys.js';
 import type { Watch, WatchEvent, WatchOptions } from '../store.js';
@@ -42,7 +43,7 @@ export interface EtcdWatchContext {
   /** The etcd key prefix every store key is stored under. */
   prefix: string;
   /** Reads the current state of `range` (linearizable) with its revision. */
-  snapshot(range: KeyRange): Promise<{ revision: number; kvs: IKeyValue[] }>;
+  snapshot(range: KeyRange): Promise<{ revision: number; kvs: KeyValue[] }>;
   /** Resolves true when a read at `revision` fails because it was compacted. */
   isCompacted(revision: number): Promise<boolean>;
   /** Called when the watch ends for good (so the store stops tracking it). */
@@ -143,7 +144,7 @@ export class EtcdStoreWatch implements Watch, WatchSubscriber {
       .snapshot(this.range)
       .then(({ revision, kvs }) => {
         if (this.stopped) return;
-        for (const kv of kvs) this.deliver({ type: 'ADDED', object: decodeObject(kv.value, Number(kv.mod_revision)), revision });
+        for (const kv of kvs) this.deliver({ type: 'ADDED', object: decodeObject(kv.value, kv.modRevision), revision });
         this.next = revision + 1;
         this.attach();
       })

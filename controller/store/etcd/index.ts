@@ -9,7 +9,7 @@ import { StoreError } from '../errors.js';
 import type { HistoryWindow } from '../core/history.js';
 import type { Store } from '../store.js';
 import { EtcdStore } from './etcd-store.js';
-import { PreferredMemberKv } from './etcd-preferred-member.js';
+import { EtcdKvClient } from './etcd-kv-client.js';
 
 export interface EtcdTlsFiles {
   /** CA bundle that signed the etcd server certificates. */
@@ -35,13 +35,11 @@ export interface EtcdStoreOptions {
    */
   shareWatches?: boolean;
   /**
-   * The member (one of `endpoints`) unary calls go to while it answers, failing over to the others
-   * (etcd-preferred-member.ts; cheaper per call). Default (or false): a random member per call,
-   * etcd3's own choice. Not the default yet: with a member picked at random per store, the ha
-   * faults test "stop one of three etcd members" failed 3 of 6 full store+ha runs under load
-   * (a create timing out at the 3 s request timeout), 0 of 5 without; passes alone 4 of 4.
+   * The member (one of `endpoints`) unary calls go to while it answers, failing over to the
+   * others (etcd-kv-client.ts). Default: the raft leader, looked up with Maintenance/Status and
+   * again after a term change or a failure (no follower-to-leader forwarding of writes).
    */
-  preferredEndpoint?: string | false;
+  preferredEndpoint?: string;
   onBackgroundError?: (err: Error) => void;
 }
 
@@ -54,7 +52,7 @@ const optionsSchema = z.object({
   requestTimeoutMs: z.number().int().min(100).max(600_000).default(5000),
   history: z.object({ revisions: z.number().int().min(0).optional(), ageMs: z.number().int().min(0).optional(), intervalMs: z.number().int().min(0).optional() }).optional(),
   shareWatches: z.boolean().default(true),
-  preferredEndpoint: z.union([z.string(), z.literal(false)]).optional(),
+  preferredEndpoint: z.string().optional(),
 });
 
 /** A watch-stream reconnect backoff in the shape etcd3 expects: 100 ms doubling to 2 s. */
@@ -83,30 +81,33 @@ export async function openEtcdStore(opts: EtcdStoreOptions): Promise<Store> {
     }
   };
   let credentials: IOptions['credentials'];
+  let memberTls: { ca: Buffer; cert?: Buffer; key?: Buffer } | undefined;
   if (o.tls) {
     const certChain = read('certFile', o.tls.certFile);
     const privateKey = read('keyFile', o.tls.keyFile);
     if ((certChain === undefined) !== (privateKey === undefined)) throw new StoreError('BadRequest', 'etcd options tls: certFile and keyFile go together');
-    credentials = { rootCertificate: read('caFile', o.tls.caFile)!, ...(certChain ? { certChain } : {}), ...(privateKey ? { privateKey } : {}) };
+    const rootCertificate = read('caFile', o.tls.caFile)!;
+    credentials = { rootCertificate, ...(certChain ? { certChain } : {}), ...(privateKey ? { privateKey } : {}) };
+    memberTls = { ca: rootCertificate, ...(certChain ? { cert: certChain } : {}), ...(privateKey ? { key: privateKey } : {}) };
   }
   const hosts = o.endpoints.map((e) => e.replace(/\/$/, ''));
-  const connect = (to: string[]) =>
-    new Etcd3({
-      hosts: to,
-      ...(credentials ? { credentials } : {}),
-      dialTimeout: o.requestTimeoutMs,
-      faultHandling: { watchBackoff: watchBackoff() },
-      grpcOptions: { 'grpc.keepalive_time_ms': 10_000, 'grpc.keepalive_timeout_ms': 5000 },
-    });
   let preferred: string | undefined;
-  if (typeof o.preferredEndpoint === 'string') {
+  if (o.preferredEndpoint !== undefined) {
     preferred = o.preferredEndpoint.replace(/\/$/, '');
     if (!hosts.includes(preferred)) throw new StoreError('BadRequest', `etcd options preferredEndpoint: ${o.preferredEndpoint} is not one of the endpoints`);
   }
-  const client = connect(hosts);
+  // etcd3 (@grpc/grpc-js) for watches; the unary calls go through EtcdKvClient (node:http2).
+  const client = new Etcd3({
+    hosts,
+    ...(credentials ? { credentials } : {}),
+    dialTimeout: o.requestTimeoutMs,
+    faultHandling: { watchBackoff: watchBackoff() },
+    grpcOptions: { 'grpc.keepalive_time_ms': 10_000, 'grpc.keepalive_timeout_ms': 5000 },
+  });
+  const kv = new EtcdKvClient({ endpoints: hosts, ...(memberTls ? { tls: memberTls } : {}), ...(preferred !== undefined ? { preferred } : {}) });
   return new EtcdStore({
     client,
-    ...(preferred !== undefined ? { kv: new PreferredMemberKv(connect([preferred]), client) } : {}),
+    kv,
     prefix: o.prefix,
     requestTimeoutMs: o.requestTimeoutMs,
     ...(o.history ? { history: o.history } : {}),
