@@ -9,6 +9,7 @@ import { readFileSync, statSync } from 'node:fs';
 import type http from 'node:http';
 import { StringDecoder } from 'node:string_decoder';
 import { ApiError } from './errors.js';
+import type { InProcessTransport } from './in-process-transport.js';
 import type { KindInfo } from './kinds.js';
 import { loadKubeconfig } from './kubeconfig.js';
 import { watchEventSchema, type List, type WatchEvent } from './list.js';
@@ -38,6 +39,11 @@ export interface ApiClientOptions {
   requestTimeoutMs?: number;
   /** The kubeconfig context's namespace, for callers that want a default. */
   namespace?: string;
+  /**
+   * Talk to an API server in this process without sockets or TLS (`sextant server`'s own
+   * controllers): requests go to `transport.url` only; `server`, `servers` and TLS are ignored.
+   */
+  transport?: InProcessTransport;
 }
 
 export interface ListOptions {
@@ -119,12 +125,13 @@ export class ApiClient {
   private tokenMtime = 0;
 
   constructor(private readonly opts: ApiClientOptions) {
-    const urls = [opts.server, ...(opts.servers ?? [])].map((u) => u.replace(/\/+$/, ''));
+    const transport = opts.transport;
+    const urls = transport ? [transport.url] : [opts.server, ...(opts.servers ?? [])].map((u) => u.replace(/\/+$/, ''));
     this.pool = new ServerPool([...new Set(urls)], {
       ca: opts.ca, cert: opts.cert, key: opts.key,
       rejectUnauthorized: !opts.insecureSkipTLSVerify,
       servername: opts.tlsServerName,
-    });
+    }, transport ? () => transport.agents() : undefined);
     this.namespace = opts.namespace ?? 'default';
     this.token = opts.token;
   }

@@ -8,6 +8,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { ApiError } from './errors.js';
+import type { InProcessAgents } from './in-process-transport.js';
 
 export interface ServerTls {
   ca?: string | Buffer | undefined;
@@ -60,11 +61,18 @@ export class ServerPool {
   readonly endpoints: readonly ServerEndpoint[];
   private current = 0;
 
-  /** `urls` in order of preference (the first is used first); TLS settings apply to every server. */
-  constructor(urls: readonly string[], tls: ServerTls) {
+  /**
+   * `urls` in order of preference (the first is used first); TLS settings apply to every server.
+   * `inProcess`: the agents of an in-process transport, used for every (http:) URL instead of sockets.
+   */
+  constructor(urls: readonly string[], tls: ServerTls, inProcess?: () => InProcessAgents) {
     if (urls.length === 0) throw new ApiError(0, 'BadRequest', 'api: at least one server URL is needed');
     this.endpoints = urls.map((u) => {
       const url = new URL(u);
+      if (inProcess) {
+        if (url.protocol !== 'http:') throw new ApiError(0, 'BadRequest', `api: an in-process transport needs an http:// URL, got ${u}`);
+        return { url, mod: http, ...inProcess() };
+      }
       if (url.protocol === 'https:') {
         return { url, mod: https, agent: new https.Agent({ keepAlive: true, maxSockets: 32, ...tls }), watchAgent: new https.Agent({ keepAlive: false, ...tls }) };
       }

@@ -67,6 +67,14 @@ export const controllerFlags = {
     help: 'a node whose lease is older than this becomes Ready=Unknown',
     schema: flagTypes.duration().prefault('40s'),
   },
+  'concurrent-service-endpoint-syncs': {
+    help: 'services the EndpointSlice controller syncs at once (each sync waits for its slice writes)',
+    schema: z.coerce.number().int('must be an integer').min(1, 'must be at least 1').max(1024, 'must be at most 1024').default(8),
+  },
+  'controllers-transport': {
+    help: 'how the controllers reach this server: in-process (same request pipeline, no sockets or TLS) or loopback (HTTPS to the listen address, as a separate controller manager would)',
+    schema: z.enum(['in-process', 'loopback'], { message: 'must be in-process or loopback' }).default('in-process'),
+  },
 };
 
 /** Which controllers `--controllers` enables. */

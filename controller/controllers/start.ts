@@ -98,6 +98,8 @@ export interface ControllerFlagValues {
   clusterCidr: string;
   nodeCidrMaskSize: number;
   nodeMonitorGracePeriod: number;
+  /** Services the EndpointSlice controller syncs at once (default 8). */
+  concurrentServiceEndpointSyncs?: number;
 }
 
 export interface AttachedControllers {
@@ -164,6 +166,7 @@ export async function attachControllers(store: Store, flags: ControllerFlagValue
         nodeGracePeriodMs: flags.nodeMonitorGracePeriod,
         advertiseAddress,
         log,
+        ...(flags.concurrentServiceEndpointSyncs ? { endpointSliceWorkers: flags.concurrentServiceEndpointSyncs } : {}),
       });
       if (repair) {
         recordRepairEvents(client, repair, log);

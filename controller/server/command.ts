@@ -23,6 +23,11 @@ import { securityFlags } from '../auth/flags.js';
 import { setupSecurity } from '../auth/setup.js';
 import { issueKubeletClientCredential } from '../auth/kubelet-client.js';
 import { splitHostPort } from '../../daemon/status-server.js';
+import { InProcessTransport } from '../api/in-process-transport.js';
+import type { UserInfo } from './identity.js';
+
+/** Who the in-process controllers are (the subject of the certificate they use over loopback). */
+const IN_PROCESS_CONTROLLERS: UserInfo = { name: 'system:kube-controller-manager', groups: ['system:masters', 'system:authenticated'] };
 
 export default defineCommand({
   name: 'server',
@@ -73,6 +78,9 @@ export default defineCommand({
       log,
       writePlainKubeconfig: writeKubeconfig,
     });
+    // The controllers' requests take the in-process transport (unless --controllers-transport=loopback):
+    // the same handler — identity, authorization, admission, validation, watches — without TLS and sockets.
+    let inProcess: InProcessTransport | undefined;
     const server = await startApiServer({
       store,
       log,
@@ -80,7 +88,7 @@ export default defineCommand({
       admission: [...security.admission, ...controllers.admission],
       scheme: security.scheme,
       createServer: security.createServer,
-      authenticate: security.authenticate,
+      authenticate: (req) => (inProcess?.owns(req) ? IN_PROCESS_CONTROLLERS : security.authenticate(req)),
       authorize: security.authorize,
       ...(security.pki ? { kubeletClient: issueKubeletClientCredential(security.pki) } : {}),
       headersTimeoutMs: 10_000,
@@ -107,11 +115,15 @@ export default defineCommand({
     const url = `${security.scheme}://${flags.advertiseAddress ?? `${host}:${server.address.port}`}`;
     const credentials = security.writeCredentials(url, flags.writeKubeconfig);
     const loopbackHost = host === '0.0.0.0' ? '127.0.0.1' : host === '[::]' ? '[::1]' : host;
-    const leading = await startControllersWhileLeading(flags, log, controllers, `${security.scheme}://${loopbackHost}:${server.address.port}`, url.replace(/^https?:\/\//, ''), security.loopbackClient);
+    if (flags.controllersTransport === 'in-process') inProcess = new InProcessTransport(server.handler.handle);
+    const leading = inProcess
+      ? await startControllersWhileLeading(flags, log, controllers, inProcess.url, url.replace(/^https?:\/\//, ''), { transport: inProcess })
+      : await startControllersWhileLeading(flags, log, controllers, `${security.scheme}://${loopbackHost}:${server.address.port}`, url.replace(/^https?:\/\//, ''), security.loopbackClient);
     log.info('serving', { url, unix: flags.listenUnix ?? null, dataDir: flags.dataDir, kubeconfig: flags.writeKubeconfig ?? null, credentials });
     onShutdown(log, async () => {
       await leading.stop();
       await controllers.stop();
+      inProcess?.close();
       if (unixServer) {
         unixServer.closeAllConnections();
         unixServer.close();
