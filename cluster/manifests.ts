@@ -5,13 +5,14 @@
  * is recorded, not pulled) behind the conventional `kube-dns` Service at 10.96.0.10.
  */
 import type { Deployment, Service } from '../controller/api/index.js';
+import { DNS_ENV, dnsArgv } from '../dns/launch.js';
 
 export const DNS_LABELS = { 'k8s-app': 'kube-dns' };
 export const CONTROL_PLANE_TAINT = { key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' } as const;
 
 export interface DnsManifestOptions {
-  /** argv prefix that runs sextant: [node, script]. */
-  sextant: string[];
+  /** What runs sextant: [node, script]. */
+  sextant: [string, string];
   /** Kubeconfig for pods (the `kubernetes` service's address). */
   podKubeconfig: string;
   clusterIP: string;
@@ -36,7 +37,9 @@ export function dnsDeployment(o: DnsManifestOptions): Deployment {
             {
               name: 'coredns',
               image: 'sextant:local',
-              command: [...o.sextant, 'dns'],
+              // Node options and environment read only at process start (dns/launch.ts: memory).
+              command: dnsArgv(o.sextant[0], o.sextant[1]),
+              env: Object.entries(DNS_ENV).map(([name, value]) => ({ name, value })),
               // `--upstream=` (empty): the hosts of a local cluster have no upstream resolver.
               args: ['--kubeconfig', o.podKubeconfig, '--listen', '0.0.0.0:53', '--upstream=', '--ttl', '5', '--health-listen', '0.0.0.0:8080', '--ready-listen', '0.0.0.0:8181', '--metrics-listen', '0.0.0.0:9153', '--lameduck', '1s'],
               ports: [

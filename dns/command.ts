@@ -13,6 +13,7 @@ import { onShutdown } from '../daemon/shutdown.js';
 import { loadDnsConfigFile, parseDnsConfig, resolvConfUpstreams, type DnsConfig } from './config.js';
 import { DnsError } from './errors.js';
 import { startDnsInstance } from './instance.js';
+import { missingLaunchSettings } from './launch.js';
 
 const flags = {
   kubeconfig: { help: 'kubeconfig of the API server to watch (default $KUBECONFIG or ~/.kube/config)', schema: z.string().optional() },
@@ -65,6 +66,8 @@ export default defineCommand({
       process.stderr.write(`sextant dns: ${(err as Error).message}\n`);
       return 2;
     }
+    const missing = missingLaunchSettings(process.execArgv, process.env);
+    if (missing.length > 0) log.warn('started without the launch settings of dns/launch.ts: more memory than measured (see dns/README.md, Memory)', { code: 'DNS_LAUNCH_SETTINGS', missing });
     if (!cfg.forward) log.warn('no upstreams: names outside the cluster zone are answered REFUSED', { code: 'DNS_NO_UPSTREAMS' });
     const onLoop = () => {
       log.error(new DnsError('DNS_LOOP_DETECTED', 'forwarding to itself; fix the upstreams (e.g. not 127.0.0.53)').message);
