@@ -208,12 +208,13 @@ export class ResourceRegistry {
   /**
    * Replaces the object through `compute(current) → next` with optimistic concurrency: when the
    * caller gave no resourceVersion precondition, a conflicting concurrent write is retried.
+   * `compute` may be the replacement itself (a PUT): then the current object is not copied for it.
    */
   async update(
     kind: KindInfo,
     namespace: string | undefined,
     name: string,
-    compute: (current: StoredObject) => StoredObject | Promise<StoredObject>,
+    compute: StoredObject | ((current: StoredObject) => StoredObject | Promise<StoredObject>),
     opts: { user: UserInfo; precondition?: string; markDeletion?: boolean } & WriteOptions,
   ): Promise<StoredObject> {
     const key = storeKey(kind, namespace, name);
@@ -222,7 +223,7 @@ export class ResourceRegistry {
       const currentRv = String(metaOf(current).resourceVersion ?? '');
       if (opts.precondition !== undefined && opts.precondition !== currentRv)
         throw errors.conflict(refOf(kind), name, 'the object has been modified; please apply your changes to the latest version and try again');
-      const proposed = this.decodeOrInvalid(kind, await compute(structuredClone(current)));
+      const proposed = this.decodeOrInvalid(kind, typeof compute === 'function' ? await compute(structuredClone(current)) : compute);
       const next = this.model.applyDefaults(kind, this.mergeForUpdate(kind, current, proposed, opts.subresource, opts.markDeletion));
       // A binding is the one write allowed to set a pod's spec.nodeName, so it skips the
       // immutability checks of a user update.

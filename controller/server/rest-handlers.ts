@@ -129,7 +129,7 @@ export async function updateObject(ctx: RestContext): Promise<void> {
   checkBodyIdentity(ctx.kind, body, { name, ...(ctx.info.namespace !== undefined ? { namespace: ctx.info.namespace } : {}) });
   checkUnknownFields(ctx, p, body);
   const rv = metaOf(body).resourceVersion;
-  const updated = await ctx.registry.update(ctx.kind, ctx.info.namespace, name, () => body, {
+  const updated = await ctx.registry.update(ctx.kind, ctx.info.namespace, name, body, {
     user: ctx.user,
     ...(ctx.info.subresource ? { subresource: ctx.info.subresource } : {}),
     ...(rv ? { precondition: rv } : {}),
