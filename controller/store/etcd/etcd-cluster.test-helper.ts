@@ -7,7 +7,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, openSync, closeSync, rmSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, openSync, closeSync, readFileSync, rmSync, mkdirSync } from 'node:fs';
+import https from 'node:https';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -67,7 +68,15 @@ export async function freePort(): Promise<number> {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-async function healthy(clientUrl: string): Promise<boolean> {
+/** Client TLS for the members' client URLs (PEM files): etcd then requires a client certificate signed by `caFile`. */
+export interface EtcdTestTls {
+  caFile: string;
+  certFile: string;
+  keyFile: string;
+}
+
+async function healthy(clientUrl: string, tls?: EtcdTestTls): Promise<boolean> {
+  if (tls) return healthyTls(clientUrl, tls);
   try {
     const res = await fetch(`${clientUrl}/health`, { signal: AbortSignal.timeout(1000) });
     const body = (await res.json()) as { health?: string };
@@ -77,15 +86,35 @@ async function healthy(clientUrl: string): Promise<boolean> {
   }
 }
 
-/** Starts `size` members and waits until the cluster has a leader. */
-export async function startEtcdCluster(size = 1): Promise<EtcdCluster> {
+function healthyTls(clientUrl: string, tls: EtcdTestTls): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = https.get(
+      `${clientUrl}/health`,
+      { ca: readFileSync(tls.caFile), cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile), timeout: 1000 },
+      (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString()));
+        res.on('end', () => resolve(/"health":\s*"true"/.test(body)));
+        res.on('error', () => resolve(false));
+      },
+    );
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(false));
+  });
+}
+
+/**
+ * Starts `size` members and waits until the cluster has a leader. With `tls`, client URLs are
+ * https and need a client certificate (peers stay plain http on loopback).
+ */
+export async function startEtcdCluster(size = 1, tls?: EtcdTestTls): Promise<EtcdCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'sx-etcd-'));
   const members: EtcdMember[] = [];
   for (let i = 0; i < size; i++) {
     const name = `m${i}`;
     members.push({
       name,
-      clientUrl: `http://127.0.0.1:${await freePort()}`,
+      clientUrl: `${tls ? 'https' : 'http'}://127.0.0.1:${await freePort()}`,
       peerUrl: `http://127.0.0.1:${await freePort()}`,
       dataDir: join(dir, name),
     });
@@ -113,6 +142,7 @@ export async function startEtcdCluster(size = 1): Promise<EtcdCluster> {
           '--election-timeout', '500',
           '--logger', 'zap',
           '--log-level', 'warn',
+          ...(tls ? ['--cert-file', tls.certFile, '--key-file', tls.keyFile, '--trusted-ca-file', tls.caFile, '--client-cert-auth'] : []),
         ],
         { stdio: ['ignore', logFd, logFd] },
       );
@@ -124,7 +154,7 @@ export async function startEtcdCluster(size = 1): Promise<EtcdCluster> {
   const waitHealthy = async (i: number, timeoutMs = 20_000): Promise<void> => {
     const m = members[i]!;
     const deadline = Date.now() + timeoutMs;
-    while (!(await healthy(m.clientUrl))) {
+    while (!(await healthy(m.clientUrl, tls))) {
       if (m.process && m.process.exitCode !== null) throw new Error(`etcd ${m.name} exited with ${m.process.exitCode} (log: ${dir}/${m.name}.log)`);
       if (Date.now() > deadline) throw new Error(`etcd ${m.name} not healthy within ${timeoutMs} ms`);
       await sleep(50);

@@ -57,7 +57,7 @@ export class GrpcMember {
     });
     s.on('connect', () => {
       if (this.session === s) this.connected = true;
-      s.setLocalWindowSize(8 << 20);
+      if (!s.destroyed) s.setLocalWindowSize(8 << 20);
     });
     // Errors reach each pending stream too; the session is dropped and the next call reconnects.
     s.on('error', () => undefined);
@@ -97,13 +97,21 @@ export class GrpcMember {
       frame[0] = 0;
       frame.writeUInt32BE(message.length, 1);
       message.copy(frame, 5);
-      const req = session.request({
-        ':method': 'POST',
-        ':path': path,
-        'content-type': 'application/grpc',
-        te: 'trailers',
-        'grpc-timeout': `${Math.max(1, Math.ceil(timeoutMs))}m`,
-      });
+      let req: http2.ClientHttp2Stream;
+      try {
+        req = session.request({
+          ':method': 'POST',
+          ':path': path,
+          'content-type': 'application/grpc',
+          te: 'trailers',
+          'grpc-timeout': `${Math.max(1, Math.ceil(timeoutMs))}m`,
+        });
+      } catch (err) {
+        // The session died between connect() and here (its close event not handled yet).
+        if (this.session === session) this.session = undefined;
+        reject(new EtcdRpcError(`etcd ${this.url}: ${(err as Error).message}`, -1, false));
+        return;
+      }
       const chunks: Buffer[] = [];
       let size = 0;
       let status: string | undefined;
@@ -117,7 +125,7 @@ export class GrpcMember {
         else resolve(body!);
       };
       const timer = setTimeout(() => {
-        req.close(http2.constants.NGHTTP2_CANCEL);
+        if (!req.destroyed) req.close(http2.constants.NGHTTP2_CANCEL);
         finish(new EtcdRpcError(`etcd ${this.url}: ${path} timed out after ${timeoutMs} ms`, 4, true));
       }, timeoutMs);
       const takeStatus = (headers: http2.IncomingHttpHeaders) => {
@@ -131,7 +139,7 @@ export class GrpcMember {
       req.on('response', (headers) => {
         const code = headers[HTTP2_HEADER_STATUS];
         if (Number(code) !== 200) {
-          req.close(http2.constants.NGHTTP2_CANCEL);
+          if (!req.destroyed) req.close(http2.constants.NGHTTP2_CANCEL);
           finish(new EtcdRpcError(`etcd ${this.url}: HTTP ${String(code)} for ${path}`, 14, true));
           return;
         }
