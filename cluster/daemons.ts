@@ -7,6 +7,7 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { kubeletServingFiles } from '../controller/auth/kubelet-client.js';
 import { ClusterError } from './errors.js';
 import { clusterPaths, type ClusterLayout, type HostLayout } from './layout.js';
 import type { SextantBinary } from './sextant-binary.js';
@@ -33,6 +34,8 @@ export function serverArgv(l: ClusterLayout, bin: Pick<SextantBinary, 'node' | '
 
 /** The node credential `sextant server --node-credentials` writes (identity system:node:<name>). */
 export const nodeKubeconfigPath = (l: ClusterLayout, node: string): string => join(clusterPaths(l).serverData, 'credentials', `node-${node}.kubeconfig`);
+/** The node agent's serving certificate and key the server writes beside that kubeconfig. */
+export const nodeServingFiles = (l: ClusterLayout, node: string) => kubeletServingFiles(join(clusterPaths(l).serverData, 'credentials'), node);
 
 export function forwarderArgv(l: ClusterLayout, bin: Pick<SextantBinary, 'node' | 'script'>, port: number): string[] {
   return [bin.node, bin.script, 'cluster', 'forward', '--name', l.name, '--socket', clusterPaths(l).apiSocket, '--listen', `127.0.0.1:${port}`];
@@ -58,6 +61,9 @@ export function agentArgv(l: ClusterLayout, h: HostLayout, bin: Pick<SextantBina
   return [
     bin.node, bin.script, 'agent',
     '--kubeconfig', nodeKubeconfigPath(l, h.nodeName!),
+    // the endpoint's serving certificate of the cluster CA, written by the server with the kubeconfig
+    '--tls-cert-file', nodeServingFiles(l, h.nodeName!).cert,
+    '--tls-private-key-file', nodeServingFiles(l, h.nodeName!).key,
     '--node-name', h.nodeName!,
     '--node-ip', h.ip,
     '--netns', h.netns,

@@ -34,6 +34,8 @@ export interface NodeAgentOptions {
   statusUpdateMs: number;
   /** The cluster CA the agent trusts, written as each pod's service-account `ca.crt`; its log endpoint serves only the API server's certificate of this CA. */
   serviceAccountCa?: string;
+  /** The endpoint's serving certificate and key of the cluster CA (`--tls-cert-file`, `--tls-private-key-file`). */
+  serving?: { cert: string; key: string };
 }
 
 export interface NodeAgentSources {
@@ -138,7 +140,7 @@ export class NodeAgent {
     this.serviceAccountPaths = await acquireServiceAccountPaths();
     const setup = this.serviceAccountPaths.setup;
     if (!setup.ok) log.warn('pods get their service-account token only at /etc/sextant-serviceaccount', { reason: setup.reason });
-    if (o.serviceAccountCa) this.logServer = await startLogServer({ host: o.nodeIp, port: o.port }, (ns, name, container) => this.locateLog(ns, name, container), { ca: o.serviceAccountCa, upgrade: execUpgradeHandler((ns, name, container) => this.locateExec(ns, name, container), log) });
+    if (o.serviceAccountCa) this.logServer = await startLogServer({ host: o.nodeIp, port: o.port }, (ns, name, container) => this.locateLog(ns, name, container), { ca: o.serviceAccountCa, ...(o.serving ? { serving: o.serving } : {}), upgrade: execUpgradeHandler((ns, name, container) => this.locateExec(ns, name, container), log) });
     else log.warn('the kubeconfig names no cluster CA: the log endpoint stays off (it serves only the API server, authenticated by a certificate of that CA)');
     this.node = await registerNode(client, this.identity, log);
     await renewLease(client, this.identity, this.node).catch((err: Error) => log.warn('lease renewal failed', { error: err.message }));

@@ -17,6 +17,8 @@ export const nodeFlags = {
   'state-dir': { help: 'agent state (pod PIDs and namespaces) for adoption after a restart', schema: z.string().min(1).default('/var/lib/sextant/node') },
   'cluster-dns': { help: 'cluster DNS server addresses (comma-separated)', schema: flagTypes.list().default([]) },
   'cluster-domain': { help: 'cluster DNS domain', schema: z.string().min(1).default('cluster.local') },
+  'tls-cert-file': { help: "the endpoint's serving certificate (PEM), signed by the cluster CA for the node name (`sextant server --node-credentials` writes credentials/node-NAME-serving.crt); without it a self-signed one, which API servers refuse", schema: z.string().optional() },
+  'tls-private-key-file': { help: 'the key of --tls-cert-file (PEM)', schema: z.string().optional() },
   'kubelet-port': { help: 'port of the log endpoint on the node address (the kubelet port)', schema: flagTypes.port().default(10250) },
   'max-pods': { help: 'pods capacity reported on the Node', schema: z.coerce.number().int().min(1).default(110) },
   'crash-backoff': { help: 'first restart back-off; doubles per crash up to --crash-backoff-max', schema: flagTypes.duration().prefault('10s') },

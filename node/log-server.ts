@@ -3,7 +3,7 @@ import type http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import { kubeletCaller, kubeletServingOptions } from '../controller/auth/kubelet-client.js';
+import { kubeletCaller, kubeletServingOptions, type KubeletServingCredential } from '../controller/auth/kubelet-client.js';
 
 /** Finds a container's log file by pod namespace/name and container (undefined: unknown). */
 export type LogLocator = (namespace: string, pod: string, container: string | undefined) => { file: string } | { error: string; code: number };
@@ -22,6 +22,11 @@ export type UpgradeHandler = (req: http.IncomingMessage, socket: Socket, head: B
 export interface AgentEndpointOptions {
   /** The cluster CA (PEM): only a client certificate it signed for the API server's kubelet-client identity is served. */
   ca: string;
+  /**
+   * The node's serving certificate and key, signed by the cluster CA for the node name (what API
+   * servers verify); absent: a self-signed one, which API servers refuse.
+   */
+  serving?: KubeletServingCredential;
   /** Upgrade requests (exec); absent: 404. */
   upgrade?: UpgradeHandler;
 }
@@ -33,11 +38,11 @@ export interface AgentEndpointOptions {
  * Follow streams new bytes as the container writes them until the client goes away. As the
  * kubelet's, it is reachable on the node address, so it requires a client certificate of the
  * cluster CA (no certificate or another CA: the handshake fails) for the API server's
- * kubelet-client identity (any other user of the cluster: 403). The serving certificate is
- * self-signed, made at each start.
+ * kubelet-client identity (any other user of the cluster: 403). The serving certificate is the
+ * node's, of the cluster CA (`serving`), which the API server verifies.
  */
 export async function startLogServer(listen: { host: string; port: number }, locate: LogLocator, o: AgentEndpointOptions): Promise<{ address: AddressInfo; close(): Promise<void> }> {
-  const server = https.createServer(kubeletServingOptions(o.ca, listen.host), (req, res) => {
+  const server = https.createServer(kubeletServingOptions(o.ca, listen.host, o.serving), (req, res) => {
     const caller = kubeletCaller(req.socket as TLSSocket);
     if (!caller.ok) {
       res.writeHead(caller.code, { 'content-type': 'text/plain' });

@@ -1,13 +1,15 @@
 /**
  * Role credentials: kubeconfigs that carry the cluster CA and a client certificate for one
  * identity, written 0600 into `<data-dir>/credentials/`. `sextant server` writes one per role
- * (admin, viewer, proxy, dns) and per `--node-credentials` name; the local cluster can call
+ * (admin, viewer, proxy, dns) and per `--node-credentials` name (with the node agent's serving
+ * certificate, `node-<name>-serving.crt`/`.key`, see kubelet-client.ts); the local cluster can call
  * `writeNodeKubeconfig` for the nodes it adds.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { stringify } from 'yaml';
 import { SERVERS_EXTENSION } from '../api/kubeconfig.js';
+import { writeKubeletServingCredential } from './kubelet-client.js';
 import { issueCertificate, writeSecretFile, type Pki } from './pki.js';
 
 export interface Identity {
@@ -91,6 +93,9 @@ export function writeRoleCredentials(pki: Pick<Pki, 'caKey' | 'caCertPem'>, data
   }
   for (const n of nodes) {
     const p = join(dir, `node-${n}.kubeconfig`);
+    // the node agent's serving certificate first: whoever waits for the kubeconfig then finds both
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    writeKubeletServingCredential(pki, dir, n);
     writeIdentityKubeconfig(pki, p, server, nodeIdentity(n));
     written[`node-${n}`] = p;
   }

@@ -12,7 +12,7 @@ import type http from 'node:http';
 import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import type { Logger } from '../../daemon/logger.js';
-import { kubeletTlsOptions, type KubeletClientCredential } from '../auth/kubelet-client.js';
+import { kubeletConnectError, kubeletTlsOptions, type KubeletClientCredential } from '../auth/kubelet-client.js';
 import { ApiServerError, errors, toApiServerError } from './errors.js';
 import { anonymousAuthenticator, allowAllAuthorizer, type Authenticator, type Authorizer } from './identity.js';
 import { requestTarget } from './request-info.js';
@@ -46,7 +46,7 @@ export function createExecProxy(o: ExecProxyOptions): UpgradeListener {
   const kind = (resource: string) => o.registry.model.kinds().find((k) => k.group === '' && k.resource === resource)!;
 
   /** The agent's address, port and path for the request, after every check the server can make. */
-  async function resolve(req: http.IncomingMessage): Promise<{ host: string; port: number; path: string }> {
+  async function resolve(req: http.IncomingMessage): Promise<{ unsupported?: ApiServerError; node: string; host: string; port: number; path: string }> {
     const { url, info } = requestTarget(req);
     if (info.kind !== 'resource' || info.group !== '' || info.resource !== 'pods' || info.subresource !== 'exec' || !info.name || !info.namespace) throw errors.pathNotFound(url.pathname);
     const user = await authenticate(req);
@@ -66,9 +66,6 @@ export function createExecProxy(o: ExecProxyOptions): UpgradeListener {
     const n = (await o.registry.get(kind('nodes'), undefined, spec.nodeName)) as { status?: { addresses?: { type: string; address: string }[]; daemonEndpoints?: { kubeletEndpoint?: { Port?: number } } } };
     const host = n.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
     if (!host) throw new ApiServerError('ServiceUnavailable', `exec in pod "${info.name}" is not available: node "${spec.nodeName}" has no InternalIP`);
-    // last: kubectl falls back to SPDY after any failed WebSocket upgrade, and prints the fallback's error
-    if (req.headers.upgrade?.toLowerCase() !== 'websocket')
-      throw errors.badRequest(`exec over ${req.headers.upgrade ?? 'a plain request'} is not supported: use WebSocket (v5.channel.k8s.io, kubectl 1.30 or later)`);
     const q = new URLSearchParams();
     for (const c of command) q.append('command', c);
     for (const k of ['stdin', 'stdout', 'stderr', 'tty']) {
@@ -76,22 +73,30 @@ export function createExecProxy(o: ExecProxyOptions): UpgradeListener {
       if (v !== null) q.set(k, v);
     }
     const enc = encodeURIComponent;
-    return { host, port: n.status?.daemonEndpoints?.kubeletEndpoint?.Port ?? 10250, path: `/exec/${enc(info.namespace)}/${enc(info.name)}/${enc(container)}?${q}` };
+    // kubectl falls back to SPDY after any failed WebSocket upgrade and prints the fallback's error:
+    // a SPDY request still gets every check, the agent's connection included, before it is refused
+    const unsupported = req.headers.upgrade?.toLowerCase() === 'websocket' ? undefined : errors.badRequest(`exec over ${req.headers.upgrade ?? 'a plain request'} is not supported: use WebSocket (v5.channel.k8s.io, kubectl 1.30 or later)`);
+    return { ...(unsupported ? { unsupported } : {}), node: spec.nodeName, host, port: n.status?.daemonEndpoints?.kubeletEndpoint?.Port ?? 10250, path: `/exec/${enc(info.namespace)}/${enc(info.name)}/${enc(container)}?${q}` };
   }
 
   return (req, socket, head) => {
     socket.on('error', () => socket.destroy());
     resolve(req).then(
       (to) => {
-        const up = tls.connect({ host: to.host, port: to.port, ...kubeletTlsOptions(o.kubeletClient!) });
+        const up = tls.connect({ host: to.host, port: to.port, ...kubeletTlsOptions(o.kubeletClient!, to.node) });
         let piped = false;
         up.setTimeout(10_000, () => up.destroy(new Error('timed out')));
         up.on('error', (err) => {
-          if (!piped) sendStatus(socket, new ApiServerError('ServiceUnavailable', `exec in pod: the node agent at ${to.host}:${to.port} is not reachable: ${err.message}`));
+          if (!piped) sendStatus(socket, new ApiServerError('ServiceUnavailable', `exec in pod: ${kubeletConnectError(err, to.node, `${to.host}:${to.port}`)}`));
           else socket.destroy();
         });
         up.on('secureConnect', () => {
           up.setTimeout(0);
+          if (to.unsupported) {
+            up.destroy();
+            sendStatus(socket, to.unsupported);
+            return;
+          }
           const lines = [`GET ${to.path} HTTP/1.1`, `Host: ${to.host.includes(':') ? `[${to.host}]` : to.host}:${to.port}`, 'Connection: Upgrade'];
           for (const h of FORWARDED) {
             const v = req.headers[h];

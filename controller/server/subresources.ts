@@ -3,7 +3,7 @@
  * a Node) and `log` (proxied to the node agent) subresources.
  */
 import https from 'node:https';
-import { kubeletRequestOptions, type KubeletClientCredential } from '../auth/kubelet-client.js';
+import { kubeletConnectError, kubeletRequestOptions, type KubeletClientCredential } from '../auth/kubelet-client.js';
 import type { StoredObject } from '../store/store.js';
 import { decodeObject, readBody } from './body.js';
 import { ApiServerError, errors } from './errors.js';
@@ -137,7 +137,7 @@ export async function serveLog(ctx: RestContext, kubelet: KubeletClientCredentia
   }
   const path = `/containerLogs/${encodeURIComponent(ctx.info.namespace ?? '')}/${encodeURIComponent(ctx.info.name!)}/${encodeURIComponent(container)}?${q}`;
   await new Promise<void>((resolve, reject) => {
-    const up = https.get({ host: ip, port: n.status?.daemonEndpoints?.kubeletEndpoint?.Port ?? 10250, path, timeout: 10_000, ...kubeletRequestOptions(kubelet) }, (r) => {
+    const up = https.get({ host: ip, port: n.status?.daemonEndpoints?.kubeletEndpoint?.Port ?? 10250, path, timeout: 10_000, ...kubeletRequestOptions(kubelet, node) }, (r) => {
       if ((r.statusCode ?? 500) >= 400) {
         let body = '';
         r.on('data', (c: Buffer) => (body += c.toString()));
@@ -155,6 +155,6 @@ export async function serveLog(ctx: RestContext, kubelet: KubeletClientCredentia
       });
     });
     up.on('timeout', () => up.destroy(new Error('timed out')));
-    up.on('error', (err) => reject(new ApiServerError('ServiceUnavailable', `logs of pod "${ctx.info.name}": the node agent on "${node}" (${ip}) is not reachable: ${err.message}`)));
+    up.on('error', (err) => reject(new ApiServerError('ServiceUnavailable', `logs of pod "${ctx.info.name}": ${kubeletConnectError(err, node, ip)}`)));
   });
 }

@@ -2,6 +2,8 @@
  * `kubectl exec` end to end over real sockets: the real kubectl → a real secure `sextant server`
  * (WebSocket upgrade, authn, `create pods/exec` authz) → the node agent's mTLS endpoint with the
  * exec handler → the command in a network namespace this test made, with the container's env.
+ * The endpoint serves the certificate the server minted for the node; an endpoint with a
+ * self-signed one is refused by the API server, and kubectl says why.
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
@@ -11,6 +13,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Pod } from '../../controller/api/index.js';
 import { execTargetOf, execUpgradeHandler } from '../../node/exec-server.js';
+import { kubeletServingFiles } from '../../controller/auth/kubelet-client.js';
 import { startLogServer } from '../../node/log-server.js';
 import { startSecureServer, type SecureServer } from '../security/secure-server.js';
 
@@ -20,6 +23,7 @@ const MERGE = 'application/merge-patch+json';
 
 let s: SecureServer;
 let endpoint: { address: { port: number }; close(): Promise<void> };
+let impostor: { address: { port: number }; close(): Promise<void> } | undefined;
 
 const pod: Pod = {
   apiVersion: 'v1',
@@ -57,22 +61,33 @@ function kubectl(args: string[], o: { input?: string; kubeconfig?: string } = {}
 before(async () => {
   execFileSync('ip', ['netns', 'add', NETNS]);
   s = await startSecureServer(['--node-credentials', NODE]);
-  endpoint = await startLogServer({ host: '127.0.0.1', port: 0 }, () => ({ error: 'no logs here', code: 404 }), {
-    ca: s.ca,
-    upgrade: execUpgradeHandler((ns, name, container) =>
-      ns === 'default' && name === 'web' ? execTargetOf(pod, { netns: NETNS, podIp: '10.244.1.5' }, container, { nodeName: NODE, nodeIp: '127.0.0.1' }, { WEB_SERVICE_HOST: '10.96.0.20' }) : { error: `pod ${ns}/${name} is not running on node ${NODE}`, code: 404 },
-    ),
-  });
-  const a = s.credential('admin');
-  assert.equal((await s.call(a, 'POST', '/api/v1/nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name: NODE } })).code, 201);
-  const status = { status: { addresses: [{ type: 'InternalIP', address: '127.0.0.1' }], daemonEndpoints: { kubeletEndpoint: { Port: endpoint.address.port } } } };
-  assert.equal((await s.call(a, 'PATCH', `/api/v1/nodes/${NODE}/status`, status, MERGE)).code, 200);
-  const { uid: _uid, ...meta } = pod.metadata;
-  assert.equal((await s.call(a, 'POST', '/api/v1/namespaces/default/pods', { ...pod, metadata: meta })).code, 201);
+  const files = kubeletServingFiles(join(s.dataDir, 'credentials'), NODE);
+  const serving = { cert: readFileSync(files.cert, 'utf8'), key: readFileSync(files.key, 'utf8') };
+  const upgrade = execUpgradeHandler((ns, name, container) =>
+    ns === 'default' && (name === 'web' || name === 'web-selfsigned')
+      ? execTargetOf(pod, { netns: NETNS, podIp: '10.244.1.5' }, container, { nodeName: NODE, nodeIp: '127.0.0.1' }, { WEB_SERVICE_HOST: '10.96.0.20' })
+      : { error: `pod ${ns}/${name} is not running on node ${NODE}`, code: 404 },
+  );
+  endpoint = await startLogServer({ host: '127.0.0.1', port: 0 }, () => ({ error: 'no logs here', code: 404 }), { ca: s.ca, serving, upgrade });
+  // the same exec handler behind a self-signed serving certificate (an agent without --tls-cert-file, or an impostor)
+  impostor = await startLogServer({ host: '127.0.0.1', port: 0 }, () => ({ error: 'no logs here', code: 404 }), { ca: s.ca, upgrade });
+  await nodeWithPod(NODE, 'web', endpoint.address.port);
+  await nodeWithPod(`${NODE}-selfsigned`, 'web-selfsigned', impostor.address.port);
 });
+
+/** A Node whose agent endpoint is 127.0.0.1:`port`, and a copy of `pod` named `name` bound to it. */
+async function nodeWithPod(node: string, name: string, port: number): Promise<void> {
+  const a = s.credential('admin');
+  assert.equal((await s.call(a, 'POST', '/api/v1/nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name: node } })).code, 201);
+  const status = { status: { addresses: [{ type: 'InternalIP', address: '127.0.0.1' }], daemonEndpoints: { kubeletEndpoint: { Port: port } } } };
+  assert.equal((await s.call(a, 'PATCH', `/api/v1/nodes/${node}/status`, status, MERGE)).code, 200);
+  const { uid: _uid, ...meta } = pod.metadata;
+  assert.equal((await s.call(a, 'POST', '/api/v1/namespaces/default/pods', { ...pod, metadata: { ...meta, name }, spec: { ...pod.spec, nodeName: node } })).code, 201);
+}
 
 after(async () => {
   await endpoint?.close();
+  await impostor?.close();
   await s?.cleanup();
   execFileSync('ip', ['netns', 'del', NETNS]);
 });
@@ -130,6 +145,13 @@ describe('kubectl exec', () => {
       req.end();
     });
     assert.equal(code, 403);
+  });
+
+  it('the API server refuses an agent endpoint with a self-signed serving certificate; kubectl prints why and nothing runs', async () => {
+    const r = await kubectl(['exec', 'web-selfsigned', '--', 'sh', '-c', 'echo ran']);
+    assert.notEqual(r.code, 0, r.stdout);
+    assert.doesNotMatch(r.stdout, /ran/);
+    assert.match(r.stderr, new RegExp(`the node agent of .?"?${NODE}-selfsigned.?"? at 127\\.0\\.0\\.1:${impostor!.address.port} presented a serving certificate the cluster CA did not sign`));
   });
 
   it("closing the agent's endpoint ends running exec sessions and their commands", async () => {
