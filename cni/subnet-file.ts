@@ -46,7 +46,7 @@ export function parseSubnetFile(text: string): NodeSubnet {
     const eq = line.indexOf('=');
     if (eq > 0) kv[line.slice(0, eq).trim()] = line.slice(eq + 1).trim();
   }
-  const r = (schema ??= buildSchema()).safeParse(kv);
+  const r = (schema ??= buildSchema()).safeParse(kv, { jitless: true }); // no parser codegen for one parse (see plugin/config.ts)
   if (!r.success) throw new Error(r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
   return {
     network: r.data.SEXTANT_NETWORK,

@@ -1,5 +1,20 @@
-import { execFile, spawn, spawnSync } from 'node:child_process';
+import type * as ChildProcessModule from 'node:child_process';
 import { existsSync } from 'node:fs';
+
+type ChildProcessApi = typeof ChildProcessModule;
+let childProcessModule: Promise<ChildProcessApi> | undefined;
+
+/**
+ * node:child_process, loaded on first use: it pulls in net, dgram and the stream stack (~30
+ * internal modules to compile), which the CNI plugin's ADD/DEL without ipMasq never needs. Where
+ * there is a `require` (the bundles: the CNI plugin runs inside vm.Script, which has no dynamic
+ * import, and its code-cache trainer answers that `require` with simulated children) it is used;
+ * elsewhere (ESM under tsx) a dynamic import.
+ */
+export function childProcess(): Promise<ChildProcessApi> {
+  return (childProcessModule ??=
+    typeof require === 'function' ? Promise.resolve(require('node:child_process') as ChildProcessApi) : import('node:child_process'));
+}
 
 /** What a finished tool run reported. */
 export interface ToolOutput {
@@ -57,12 +72,14 @@ export interface RunToolOptions {
  * Runs a system tool without a shell (arguments are never interpreted), optionally feeding
  * `input` on stdin. Rejects with a ToolError carrying stderr when the tool exits non-zero.
  */
-export function runTool(name: string, args: readonly string[], input?: string, opts: RunToolOptions = {}): Promise<ToolOutput> {
+export async function runTool(name: string, args: readonly string[], input?: string, opts: RunToolOptions = {}): Promise<ToolOutput> {
+  // Claimed before the first await: the caller learns synchronously who takes its lock.
   const handoff = opts.handoff?.claim() ? opts.handoff : undefined;
-  if (opts.blocking) return runBlocking(name, args, input, handoff);
-  if (handoff) return runLocked(handoff, name, args, input);
+  const cp = await childProcess();
+  if (opts.blocking) return runBlocking(cp, name, args, input, handoff);
+  if (handoff) return runLocked(cp, handoff, name, args, input);
   return new Promise((resolve, reject) => {
-    const child = execFile(
+    const child = cp.execFile(
       toolPath(name),
       args as string[],
       { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env: { ...process.env, LC_ALL: 'C' } },
@@ -110,9 +127,9 @@ function lockedArgv(handoff: LockHandoff, name: string, args: readonly string[],
   return [toolPath('sh'), ['-c', lockLast ? EXEC_THEN_LOCK : LOCK_THEN_EXEC, 'sh', toolPath('flock'), String(handoff.timeoutSeconds), toolPath(name), ...args]];
 }
 
-function runBlocking(name: string, args: readonly string[], input: string | undefined, handoff: LockHandoff | undefined): Promise<ToolOutput> {
+function runBlocking(cp: ChildProcessApi, name: string, args: readonly string[], input: string | undefined, handoff: LockHandoff | undefined): Promise<ToolOutput> {
   const [file, argv] = handoff ? lockedArgv(handoff, name, args, true) : [toolPath(name), [...args]];
-  const r = spawnSync(file, argv, {
+  const r = cp.spawnSync(file, argv, {
     input: input ?? '',
     stdio: handoff ? ['pipe', 'pipe', 'pipe', handoff.fd, 'pipe'] : ['pipe', 'pipe', 'pipe'],
     maxBuffer: 64 * 1024 * 1024,
@@ -132,11 +149,11 @@ function runBlocking(name: string, args: readonly string[], input: string | unde
   return Promise.reject(new ToolError(name, args, r.status, stderr || `exit ${r.status ?? r.signal}`));
 }
 
-function runLocked(handoff: LockHandoff, name: string, args: readonly string[], input?: string): Promise<ToolOutput> {
+function runLocked(cp: ChildProcessApi, handoff: LockHandoff, name: string, args: readonly string[], input?: string): Promise<ToolOutput> {
   return new Promise((resolve, reject) => {
     let locked = false;
     const [file, argv] = lockedArgv(handoff, name, args, false);
-    const child = spawn(file, argv, {
+    const child = cp.spawn(file, argv, {
       stdio: ['pipe', 'pipe', 'pipe', handoff.fd, 'pipe'],
       env: { ...process.env, LC_ALL: 'C' },
     });

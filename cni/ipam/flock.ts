@@ -1,6 +1,5 @@
-import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
-import { toolPath, type LockHandoff } from '../../kernel/exec-tool.js';
+import { childProcess, toolPath, type LockHandoff } from '../../kernel/exec-tool.js';
 
 /**
  * An exclusive flock(2) on `path`, the same lock host-local takes on `<dataDir>/<network>/lock`,
@@ -81,9 +80,10 @@ function lockNative(fn: FlockFn, fd: number, path: string, timeoutSeconds: numbe
   }
 }
 
-function flockFd(fd: number, path: string, timeoutSeconds: number): Promise<void> {
+async function flockFd(fd: number, path: string, timeoutSeconds: number): Promise<void> {
+  const cp = await childProcess();
   return new Promise<void>((resolve, reject) => {
-    const child = spawn(toolPath('flock'), ['-x', '-w', String(timeoutSeconds), '3'], { stdio: ['ignore', 'ignore', 'pipe', fd] });
+    const child = cp.spawn(toolPath('flock'), ['-x', '-w', String(timeoutSeconds), '3'], { stdio: ['ignore', 'ignore', 'pipe', fd] });
     let err = '';
     child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
     child.on('error', reject);

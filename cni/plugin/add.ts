@@ -145,6 +145,7 @@ async function attachHost(inv: Invocation, spec: AttachSpec, lock?: PendingLock)
     for (let attempt = 0; ; attempt++) {
       try {
         const [bridge] = await host.apply(hostPlan(spec), [spec.bridge]);
+        mark('add: host plan applied');
         if (bridge?.kind !== 'bridge') throw new CniError(CniCode.Kernel, `${spec.bridge} exists and is not a bridge (kind ${bridge?.kind ?? 'unknown'})`);
         return bridge;
       } catch (err) {

@@ -92,7 +92,9 @@ export function parseConfig(stdin: string): NetConfig {
   } catch (err) {
     throw new CniError(CniCode.Decode, 'network configuration is not valid JSON', (err as Error).message);
   }
-  const r = getSchemas().configSchema.safeParse(raw);
+  // jitless: zod would otherwise generate and compile a parser for each object schema (new
+  // Function, outside the code cache) — slower than interpreting it for the one parse a run does.
+  const r = getSchemas().configSchema.safeParse(raw, { jitless: true });
   if (!r.success) {
     const problems = r.error.issues.map((i) => `${formatPath(i.path)}: ${i.message}`);
     throw new CniError(CniCode.InvalidConfig, `invalid network configuration: ${problems.join('; ')}`);

@@ -1,6 +1,6 @@
-import { execFile } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { realMasqChains } from '../../kernel/ipmasq.js';
+import { childProcess } from '../../kernel/exec-tool.js';
 import { applyInNetnsNative, openNativeNetlink } from '../../kernel/netlink/native.js';
 import { openIpNetlink } from '../../kernel/netlink/ip-command.js';
 import { realNetns } from '../../kernel/netns.js';
@@ -10,6 +10,7 @@ import { useNativeFlock } from '../ipam/flock.js';
 import { loadNodeSubnet } from '../ipam/ipam.js';
 import type { Deps } from './context.js';
 import { CniCode, CniError } from './errors.js';
+import { mark } from './trace.js';
 
 /**
  * The plugin's real kernel access, through the native helper embedded in the plugin file
@@ -30,6 +31,7 @@ export function realDeps(): Deps {
       throw new CniError(CniCode.Kernel, 'the plugin cannot reach the kernel: its native helper did not load', (err as Error).message);
     }
     useNativeFlock((fd, ms) => sys!.flock(fd, ms));
+    mark('native helper loaded');
     return sys;
   };
   return {
@@ -48,13 +50,15 @@ export function realDeps(): Deps {
         return false;
       }
     },
-    execPlugin: (path, env, stdin) =>
-      new Promise((resolve) => {
-        const child = execFile(path, [], { env, encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
+    execPlugin: async (path, env, stdin) => {
+      const cp = await childProcess();
+      return new Promise((resolve) => {
+        const child = cp.execFile(path, [], { env, encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
           const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 1) : 0;
           resolve({ code, stdout, stderr });
         });
         child.stdin?.end(stdin);
-      }),
+      });
+    },
   };
 }

@@ -1,4 +1,3 @@
-import { constants } from 'node:os';
 import type { LinkInfo, NetlinkErrorKind } from './types.js';
 
 /**
@@ -164,8 +163,12 @@ export function parseError(r: Reply): { errno: number; text: string | undefined 
   return { errno, text };
 }
 
-const errnoNames = new Map(Object.entries(constants.errno).map(([k, v]) => [v, k]));
-export const errnoName = (errno: number) => errnoNames.get(errno) ?? `errno ${errno}`;
+/** The errno values rtnetlink answers with (asm-generic/errno*.h, the same on x86 and arm). */
+const ERRNO_NAMES: Record<number, string> = {
+  1: 'EPERM', 2: 'ENOENT', 3: 'ESRCH', 6: 'ENXIO', 12: 'ENOMEM', 13: 'EACCES', 16: 'EBUSY', 17: 'EEXIST', 19: 'ENODEV',
+  22: 'EINVAL', 28: 'ENOSPC', 34: 'ERANGE', 95: 'EOPNOTSUPP', 99: 'EADDRNOTAVAIL', 101: 'ENETUNREACH',
+};
+export const errnoName = (errno: number) => ERRNO_NAMES[errno] ?? `errno ${errno}`;
 
 /** The kernel's errno in the terms the fake and iproute2 path use. */
 export function errnoKind(errno: number): NetlinkErrorKind {
