@@ -10,10 +10,7 @@
  *   `v8.setFlagsFromString` from inside the daemon has no effect on it (the limit is fixed when the
  *   heap is set up; measured), nor does `--semi-space-growth-factor` set at run time.
  * - `MALLOC_ARENA_MAX=1`: every thread allocates from glibc's main arena instead of one arena per
- *   thread. Each UDP thread's arena grew by ~10 MB under queries (Node's UDP receive mallocs
- *   64 KiB per datagram and frees it after copying the bytes out, interleaved with the small
- *   allocations that outlive it); one shared arena grows by less than the per-thread ones together
- *   and the V8/libuv helper threads' arenas go away: ~18 MB RSS.
+ *   thread; V8's and libuv's helper threads kept 1-7 MB each in theirs: 11-14 MB RSS.
  */
 
 /** Node options (before the script) for a `sextant dns` process. */

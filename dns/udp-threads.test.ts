@@ -10,6 +10,7 @@ import { kubernetesPlugin } from './plugins/kubernetes/handler.js';
 import { fixtureServices, fixtureSlices } from './plugins/kubernetes/fixture.js';
 import { TypeCode } from './message.js';
 import type { Observation } from './chain.js';
+import { answerMessage } from './udp-threads.js';
 
 // The server with 3 UDP worker threads sharing one socket (udp-threads.ts), run from the same
 // source text production evaluates (udpWorkerSource()).
@@ -83,4 +84,30 @@ test('threads: every answer is observed once (fast-path ones after a flush), mal
   const obs = seen.filter((o) => o.qtype === TypeCode.AAAA);
   assert.equal(obs.length, N);
   assert.ok(obs.every((o) => o.rcode === 0 && o.proto === 'udp' && o.answerCount === 1));
+});
+
+test('threads: an answer posted to a worker carries only its own bytes, not the Buffer pool it was sliced from', () => {
+  const query = new Uint8Array([1, 2, 3]);
+  const answer = Buffer.from('an answer in the pool');
+  assert.ok(answer.buffer.byteLength > answer.length, 'the input is a pool slice');
+  const same = answerMessage(query, '127.0.0.1', 53, answer, { full: answer, rcode: 0 });
+  const m = same.message as Extract<typeof same.message, { t: 'a' }>;
+  assert.equal(m.bytes!.buffer.byteLength, answer.length);
+  assert.deepEqual(Buffer.from(m.bytes!), answer);
+  assert.equal(m.full, m.bytes, 'one copy when the bytes sent are the answer to cache');
+  assert.deepEqual(same.transfer, [m.bytes!.buffer]);
+  assert.equal(m.query, query, 'the query is cloned on posting, not moved: the caller still reads it');
+
+  const truncated = Buffer.from('short');
+  const both = answerMessage(query, '127.0.0.1', 53, truncated, { full: answer, rcode: 3 });
+  const b = both.message as Extract<typeof both.message, { t: 'a' }>;
+  assert.deepEqual([Buffer.from(b.bytes!).toString(), Buffer.from(b.full!).toString(), b.rcode], ['short', 'an answer in the pool', 3]);
+  assert.deepEqual([b.bytes!.buffer.byteLength, b.full!.buffer.byteLength], [5, answer.length]);
+  assert.equal(both.transfer.length, 2);
+
+  const dropped = answerMessage(query, '127.0.0.1', 53, undefined, { full: answer, rcode: 0 });
+  const d = dropped.message as Extract<typeof dropped.message, { t: 'a' }>;
+  assert.equal(d.bytes, undefined);
+  assert.equal(d.full!.buffer.byteLength, answer.length);
+  assert.deepEqual(answerMessage(query, '127.0.0.1', 53, truncated, undefined).message, { t: 'a', query, address: '127.0.0.1', port: 53, bytes: new Uint8Array(Buffer.from('short')) });
 });
