@@ -118,7 +118,9 @@ export function udpWorkerMain(dgram: typeof dgramModule, wt: typeof workerThread
       if (m.full && m.rcode !== undefined) {
         const query = Buffer.from(m.query.buffer, m.query.byteOffset, m.query.byteLength);
         const key = parseQueryKey(query);
-        if (key) cache.set(query, key, Buffer.from(m.full.buffer, m.full.byteOffset, m.full.byteLength), m.rcode);
+        // Copied into this thread's Buffer pool: a view of the received ArrayBuffer would keep an
+        // ArrayBuffer object and a malloc'd backing store per cached answer.
+        if (key) cache.set(query, key, Buffer.from(m.full), m.rcode);
       }
     } else if (m.t === 'clear') cache.clear();
     else if (m.t === 'flush') {

@@ -16,7 +16,9 @@
  *   A fixed rate below saturation measures service time, not the queueing that any server shows
  *   when driven flat out with 200 queries outstanding;
  * - memory: RSS, PSS (smaps_rollup) and VmHWM from /proc of the server with 10,000 services,
- *   after the informers synced and after a query run; the target is judged on RSS (a DNS pod in
+ *   after the informers synced, after a run of the query file above (1,000 of the services), and
+ *   after 2 runs of 50,000 queries over all 10,000 (the same mix: 20,000 distinct questions, which
+ *   fill the packet caches to their 20,000-entry bound); the target is judged on RSS (a DNS pod in
  *   its own image shares no node binary pages with anything), PSS is reported beside it;
  * - every server is started as the cluster starts its DNS pods: the node options and environment
  *   of dns/launch.ts (the same constants cluster/manifests.ts puts in the Deployment), nothing else;
@@ -44,13 +46,14 @@ const dir = mkdtempSync(join(tmpdir(), 'sx-dns-bench-'));
 const children: ChildProcess[] = [];
 const load = () => Number(loadavg()[0]!.toFixed(2));
 
-function queryFile(): string {
+/** `count` queries over `services` services: 80% existing A names, 20% search-path NXDOMAINs. */
+function queryFile(services = SERVICES, count = 5000, file = 'queries.txt'): string {
   const lines: string[] = [];
-  for (let i = 0; i < 5000; i++) {
-    const k = (i * 7919) % SERVICES;
+  for (let i = 0; i < count; i++) {
+    const k = (i * 7919) % services;
     lines.push(i % 5 === 4 ? `svc-${k}.bench.svc.cluster.local.bench.svc.cluster.local A` : `svc-${k}.bench.svc.cluster.local A`);
   }
-  const p = join(dir, 'queries.txt');
+  const p = join(dir, file);
   writeFileSync(p, `${lines.join('\n')}\n`);
   return p;
 }
@@ -204,13 +207,16 @@ async function main() {
     await api.close();
   }
 
+  const allNames = queryFile(10_000, 50_000, 'queries-10k.txt');
   const bigApi = await startFakeApi(10_000);
   try {
     for (const [i, v] of VARIANTS.entries()) {
       const s = await startSextant(bigApi, base + 20 + i, v.workers);
       const synced = memory(s.pid!);
       throughput(base + 20 + i, 'udp', queries, 4);
-      results[`memory10k_${v.name.replace(/^sextant_/, '')}`] = { afterSync: synced, afterQueries: memory(s.pid!), load1: load() };
+      const afterQueries = memory(s.pid!);
+      throughput(base + 20 + i, 'udp', allNames, 2);
+      results[`memory10k_${v.name.replace(/^sextant_/, '')}`] = { afterSync: synced, afterQueries, afterAllNames: memory(s.pid!), load1: load() };
       await stop(s);
     }
   } finally {
@@ -221,13 +227,14 @@ async function main() {
   results.ratioUdpQpsMedianVsDnsmasq = Object.fromEntries(VARIANTS.map((v) => [v.name, Number(((results[v.name] as { udpQpsMedian: number }).udpQpsMedian / dmUdp).toFixed(3))]));
   // The issue's targets, judged for the default configuration (memory on RSS, PSS beside it).
   const def = results.sextant_default as { udpLost: number[]; latency: { rate: number; p99MsMedian: number }[] };
-  const defMem = results.memory10k_default as { afterSync: { pssMB: number; rssMB: number }; afterQueries: { pssMB: number; rssMB: number } };
+  const defMem = results.memory10k_default as Record<'afterSync' | 'afterQueries' | 'afterAllNames', { pssMB: number; rssMB: number }>;
+  const memMax = (k: 'rssMB' | 'pssMB') => Math.max(defMem.afterSync[k], defMem.afterQueries[k], defMem.afterAllNames[k]);
   const ratio = (results.ratioUdpQpsMedianVsDnsmasq as Record<string, number>).sextant_default!;
   results.targetsDefault = {
     udpQpsRatio: { value: ratio, target: '>= 0.75', met: ratio >= 0.75 },
     udpLoss: { value: def.udpLost.reduce((a, b) => a + b, 0), target: 0, met: def.udpLost.every((x) => x === 0) },
     p99Ms: { value: def.latency.map((l) => ({ rate: l.rate, p99MsMedian: l.p99MsMedian })), target: '<= 2', met: def.latency.every((l) => l.p99MsMedian <= 2) },
-    memory10kRssMB: { value: Math.max(defMem.afterSync.rssMB, defMem.afterQueries.rssMB), pssMB: Math.max(defMem.afterSync.pssMB, defMem.afterQueries.pssMB), target: '<= 150 (RSS)', met: Math.max(defMem.afterSync.rssMB, defMem.afterQueries.rssMB) <= 150 },
+    memory10kRssMB: { value: memMax('rssMB'), pssMB: memMax('pssMB'), target: '<= 150 (RSS)', met: memMax('rssMB') <= 150 },
   };
   results.load1AtEnd = load();
   process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
