@@ -104,7 +104,7 @@ function pipePair(): [PipeEnd, PipeEnd] {
 /** An http.Agent whose connections are in-memory pairs handed to `accept`. */
 class InProcessAgent extends http.Agent {
   constructor(private readonly accept: (serverSide: PipeEnd) => void, keepAlive: boolean) {
-    super({ keepAlive, maxSockets: keepAlive ? 32 : Infinity });
+    super({ keepAlive, maxSockets: keepAlive ? 128 : Infinity });
   }
 
   override createConnection(): PipeEnd {

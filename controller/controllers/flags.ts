@@ -8,6 +8,7 @@ import { flagTypes } from '../../daemon/flags.js';
 import { parseCidr, parsePortRange } from './allocators/ranges.js';
 import { DEFAULT_NODE_PORT_RANGE, DEFAULT_SERVICE_CIDR } from './allocators/service-allocator.js';
 import { DEFAULT_CLUSTER_CIDR, DEFAULT_NODE_MASK } from './ipam/node-cidr-allocator.js';
+import { DEFAULT_ENDPOINTSLICE_WORKERS } from './endpointslice/controller.js';
 
 export const CONTROLLER_NAMES = [
   'endpointslice',
@@ -69,7 +70,7 @@ export const controllerFlags = {
   },
   'concurrent-service-endpoint-syncs': {
     help: 'services the EndpointSlice controller syncs at once (each sync waits for its slice writes)',
-    schema: z.coerce.number().int('must be an integer').min(1, 'must be at least 1').max(1024, 'must be at most 1024').default(8),
+    schema: z.coerce.number().int('must be an integer').min(1, 'must be at least 1').max(1024, 'must be at most 1024').default(DEFAULT_ENDPOINTSLICE_WORKERS),
   },
   'controllers-transport': {
     help: 'how the controllers reach this server: in-process (same request pipeline, no sockets or TLS) or loopback (HTTPS to the listen address, as a separate controller manager would)',

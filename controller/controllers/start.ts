@@ -98,7 +98,7 @@ export interface ControllerFlagValues {
   clusterCidr: string;
   nodeCidrMaskSize: number;
   nodeMonitorGracePeriod: number;
-  /** Services the EndpointSlice controller syncs at once (default 8). */
+  /** Services the EndpointSlice controller syncs at once (default DEFAULT_ENDPOINTSLICE_WORKERS). */
   concurrentServiceEndpointSyncs?: number;
 }
 
