@@ -21,6 +21,13 @@ const N = Number(process.env.SX_BENCH_PODS ?? 3000);
 const CLIENTS = 4;
 const WATCHERS = 100;
 const WATCH_CREATES = Number(process.env.SX_BENCH_WATCH_CREATES ?? 500);
+/**
+ * Go scheduler threads per etcd member. Interleaved A/B, same API server, storms of 2,000 creates,
+ * load 7-17: etcd members' CPU per create 0.99-1.70 (GOMAXPROCS=1) vs 1.08-1.86 ms (default, 2),
+ * lower in 9 of 10 pairs (median about 15%); half of the members' CPU was kernel time (perf),
+ * mostly thread switches. creates/s was higher in only 6 of 10 pairs (loaded machine).
+ */
+const GOMAXPROCS = process.env.SX_BENCH_ETCD_GOMAXPROCS ?? '1';
 
 /** etcd's own count of the unary KV calls it answered (every member's /metrics, summed by method). */
 async function etcdKvCalls(clientUrls: string[]): Promise<Record<string, number>> {
@@ -96,7 +103,10 @@ async function measureWatchOnly(url: URL, serverPid: number, storePids: number[]
 
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'sx-bench-ha-'));
-  const etcd = await startEtcdCluster(3);
+  // The three members share this machine's cores: one Go scheduler thread each (GOMAXPROCS=1)
+  // instead of one per core per member. Durability is untouched (fsync per raft Ready as before);
+  // SX_BENCH_ETCD_GOMAXPROCS=0 leaves Go's default (one per core).
+  const etcd = await startEtcdCluster(3, GOMAXPROCS === '0' ? {} : { env: { GOMAXPROCS } });
   try {
     const sqliteServer = await startServer(join(dir, 'sqlite'), ['--store', 'sqlite', `--controllers=${NO_CONTROLLERS}`]);
     let sqlite;
@@ -125,7 +135,7 @@ async function main() {
       pods: N,
       clients: CLIENTS,
       sqlite: { durability: 'WAL, synchronous=FULL', ...sqlite },
-      etcd: { cluster: '3 members on loopback (etcd 3.4, fsync on), one API server: KV calls over node:http2 to the raft leader, one shared etcd watch per key range, Namespaces from a watch-fed cache', ...onEtcd },
+      etcd: { cluster: `3 members on loopback (etcd 3.4, fsync on, GOMAXPROCS=${GOMAXPROCS === '0' ? 'default' : GOMAXPROCS} each), one API server: KV calls over node:http2 to the raft leader, one shared etcd watch per key range, Namespaces from a watch-fed cache`, ...onEtcd },
       etcd_one_etcd_watch_per_api_watch: { watch: unshared },
       etcd_vs_sqlite_creates_pct: round((onEtcd.creates_per_sec / sqlite.creates_per_sec) * 100, 1),
       target: { etcd_vs_sqlite_creates_pct: 50 },

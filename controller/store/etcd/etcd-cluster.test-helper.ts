@@ -103,11 +103,16 @@ function healthyTls(clientUrl: string, tls: EtcdTestTls): Promise<boolean> {
   });
 }
 
-/**
- * Starts `size` members and waits until the cluster has a leader. With `tls`, client URLs are
- * https and need a client certificate (peers stay plain http on loopback).
- */
-export async function startEtcdCluster(size = 1, tls?: EtcdTestTls): Promise<EtcdCluster> {
+export interface EtcdClusterOptions {
+  /** Client URLs are https and need a client certificate (peers stay plain http on loopback). */
+  tls?: EtcdTestTls;
+  /** Extra environment of every member (e.g. GOMAXPROCS for the benchmark). */
+  env?: Record<string, string>;
+}
+
+/** Starts `size` members and waits until the cluster has a leader. */
+export async function startEtcdCluster(size = 1, opts: EtcdClusterOptions = {}): Promise<EtcdCluster> {
+  const { tls } = opts;
   const dir = mkdtempSync(join(tmpdir(), 'sx-etcd-'));
   const members: EtcdMember[] = [];
   for (let i = 0; i < size; i++) {
@@ -144,7 +149,7 @@ export async function startEtcdCluster(size = 1, tls?: EtcdTestTls): Promise<Etc
           '--log-level', 'warn',
           ...(tls ? ['--cert-file', tls.certFile, '--key-file', tls.keyFile, '--trusted-ca-file', tls.caFile, '--client-cert-auth'] : []),
         ],
-        { stdio: ['ignore', logFd, logFd] },
+        { stdio: ['ignore', logFd, logFd], ...(opts.env ? { env: { ...process.env, ...opts.env } } : {}) },
       );
     } finally {
       closeSync(logFd);

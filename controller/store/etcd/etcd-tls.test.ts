@@ -35,7 +35,7 @@ before(async () => {
   openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', f('ca.key'), '-out', f('ca.crt'), '-days', '1', '-subj', '/CN=sx-etcd-test-ca');
   issue('server');
   issue('client');
-  cluster = await startEtcdCluster(1, { caFile: f('ca.crt'), certFile: f('server.crt'), keyFile: f('server.key') });
+  cluster = await startEtcdCluster(1, { tls: { caFile: f('ca.crt'), certFile: f('server.crt'), keyFile: f('server.key') } });
 });
 after(async () => {
   for (const s of stores) await s.close();
