@@ -1,22 +1,25 @@
 /**
  * The protective layer in front of the API handler, installed through the listener seam: it
- * authenticates once per request (the handler's identity step reads the result), caps concurrent
- * watches per user (429), bounds the time of every non-watch request (504), and serves the
+ * authenticates once per request (the handler's identity step reads the result), caps the
+ * long-running requests each user holds — watches and exec sessions (the listener's upgrade
+ * requests), one allowance — (429), bounds the time of every other request (504), and serves the
  * TokenRequest subresource. Authorization and 401/403 answers stay in the handler's pipeline.
  */
 import type { KeyObject } from 'node:crypto';
 import type http from 'node:http';
+import type { Duplex } from 'node:stream';
 import { ApiServerError, toApiServerError } from '../server/errors.js';
 import type { Authenticator, Authorizer, UserInfo } from '../server/identity.js';
 import { requestTarget } from '../server/request-info.js';
 import { sendError, sendJson } from '../server/respond.js';
+import { answerUpgrade, writeUpgradeAnswer, type UpgradeListener } from '../server/exec-proxy.js';
 import type { Store } from '../store/store.js';
 import { isTokenRequest, serveTokenRequest } from './token-request.js';
 
 export interface GuardOptions {
   authenticate: Authenticator;
   authorize: Authorizer;
-  /** Concurrent watch streams one user may hold (default 100). */
+  /** Concurrent long-running requests (watch streams and exec sessions) one user may hold (default 100). */
   maxWatchesPerUser?: number;
   /** Non-watch requests answer 504 after this (default 60 s, kube-apiserver's --request-timeout). */
   requestTimeoutMs?: number;
@@ -27,6 +30,8 @@ export interface GuardOptions {
 export interface Guard {
   /** Wraps the API handler. */
   wrap(inner: http.RequestListener): http.RequestListener;
+  /** Wraps the listener's `upgrade` handler (pods/exec): its sessions count as the user's long-running requests. */
+  wrapUpgrade(inner: UpgradeListener): UpgradeListener;
   /** The identity step for the handler: the user the guard authenticated. */
   authenticate: Authenticator;
   openWatches(user: string): number;
@@ -39,6 +44,33 @@ export function createGuard(o: GuardOptions): Guard {
   const watches = new Map<string, number>();
   const maxWatches = o.maxWatchesPerUser ?? 100;
   const timeoutMs = o.requestTimeoutMs ?? 60_000;
+
+  /** Takes one of `user`'s long-running slots until `until` closes; false when none is free. */
+  const hold = (user: string, until: { once(event: 'close', f: () => void): unknown }): boolean => {
+    const n = watches.get(user) ?? 0;
+    if (n >= maxWatches) return false;
+    watches.set(user, n + 1);
+    until.once('close', () => {
+      const left = (watches.get(user) ?? 1) - 1;
+      if (left <= 0) watches.delete(user);
+      else watches.set(user, left);
+    });
+    return true;
+  };
+
+  /** Upgrade requests (exec) of an authenticated user hold a slot while their connection lives. */
+  const wrapUpgrade = (inner: UpgradeListener): UpgradeListener => (req, socket: Duplex, head) => {
+    socket.on('error', () => socket.destroy());
+    void (async () => {
+      const user = await o.authenticate(req);
+      identities.set(req, user);
+      if (user && !hold(user.name, socket)) {
+        writeUpgradeAnswer(socket, 429, statusBody(429, 'TooManyRequests', `too many concurrent exec sessions and watches for user "${user.name}" (limit ${maxWatches})`), { 'Retry-After': '1' });
+        return;
+      }
+      inner(req, socket, head);
+    })().catch((err: unknown) => answerUpgrade(socket, toApiServerError(err)));
+  };
 
   const wrap = (inner: http.RequestListener): http.RequestListener => (req, res) => {
     void (async () => {
@@ -56,17 +88,10 @@ export function createGuard(o: GuardOptions): Guard {
         return serveTokenRequest(req, res, info, user, o.tokens);
       }
       if (user && info?.kind === 'resource' && info.verb === 'watch') {
-        const n = watches.get(user.name) ?? 0;
-        if (n >= maxWatches) {
+        if (!hold(user.name, res)) {
           sendJson(res, 429, statusBody(429, 'TooManyRequests', `too many concurrent watches for user "${user.name}" (limit ${maxWatches})`), 'application/json', { 'Retry-After': '1' });
           return;
         }
-        watches.set(user.name, n + 1);
-        res.once('close', () => {
-          const left = (watches.get(user.name) ?? 1) - 1;
-          if (left <= 0) watches.delete(user.name);
-          else watches.set(user.name, left);
-        });
         return inner(req, res);
       }
       const timer = setTimeout(() => {
@@ -82,6 +107,7 @@ export function createGuard(o: GuardOptions): Guard {
 
   return {
     wrap,
+    wrapUpgrade,
     authenticate: (req) => (identities.has(req) ? identities.get(req)! : o.authenticate(req)),
     openWatches: (user) => watches.get(user) ?? 0,
   };

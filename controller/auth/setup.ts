@@ -21,15 +21,16 @@ import { staticAuthorizer } from './authorizer.js';
 import { credentialKubeconfig, writeIdentityKubeconfig, writeRoleCredentials, ROLE_IDENTITIES, type Identity } from './credentials.js';
 import { AuthError } from './errors.js';
 import type { SecurityFlagValues } from './flags.js';
-import { createGuard } from './guard.js';
+import { createGuard, type Guard } from './guard.js';
+import type { UpgradeListener } from '../server/exec-proxy.js';
 import { nodeRestriction } from './node-restriction.js';
 import { ensurePki, issueCertificate, servingNames, type Pki } from './pki.js';
 import { loadTokenFile } from './token-file.js';
 
 export interface Security {
   scheme: 'http' | 'https';
-  /** The listener factory for the TCP listener and the unix socket alike. */
-  createServer(handler: http.RequestListener): http.Server;
+  /** The listener factory for the TCP listener and the unix socket alike; `upgrade` (pods/exec) goes behind the guard too. */
+  createServer(handler: http.RequestListener, upgrade?: UpgradeListener): http.Server;
   authenticate: Authenticator;
   authorize: Authorizer;
   admission: AdmissionHook[];
@@ -58,6 +59,12 @@ export interface SecuritySetupOptions {
   writePlainKubeconfig: (path: string, server: string) => void;
 }
 
+/** Installs `upgrade` (pods/exec) on `server` behind the guard's per-user limit. */
+function guarded(server: http.Server, guard: Guard, upgrade: UpgradeListener | undefined): http.Server {
+  if (upgrade) server.on('upgrade', guard.wrapUpgrade(upgrade));
+  return server;
+}
+
 export function setupSecurity(o: SecuritySetupOptions): Security {
   const limits = { maxWatchesPerUser: o.flags.maxWatchesPerUser, requestTimeoutMs: o.flags.requestTimeout };
   if (o.flags.insecureHttp) {
@@ -67,7 +74,7 @@ export function setupSecurity(o: SecuritySetupOptions): Security {
     const guard = createGuard({ authenticate: insecureAuthenticator, authorize: staticAuthorizer, ...limits });
     return {
       scheme: 'http',
-      createServer: (h) => http.createServer(guard.wrap(h)),
+      createServer: (h, upgrade) => guarded(http.createServer(guard.wrap(h)), guard, upgrade),
       authenticate: guard.authenticate,
       authorize: staticAuthorizer,
       admission: [],
@@ -98,7 +105,7 @@ export function setupSecurity(o: SecuritySetupOptions): Security {
   const controllerCert = issueCertificate(pki, { commonName: 'system:kube-controller-manager', organizations: ['system:masters'], usage: 'client', days: 30 });
   return {
     scheme: 'https',
-    createServer: (h) => https.createServer(tlsOptions, guard.wrap(h)) as unknown as http.Server,
+    createServer: (h, upgrade) => guarded(https.createServer(tlsOptions, guard.wrap(h)) as unknown as http.Server, guard, upgrade),
     authenticate: guard.authenticate,
     authorize: staticAuthorizer,
     admission: [nodeRestriction],

@@ -35,8 +35,12 @@ export interface ApiServerOptions {
   openapi?: OpenApiProvider;
   authenticate?: Authenticator;
   authorize?: Authorizer;
-  /** The listener factory: node:http by default; https.createServer with TLS options later. */
-  createServer?: (handler: http.RequestListener) => http.Server;
+  /**
+   * The listener factory: node:http by default; https.createServer with TLS options later. Given
+   * `upgrade` (pods/exec), it installs it (behind its guard); a factory that ignores it gets it
+   * installed as is.
+   */
+  createServer?: (handler: http.RequestListener, upgrade?: UpgradeListener) => http.Server;
   /** The URL scheme the listener serves (`https` when createServer makes a TLS server). */
   scheme?: 'http' | 'https';
   /** Time a client has to send its headers, and its whole request (slow-client protection). */
@@ -116,9 +120,11 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
     ready: () => (ready ? null : 'starting'),
     watch: { bookmarkIntervalMs: o.bookmarkIntervalMs ?? 10_000, minTimeoutSeconds: o.minWatchTimeoutSeconds ?? 1800 },
   });
-  const server = (o.createServer ?? ((h) => http.createServer(h)))(handler.handle);
-  const upgrade = createExecProxy({ registry, log: o.log, authenticate: o.authenticate, authorize: o.authorize, kubeletClient: o.kubeletClient });
-  server.on('upgrade', upgrade);
+  const execProxy = createExecProxy({ registry, log: o.log, authenticate: o.authenticate, authorize: o.authorize, kubeletClient: o.kubeletClient, metrics });
+  const server = (o.createServer ?? ((h) => http.createServer(h)))(handler.handle, execProxy);
+  if (server.listenerCount('upgrade') === 0) server.on('upgrade', execProxy);
+  // further listeners (the unix socket) take the same path, the factory's guard included
+  const upgrade: UpgradeListener = (req, socket, head) => void server.emit('upgrade', req, socket, head);
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = o.headersTimeoutMs ?? 66_000;
   server.requestTimeout = o.requestTimeoutMs ?? 0;

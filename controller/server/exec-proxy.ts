@@ -17,6 +17,7 @@ import { ApiServerError, errors, toApiServerError } from './errors.js';
 import { anonymousAuthenticator, allowAllAuthorizer, type Authenticator, type Authorizer } from './identity.js';
 import { requestTarget } from './request-info.js';
 import type { ResourceRegistry } from './resource-registry.js';
+import type { ServerMetrics } from './metrics.js';
 import { failureStatus } from './status.js';
 
 export interface ExecProxyOptions {
@@ -25,16 +26,28 @@ export interface ExecProxyOptions {
   authenticate?: Authenticator | undefined;
   authorize?: Authorizer | undefined;
   kubeletClient?: KubeletClientCredential | undefined;
+  /**
+   * Counted as a watch is: apiserver_request_total (the agent's answer, 101 for a session, or the
+   * server's refusal) and the set-up latency, verb CONNECT, resource pods/exec; while the
+   * connection to the agent is open, apiserver_longrunning_requests.
+   */
+  metrics?: Pick<ServerMetrics, 'requests' | 'latency' | 'longRunning'> | undefined;
 }
 
 /** Handler of the listener's `upgrade` event. */
 export type UpgradeListener = (req: http.IncomingMessage, socket: Duplex, head: Buffer) => void;
 
-/** Answers an upgrade request with a Status (JSON) and closes the connection. */
-function sendStatus(socket: Duplex, err: ApiServerError): void {
+/** Answers an upgrade request with `code` and a JSON body, and closes the connection. */
+export function writeUpgradeAnswer(socket: Duplex, code: number, body: object, headers: Record<string, string> = {}): void {
   if (socket.destroyed) return;
-  const body = JSON.stringify(failureStatus(err));
-  socket.end(`HTTP/1.1 ${err.http} ${STATUS_CODES[err.http] ?? ''}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nCache-Control: no-cache, private\r\nConnection: close\r\n\r\n${body}`);
+  const text = JSON.stringify(body);
+  const extra = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+  socket.end(`HTTP/1.1 ${code} ${STATUS_CODES[code] ?? ''}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\nCache-Control: no-cache, private\r\n${extra}Connection: close\r\n\r\n${text}`);
+}
+
+/** Answers an upgrade request with a Status (JSON) and closes the connection. */
+export function answerUpgrade(socket: Duplex, err: ApiServerError): void {
+  writeUpgradeAnswer(socket, err.http, failureStatus(err));
 }
 
 /** Headers of the client's upgrade request the agent needs (the WebSocket handshake). */
@@ -79,7 +92,20 @@ export function createExecProxy(o: ExecProxyOptions): UpgradeListener {
     return { ...(unsupported ? { unsupported } : {}), node: spec.nodeName, host, port: n.status?.daemonEndpoints?.kubeletEndpoint?.Port ?? 10250, path: `/exec/${enc(info.namespace)}/${enc(info.name)}/${enc(container)}?${q}` };
   }
 
+  const labels = { verb: 'CONNECT', resource: 'pods/exec' } as const;
+  /** Records the outcome once: 101 when the session is piped to the agent, else the answer's code. */
+  const outcome = (started: bigint) => {
+    let done = false;
+    return (code: number) => {
+      if (done || !o.metrics) return;
+      done = true;
+      o.metrics.requests.inc({ ...labels, code: String(code) });
+      o.metrics.latency.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
+    };
+  };
+
   return (req, socket, head) => {
+    const record = outcome(process.hrtime.bigint());
     socket.on('error', () => socket.destroy());
     resolve(req).then(
       (to) => {
@@ -87,14 +113,17 @@ export function createExecProxy(o: ExecProxyOptions): UpgradeListener {
         let piped = false;
         up.setTimeout(10_000, () => up.destroy(new Error('timed out')));
         up.on('error', (err) => {
-          if (!piped) sendStatus(socket, new ApiServerError('ServiceUnavailable', `exec in pod: ${kubeletConnectError(err, to.node, `${to.host}:${to.port}`)}`));
-          else socket.destroy();
+          if (!piped) {
+            record(503);
+            answerUpgrade(socket, new ApiServerError('ServiceUnavailable', `exec in pod: ${kubeletConnectError(err, to.node, `${to.host}:${to.port}`)}`));
+          } else socket.destroy();
         });
         up.on('secureConnect', () => {
           up.setTimeout(0);
           if (to.unsupported) {
             up.destroy();
-            sendStatus(socket, to.unsupported);
+            record(to.unsupported.http);
+            answerUpgrade(socket, to.unsupported);
             return;
           }
           const lines = [`GET ${to.path} HTTP/1.1`, `Host: ${to.host.includes(':') ? `[${to.host}]` : to.host}:${to.port}`, 'Connection: Upgrade'];
@@ -105,15 +134,22 @@ export function createExecProxy(o: ExecProxyOptions): UpgradeListener {
           up.write(`${lines.join('\r\n')}\r\n\r\n`);
           if (head.length > 0) up.write(head);
           piped = true;
+          // the agent's answer decides the code counted: 101 for a session, its error otherwise
+          up.once('data', (chunk: Buffer) => record(Number(/^HTTP\/1\.[01] (\d{3})/.exec(chunk.toString('latin1', 0, 16))?.[1] ?? 502)));
+          o.metrics?.longRunning.inc(labels);
           up.pipe(socket);
           socket.pipe(up);
-          socket.on('close', () => up.destroy());
+          socket.once('close', () => {
+            o.metrics?.longRunning.dec(labels);
+            up.destroy();
+          });
         });
       },
       (err: unknown) => {
         const e = toApiServerError(err);
+        record(e.http);
         if (e.code === 'InternalError') o.log.warn('exec request failed', { url: req.url, error: err instanceof Error ? err.message : String(err) });
-        sendStatus(socket, e);
+        answerUpgrade(socket, e);
       },
     );
   };

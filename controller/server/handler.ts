@@ -226,11 +226,13 @@ export function createApiHandler(o: ApiHandlerOptions): ApiHandler {
       if (info.kind === 'resource' && info.verb === 'watch') {
         const r = info.resource;
         o.metrics.watches.inc({ resource: r });
+        o.metrics.longRunning.inc({ verb: 'WATCH', resource: r });
         o.metrics.latency.observe({ verb: 'WATCH', resource: r }, Number(process.hrtime.bigint() - started) / 1e9);
         try {
           await route(req, res, url, info, user);
         } finally {
           o.metrics.watches.dec({ resource: r });
+          o.metrics.longRunning.dec({ verb: 'WATCH', resource: r });
         }
         return;
       }

@@ -1,6 +1,7 @@
 /**
  * Prometheus metrics of the API server: requests by verb, resource and code, request latency,
- * and open watches, registered on the registry `/metrics` serves.
+ * open watches, and open long-running requests (watches and exec sessions, as kube-apiserver's
+ * apiserver_longrunning_requests), registered on the registry `/metrics` serves.
  */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
@@ -8,6 +9,7 @@ export interface ServerMetrics {
   requests: Counter<'verb' | 'resource' | 'code'>;
   latency: Histogram<'verb' | 'resource'>;
   watches: Gauge<'resource'>;
+  longRunning: Gauge<'verb' | 'resource'>;
 }
 
 export function createServerMetrics(registry: Registry): ServerMetrics {
@@ -29,6 +31,12 @@ export function createServerMetrics(registry: Registry): ServerMetrics {
       name: 'apiserver_registered_watchers',
       help: 'Open watch streams by resource.',
       labelNames: ['resource'],
+      registers: [registry],
+    }),
+    longRunning: new Gauge({
+      name: 'apiserver_longrunning_requests',
+      help: 'Open long-running requests by verb and resource: watch streams (WATCH) and exec sessions (CONNECT pods/exec).',
+      labelNames: ['verb', 'resource'],
       registers: [registry],
     }),
   };
