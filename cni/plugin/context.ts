@@ -19,6 +19,11 @@ export interface Deps {
    * `netnsPath`, then applies `ops` there — the whole pod side of ADD, in one child process.
    */
   configureNetns(netnsPath: string, ops: readonly NetlinkOp[], sysctls: Readonly<Record<string, string>>): Promise<void>;
+  /**
+   * Throws (a CniError) when the plugin cannot reach the kernel at all — its native helper did
+   * not load; STATUS reports that as error 50.
+   */
+  kernelAccess(): void;
   sysctl: Sysctl;
   netns: Netns;
   masq: MasqChains;

@@ -9,6 +9,7 @@ import { FakeSysctl } from '../../kernel/sysctl.js';
 import type { NodeSubnet } from '../subnet-file.js';
 import type { Deps } from './context.js';
 import { dispatch } from './dispatch.js';
+import { CniCode, CniError } from './errors.js';
 
 const dirs: string[] = [];
 after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -21,7 +22,11 @@ function world(subnet: NodeSubnet | null = { network: '10.244.0.0/16', subnet: '
   dirs.push(dataDir);
   const masq = new FakeMasqChains();
   const sysctl = new FakeSysctl();
+  let kernelProblem: string | undefined;
   const deps: Deps = {
+    kernelAccess: () => {
+      if (kernelProblem) throw new CniError(CniCode.Kernel, 'the plugin cannot reach the kernel: its native helper did not load', kernelProblem);
+    },
     openNetlink: (p) => kernel.open(p),
     configureNetns: async (p, ops, settings) => {
       const nl = kernel.open(p);
@@ -57,7 +62,8 @@ function world(subnet: NodeSubnet | null = { network: '10.244.0.0/16', subnet: '
       return [];
     }
   };
-  return { kernel, masq, sysctl, run, conf, reserved, dataDir };
+  const breakKernel = (why: string) => (kernelProblem = why);
+  return { kernel, masq, sysctl, run, conf, reserved, dataDir, breakKernel };
 }
 
 const addEnv = (over: Record<string, string | undefined> = {}) => ({
@@ -209,6 +215,16 @@ describe('cni commands on the fake kernel', () => {
     const w = world(null);
     assert.equal((await w.run(addEnv(), w.conf())).doc?.code, 11);
     assert.equal((await w.run({ CNI_COMMAND: 'STATUS' }, w.conf())).doc?.code, 50);
+  });
+  it('STATUS says 50, naming the reason, when the plugin cannot reach the kernel', async () => {
+    const w = world();
+    const conf = w.conf({ ipam: { dataDir: w.dataDir, ranges: [[{ subnet: '10.9.0.0/30' }]] } });
+    assert.equal((await w.run({ CNI_COMMAND: 'STATUS' }, conf)).code, 0);
+    w.breakKernel('no exec-capable directory for the helper');
+    const st = await w.run({ CNI_COMMAND: 'STATUS' }, conf);
+    assert.equal(st.doc?.code, 50);
+    assert.match(String(st.doc?.msg), /native helper did not load/);
+    assert.equal(st.doc?.details, 'no exec-capable directory for the helper');
   });
   it('STATUS is 0 with a usable range and 50 once it is full', async () => {
     const w = world();

@@ -37,6 +37,7 @@ export function realDeps(): Deps {
   return {
     openNetlink: (netnsPath) => (netnsPath ? openIpNetlink(netnsPath, { blocking: true }) : openNativeNetlink(native())),
     configureNetns: (netnsPath, ops, sysctls) => applyInNetnsNative(native(), netnsPath, ops, sysctls),
+    kernelAccess: () => void native(),
     sysctl: realSysctl,
     netns: realNetns,
     masq: realMasqChains,
