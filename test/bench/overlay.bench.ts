@@ -42,11 +42,30 @@ async function underlayDevice(netns: string, ip: string): Promise<string> {
   return d.ifname;
 }
 
-/** One iperf3 client run: received bits/s and sender retransmits. */
-async function iperf(netns: string, host: string, port: number): Promise<{ bps: number; retransmits: number }> {
+interface Run {
+  bps: number;
+  retransmits: number;
+  /**
+   * CPU ms per GB received: iperf3's own rusage of client and server (user + system; without
+   * IRQ time accounting, as here, the softirq work done in their context — all the hops of a
+   * veth path — is charged to them). Less sensitive to the shared machine's load than bits/s.
+   */
+  cpuMsPerGB: number;
+}
+
+/** One iperf3 client run: received bits/s, sender retransmits and CPU cost per GB. */
+async function iperf(netns: string, host: string, port: number): Promise<Run> {
   const out = await ns(netns, 'iperf3', '-c', host, '-p', String(port), '-t', String(SECONDS), '-O', '1', '-J');
-  const j = JSON.parse(out) as { end: { sum_received: { bits_per_second: number }; sum_sent: { retransmits?: number } } };
-  return { bps: j.end.sum_received.bits_per_second, retransmits: j.end.sum_sent.retransmits ?? 0 };
+  const j = JSON.parse(out) as {
+    end: {
+      sum_received: { bits_per_second: number; bytes: number; seconds: number };
+      sum_sent: { retransmits?: number };
+      cpu_utilization_percent: { host_total: number; remote_total: number };
+    };
+  };
+  const { sum_received: rx, cpu_utilization_percent: cpu } = j.end;
+  const cpuMs = ((cpu.host_total + cpu.remote_total) / 100) * rx.seconds * 1000;
+  return { bps: rx.bits_per_second, retransmits: j.end.sum_sent.retransmits ?? 0, cpuMsPerGB: cpuMs / (rx.bytes / 1e9) };
 }
 
 async function main() {
@@ -88,13 +107,19 @@ async function main() {
       podToPod: () => iperf(clientNetns, serverIp, 5201),
       handBuiltPodPath: () => iperf(handPods.podB.netns, handPods.podA.ip, 5204),
     };
-    const runs: Record<keyof typeof paths, { bps: number; retransmits: number }[]> = { underlay: [], bareVxlan: [], podToPod: [], handBuiltPodPath: [] };
+    const runs: Record<keyof typeof paths, Run[]> = { underlay: [], bareVxlan: [], podToPod: [], handBuiltPodPath: [] };
     // one unmeasured round first: the freshly built cluster's controllers and agents settle
     for (const f of Object.values(paths)) await f();
-    for (let r = 0; r < ROUNDS; r++) for (const [k, f] of Object.entries(paths) as [keyof typeof paths, () => Promise<{ bps: number; retransmits: number }>][]) runs[k].push(await f());
+    for (let r = 0; r < ROUNDS; r++) for (const [k, f] of Object.entries(paths) as [keyof typeof paths, () => Promise<Run>][]) runs[k].push(await f());
 
     const med = (k: keyof typeof paths) => median(runs[k].map((x) => x.bps));
-    const summary = (k: keyof typeof paths) => ({ medianGbps: gbps(med(k)), runsGbps: runs[k].map((x) => gbps(x.bps)), retransmits: runs[k].map((x) => x.retransmits) });
+    const cost = (k: keyof typeof paths) => median(runs[k].map((x) => x.cpuMsPerGB));
+    const summary = (k: keyof typeof paths) => ({
+      medianGbps: gbps(med(k)),
+      runsGbps: runs[k].map((x) => gbps(x.bps)),
+      retransmits: runs[k].map((x) => x.retransmits),
+      medianCpuMsPerGB: Math.round(cost(k)),
+    });
     const ratio = (a: number, b: number) => Number((a / b).toFixed(3));
     const podToUnderlay = ratio(med('podToPod'), med('underlay'));
     // per-round ratios (the three paths of a round ran back to back, under about the same load)
@@ -125,6 +150,14 @@ async function main() {
             podToBareVxlan: paired('podToPod', 'bareVxlan'),
             handBuiltToBareVxlan: paired('handBuiltPodPath', 'bareVxlan'),
             podToHandBuilt: paired('podToPod', 'handBuiltPodPath'),
+          },
+          // CPU cost per GB of the underlay over that of the path: what the throughput ratio would
+          // be if every path were bound by the same CPU budget (the load-robust view)
+          cpuCostRatios: {
+            underlayToPod: ratio(cost('underlay'), cost('podToPod')),
+            underlayToBareVxlan: ratio(cost('underlay'), cost('bareVxlan')),
+            bareVxlanToPod: ratio(cost('bareVxlan'), cost('podToPod')),
+            handBuiltToPod: ratio(cost('handBuiltPodPath'), cost('podToPod')),
           },
           target: { podToUnderlay: 0.75, met: podToUnderlay >= 0.75 },
           load: { before: loadBefore, after: machineLoad() },
