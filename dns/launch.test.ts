@@ -8,16 +8,16 @@ import readline from 'node:readline';
 import { DNS_ENV, DNS_NODE_OPTIONS, dnsArgv, missingLaunchSettings } from './launch.js';
 import { dnsDeployment } from '../cluster/manifests.js';
 
-const ALL = { MALLOC_ARENA_MAX: '1' };
+const ALL = { MALLOC_ARENA_MAX: '2' };
 
 test('missingLaunchSettings: what a process lacks, from its argv and environment', () => {
   const cases: { name: string; execArgv: string[]; env: Record<string, string | undefined>; want: string[] }[] = [
-    { name: 'nothing given', execArgv: [], env: {}, want: ['--max-semi-space-size=1', 'MALLOC_ARENA_MAX=1'] },
+    { name: 'nothing given', execArgv: [], env: {}, want: ['--max-semi-space-size=1', 'MALLOC_ARENA_MAX=2'] },
     { name: 'everything on the command line', execArgv: ['--max-semi-space-size=1'], env: ALL, want: [] },
     { name: 'the node option in NODE_OPTIONS', execArgv: [], env: { ...ALL, NODE_OPTIONS: '--enable-source-maps  --max-semi-space-size=1' }, want: [] },
     { name: 'another size chosen by the operator', execArgv: ['--max-semi-space-size=4'], env: ALL, want: [] },
     { name: 'V8 spelling with underscores', execArgv: ['--max_semi_space_size=1'], env: ALL, want: [] },
-    { name: 'an empty variable is not set', execArgv: ['--max-semi-space-size=1'], env: { MALLOC_ARENA_MAX: '' }, want: ['MALLOC_ARENA_MAX=1'] },
+    { name: 'an empty variable is not set', execArgv: ['--max-semi-space-size=1'], env: { MALLOC_ARENA_MAX: '' }, want: ['MALLOC_ARENA_MAX=2'] },
     { name: 'a different option is not it', execArgv: ['--max-old-space-size=1'], env: ALL, want: ['--max-semi-space-size=1'] },
   ];
   for (const c of cases) assert.deepEqual(missingLaunchSettings(c.execArgv, c.env), c.want, c.name);

@@ -9,15 +9,17 @@
  *   instead of growing to 16 MB ones (32 MB of new space) during the initial list: ~30 MB RSS.
  *   `v8.setFlagsFromString` from inside the daemon has no effect on it (the limit is fixed when the
  *   heap is set up; measured), nor does `--semi-space-growth-factor` set at run time.
- * - `MALLOC_ARENA_MAX=1`: every thread allocates from glibc's main arena instead of one arena per
- *   thread; V8's and libuv's helper threads kept 1-7 MB each in theirs: 11-14 MB RSS.
+ * - `MALLOC_ARENA_MAX=2`: two glibc malloc arenas for all threads instead of up to 8 per core; V8's
+ *   and libuv's helper threads kept 1-7 MB each in their own: ~8-11 MB RSS. One arena saved 3 MB
+ *   more but cost 4-5% UDP throughput (the UDP threads then contend for one arena lock on every
+ *   datagram's receive buffer); two measured as fast as the default (A/B, load 2.5).
  */
 
 /** Node options (before the script) for a `sextant dns` process. */
 export const DNS_NODE_OPTIONS: readonly string[] = ['--max-semi-space-size=1'];
 
 /** Environment variables for a `sextant dns` process. */
-export const DNS_ENV: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '1' };
+export const DNS_ENV: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '2' };
 
 /** The argv that runs `sextant dns` (its flags follow) with `node` and the bundle `script`. */
 export function dnsArgv(node: string, script: string): string[] {
