@@ -46,6 +46,11 @@ export function parseSubnetFile(text: string): NodeSubnet {
     const eq = line.indexOf('=');
     if (eq > 0) kv[line.slice(0, eq).trim()] = line.slice(eq + 1).trim();
   }
+  return quickSubnet(kv) ?? subnetFromSchema(kv);
+}
+
+/** The schema's verdict on the file's keys: the subnet, or an Error naming every bad key. */
+export function subnetFromSchema(kv: Record<string, string>): NodeSubnet {
   const r = (schema ??= buildSchema()).safeParse(kv, { jitless: true }); // no parser codegen for one parse (see plugin/config.ts)
   if (!r.success) throw new Error(r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
   return {
@@ -54,6 +59,21 @@ export function parseSubnetFile(text: string): NodeSubnet {
     mtu: Number(r.data.SEXTANT_MTU),
     ipMasq: r.data.SEXTANT_IPMASQ === 'true',
   };
+}
+
+const CIDR4 = /^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/;
+
+/**
+ * The usual case without building the schema (about 1 ms of a CNI run): every key present and
+ * well-formed. Anything else is left to the schema, which names what is wrong.
+ */
+export function quickSubnet(kv: Record<string, string>): NodeSubnet | undefined {
+  const { SEXTANT_NETWORK: network, SEXTANT_SUBNET: subnet, SEXTANT_MTU: mtu, SEXTANT_IPMASQ: masq } = kv;
+  if (network === undefined || subnet === undefined || mtu === undefined || masq === undefined) return undefined;
+  if (!CIDR4.test(network) || !CIDR4.test(subnet) || !/^\d+$/.test(mtu) || (masq !== 'true' && masq !== 'false')) return undefined;
+  const n = Number(mtu);
+  if (!(n >= 576 && n <= 65535)) return undefined;
+  return { network, subnet, mtu: n, ipMasq: masq === 'true' };
 }
 
 /** The file's text for `s` (the overlay daemon writes this). */

@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { quickConfig } from './config-fast.js';
 import { CniCode, CniError } from './errors.js';
 
 /**
@@ -92,6 +93,14 @@ export function parseConfig(stdin: string): NetConfig {
   } catch (err) {
     throw new CniError(CniCode.Decode, 'network configuration is not valid JSON', (err as Error).message);
   }
+  const data = (quickConfig(raw) as NetConfig | undefined) ?? parseWithSchema(raw);
+  if (data.hairpinMode && data.promiscMode)
+    throw new CniError(CniCode.InvalidConfig, 'invalid network configuration: hairpinMode and promiscMode cannot both be true');
+  return data;
+}
+
+/** The zod schema's verdict: the parsed configuration, or code 7 naming every bad field. */
+export function parseWithSchema(raw: unknown): NetConfig {
   // jitless: zod would otherwise generate and compile a parser for each object schema (new
   // Function, outside the code cache) — slower than interpreting it for the one parse a run does.
   const r = getSchemas().configSchema.safeParse(raw, { jitless: true });
@@ -99,8 +108,6 @@ export function parseConfig(stdin: string): NetConfig {
     const problems = r.error.issues.map((i) => `${formatPath(i.path)}: ${i.message}`);
     throw new CniError(CniCode.InvalidConfig, `invalid network configuration: ${problems.join('; ')}`);
   }
-  if (r.data.hairpinMode && r.data.promiscMode)
-    throw new CniError(CniCode.InvalidConfig, 'invalid network configuration: hairpinMode and promiscMode cannot both be true');
   return r.data;
 }
 
