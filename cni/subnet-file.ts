@@ -1,4 +1,4 @@
-import * as z from 'zod/mini';
+import { cniSchemas } from './lazy-schemas.js';
 
 /**
  * The node subnet file: the contract between the overlay daemon (writer) and the CNI plugin
@@ -25,17 +25,9 @@ export interface NodeSubnet {
   ipMasq: boolean;
 }
 
-/** Built on first use (the plugin reads the file only when a default comes from it). */
+/** Loaded and built on first use: only a file the quick check does not confirm needs it. */
+const buildSchema = () => cniSchemas().buildSubnetSchema();
 let schema: ReturnType<typeof buildSchema> | undefined;
-function buildSchema() {
-  const cidr = z.string().check(z.regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, 'must be an IPv4 CIDR'));
-  return z.object({
-    SEXTANT_NETWORK: cidr,
-    SEXTANT_SUBNET: cidr,
-    SEXTANT_MTU: z.string().check(z.regex(/^\d+$/, 'must be a number'), z.refine((s) => Number(s) >= 576 && Number(s) <= 65535, 'must be 576-65535')),
-    SEXTANT_IPMASQ: z.enum(['true', 'false']),
-  });
-}
 
 /** Parses the file's text; throws an Error naming every bad or missing key. */
 export function parseSubnetFile(text: string): NodeSubnet {

@@ -17,6 +17,8 @@ if (existsSync('cni/plugin/main.ts')) {
   // It carries the native helper (native/sxsys.c) as base64; native/sxsys.ts loads it.
   bundles.push({
     entry: 'cni/plugin/main.ts', out: 'dist/cni/sextant', format: 'cjs', mainFields: ['module', 'main'], conditions: ['import'], minify: true, codeCache: true,
+    // cni/lazy-schemas.ts reads import.meta only where there is no CommonJS `require`, never here.
+    logOverride: { 'empty-import-meta': 'silent' },
     define: { SX_NATIVE_SXSYS: JSON.stringify(buildNativeHelper('dist/native/sxsys.node').toString('base64')) },
   });
 }
@@ -45,6 +47,7 @@ await Promise.all(
       minify: b.minify ?? false,
       ...(b.mainFields ? { mainFields: b.mainFields, conditions: b.conditions } : {}),
       ...(b.define ? { define: b.define } : {}),
+      ...(b.logOverride ? { logOverride: b.logOverride } : {}),
       legalComments: 'none',
       banner: {
         js:

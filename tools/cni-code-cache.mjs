@@ -7,13 +7,15 @@
 // cache made by another V8 version or with other flags (`cachedDataRejected`); the plugin then
 // compiles as usual, only slower.
 //
-// Training runs the bundle in a child Node with inputs that touch nothing outside a temp dir: ADD
-// into a netns that does not exist (env + config validation, version negotiation, the error
-// path), STATUS on a temp IPAM dir and subnet file (subnet-file parsing, range resolution),
-// VERSION, malformed input, and a whole ADD + DEL whose kernel access is simulated (process.dlopen
-// gives the bundle a fake native helper whose netlink socket acknowledges everything, and the
-// `require` the bundle gets answers child_process.spawnSync with what ip would print), so the
-// kernel-side code paths are in the cache too; the IPAM reservations go to the temp dir. Each run
+// Training runs the bundle in a child Node with inputs that touch nothing outside a temp dir: a
+// whole ADD + DEL whose kernel access is simulated (process.dlopen gives the bundle a fake native
+// helper whose netlink socket acknowledges everything, and the `require` the bundle gets answers
+// child_process.spawnSync with what ip would print), so the kernel-side code paths are in the
+// cache too, and VERSION; the IPAM reservations go to the temp dir. Only the usual path is
+// trained: V8 deserialises the whole cache on every run, so code for rare paths (STATUS, GC,
+// malformed input and zod, which only explains bad input) costs each ADD more as cache than it
+// saves the rare run as compile time (ADD - bare node p50 14.9 -> 13.0 ms with the lazy schemas,
+// the cache 281 -> 215 KB of base64). Each run
 // gets its env in process.env and its stdin through that `require` answering fs.readFileSync(0).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -79,14 +81,7 @@ const safeWrite = (p, ...a) => {
 const runs = [
   [{ ...sim, CNI_COMMAND: 'ADD' }, conf({})],
   [{ ...sim, CNI_COMMAND: 'DEL' }, conf({})],
-  [{ ...base, CNI_COMMAND: 'ADD' }, conf({})],
-  [{ ...base, CNI_COMMAND: 'ADD' }, conf({ ipam: {} })],
-  [{ CNI_COMMAND: 'STATUS' }, conf({})],
-  [{ CNI_COMMAND: 'STATUS' }, conf({ ipam: { dataDir: dir + '/ipam' } })],
   [{ CNI_COMMAND: 'VERSION' }, conf({})],
-  [{ ...base, CNI_COMMAND: 'ADD', CNI_IFNAME: 'bad/name' }, conf({})],
-  [{ ...base, CNI_COMMAND: 'ADD' }, conf({ mtu: 1, ipam: { ranges: [[{ subnet: 'x' }]] } })],
-  [{ ...base, CNI_COMMAND: 'ADD' }, '{not json'],
 ];
 const realWrite = process.stdout.write.bind(process.stdout);
 (async () => {

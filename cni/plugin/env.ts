@@ -1,22 +1,21 @@
-import * as z from 'zod/mini';
+import { cniSchemas } from '../lazy-schemas.js';
 import { CniCode, CniError } from './errors.js';
 
 /** The commands a runtime may ask for (CNI 1.1.0). */
 export const COMMANDS = ['ADD', 'DEL', 'CHECK', 'VERSION', 'STATUS', 'GC'] as const;
 export type CniCommand = (typeof COMMANDS)[number];
 
-// At most NAME_MAX: runtimes and IPAM plugins put the ID into file names.
-const containerId = z.string().check(z.regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/, 'must match ^[a-zA-Z0-9][a-zA-Z0-9_.\\-]*$'), z.maxLength(255, 'must be at most 255 characters'));
-const ifName = z
-  .string()
-  .check(
-    z.minLength(1, 'must not be empty'),
-    z.maxLength(15, 'must be at most 15 characters'),
-    z.refine((s) => s !== '.' && s !== '..', 'must not be "." or ".."'),
-    z.refine((s) => !s.startsWith('-'), 'must not start with "-" (it would read as an option)'),
-    z.refine((s) => !/[/:\s]/.test(s), 'must not contain "/", ":" or whitespace'),
-  );
-const netns = z.string().check(z.refine((s) => s.startsWith('/'), 'must be an absolute path'));
+/** The zod schemas, built only to explain a value the quick checks below did not confirm. */
+const buildSchemas = () => cniSchemas().buildEnvSchemas();
+let schemas: ReturnType<typeof buildSchemas> | undefined;
+export type EnvValueKind = 'containerId' | 'ifName' | 'netns';
+
+/** The same rules as the schemas, as plain tests: true only when the schema would accept. */
+export const QUICK: Record<EnvValueKind, (s: string) => boolean> = {
+  containerId: (s) => s.length <= 255 && /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(s),
+  ifName: (s) => s.length >= 1 && s.length <= 15 && s !== '.' && s !== '..' && !s.startsWith('-') && !/[/:\s]/.test(s),
+  netns: (s) => s.startsWith('/'),
+};
 
 /** CNI_ARGS keys this plugin understands; anything else needs IgnoreUnknown. */
 const KNOWN_ARGS = ['IgnoreUnknown', 'K8S_POD_NAMESPACE', 'K8S_POD_NAME', 'K8S_POD_INFRA_CONTAINER_ID', 'K8S_POD_UID', 'IP'] as const;
@@ -35,8 +34,14 @@ function fail(field: string, message: string): never {
   throw new CniError(CniCode.InvalidEnv, `${field}: ${message}`);
 }
 
-function check<T>(schema: z.ZodMiniType<T>, field: string, value: string | undefined): T {
-  const r = schema.safeParse(value);
+/** The value when valid; else CniError code 4 with the schema's messages for `field`. */
+export function checkEnvValue(kind: EnvValueKind, field: string, value: string | undefined): string {
+  return value !== undefined && QUICK[kind](value) ? value : checkWithSchema(kind, field, value);
+}
+
+/** The schema's verdict alone (what checkEnvValue falls back to). */
+export function checkWithSchema(kind: EnvValueKind, field: string, value: string | undefined): string {
+  const r = (schemas ??= buildSchemas())[kind].safeParse(value);
   if (!r.success) fail(field, r.error.issues.map((i) => i.message).join('; '));
   return r.data;
 }
@@ -80,9 +85,9 @@ export function parseEnv(env: Readonly<Record<string, string | undefined>>): Cni
   const has = (v: string) => env[v] !== undefined && env[v] !== '';
   return {
     command,
-    containerId: has('CNI_CONTAINERID') ? check(containerId, 'CNI_CONTAINERID', env.CNI_CONTAINERID) : '',
-    netns: has('CNI_NETNS') ? check(netns, 'CNI_NETNS', env.CNI_NETNS) : '',
-    ifName: has('CNI_IFNAME') ? check(ifName, 'CNI_IFNAME', env.CNI_IFNAME) : '',
+    containerId: has('CNI_CONTAINERID') ? checkEnvValue('containerId', 'CNI_CONTAINERID', env.CNI_CONTAINERID) : '',
+    netns: has('CNI_NETNS') ? checkEnvValue('netns', 'CNI_NETNS', env.CNI_NETNS) : '',
+    ifName: has('CNI_IFNAME') ? checkEnvValue('ifName', 'CNI_IFNAME', env.CNI_IFNAME) : '',
     args: parseCniArgs(env.CNI_ARGS ?? ''),
     path: (env.CNI_PATH ?? '').split(':').filter(Boolean),
   };
