@@ -1,5 +1,5 @@
 /**
- * Test harness: a real `sextant server` child process on 127.0.0.1 with a random port and a
+ * Test harness: a real `sextant server` child process on 127.0.0.1 with a free port and a
  * temporary data dir, and the real kubectl (/usr/bin/kubectl) run with execFile (no shell),
  * a fresh HOME (kubectl caches discovery and OpenAPI there) and `--kubeconfig`.
  */
@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../free-port.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const KUBECTL = '/usr/bin/kubectl';
@@ -56,7 +57,9 @@ export async function startTestServer(extraArgs: string[] = []): Promise<TestSer
   let child: ChildProcess | undefined;
   let stderr = '';
   let url = '';
-  let listen = '127.0.0.1:0';
+  // A port below the ephemeral range: restart() binds it again, and an ephemeral one could be
+  // taken meanwhile by any process's outgoing connection.
+  let listen = `127.0.0.1:${await freePort()}`;
 
   const start = async () => {
     rmSync(kubeconfig, { force: true });

@@ -9,12 +9,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, openSync, closeSync, readFileSync, rmSync, mkdirSync } from 'node:fs';
 import https from 'node:https';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before } from 'node:test';
 import type { Store } from '../store.js';
 import { openEtcdStore, type EtcdStoreOptions } from './index.js';
+import { freePort } from '../../../test/free-port.js';
 
 export const ETCD_BINARY = process.env.SX_ETCD_BINARY ?? '/usr/bin/etcd';
 
@@ -37,33 +37,6 @@ export interface EtcdCluster {
   /** Resolves once member `i` answers /health with a leader. */
   waitHealthy(i: number, timeoutMs?: number): Promise<void>;
   destroy(): Promise<void>;
-}
-
-/** Whether a loopback TCP port can be bound now. */
-function canBind(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.once('error', () => resolve(false));
-    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
-  });
-}
-
-/**
- * Ports come from a block of 12 picked by this process's PID in 20000-31999 (below Linux's
- * ephemeral range, so `listen(0)` elsewhere never hands them out), each checked free by binding.
- * With ports from the OS's ephemeral range, two test files starting clusters at the same moment
- * could both be handed a port freed a moment before, and one cluster's member then answered
- * /health and /metrics for the other's.
- */
-let nextPort = 20000 + (process.pid % 1000) * 12;
-
-/** A free loopback TCP port (tiny race until etcd binds it, only with something else binding it meanwhile). */
-export async function freePort(): Promise<number> {
-  for (;;) {
-    const port = nextPort;
-    nextPort = nextPort >= 31999 ? 20000 : nextPort + 1;
-    if (await canBind(port)) return port;
-  }
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
