@@ -23,6 +23,7 @@ function world(subnet: NodeSubnet | null = { network: '10.244.0.0/16', subnet: '
   const masq = new FakeMasqChains();
   const sysctl = new FakeSysctl();
   let kernelProblem: string | undefined;
+  const subnetReads: string[] = [];
   const deps: Deps = {
     kernelAccess: () => {
       if (kernelProblem) throw new CniError(CniCode.Kernel, 'the plugin cannot reach the kernel: its native helper did not load', kernelProblem);
@@ -43,7 +44,8 @@ function world(subnet: NodeSubnet | null = { network: '10.244.0.0/16', subnet: '
     masq,
     execPlugin: async () => ({ code: 1, stdout: '', stderr: 'no delegates in unit tests' }),
     isExecutable: () => false,
-    readSubnetFile: () => {
+    readSubnetFile: (path) => {
+      subnetReads.push(path);
       if (!subnet) throw new Error('ENOENT');
       return subnet;
     },
@@ -63,7 +65,7 @@ function world(subnet: NodeSubnet | null = { network: '10.244.0.0/16', subnet: '
     }
   };
   const breakKernel = (why: string) => (kernelProblem = why);
-  return { kernel, masq, sysctl, run, conf, reserved, dataDir, breakKernel };
+  return { kernel, masq, sysctl, run, conf, reserved, dataDir, breakKernel, subnetReads };
 }
 
 const addEnv = (over: Record<string, string | undefined> = {}) => ({
@@ -111,6 +113,17 @@ describe('cni protocol: bad input fails with the spec code and changes nothing',
       assert.deepEqual(w.reserved(), [], 'no address reserved');
       assert.equal(w.masq.chains.size, 0);
     });
+});
+
+describe('cni ADD reads the node subnet file once', () => {
+  it('MTU and IPAM ranges both come from the subnet file, read a single time', async () => {
+    const w = world();
+    const r = await w.run(addEnv(), w.conf());
+    assert.equal(r.code, 0, JSON.stringify(r.doc));
+    assert.equal(w.kernel.ns('/run/netns/pod1').links.get('eth0')?.mtu, 1450, 'MTU from the subnet file');
+    assert.match(JSON.stringify(r.doc?.ips), /10\.244\.1\./, 'address from the subnet file range');
+    assert.deepEqual(w.subnetReads, ['/run/sextant/subnet.env']);
+  });
 });
 
 describe('cni protocol: versions', () => {

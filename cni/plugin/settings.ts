@@ -3,11 +3,21 @@ import { Ipam, rangeSetsFor } from '../ipam/ipam.js';
 import { CniCode, CniError } from './errors.js';
 import type { Invocation } from './context.js';
 
+type SubnetAccess = { required: () => NodeSubnet; optional: () => NodeSubnet | undefined };
+const subnetAccess = new WeakMap<Invocation, SubnetAccess>();
+
 /**
  * Reads the node subnet file at most once per invocation. Returns a getter that throws
  * (code 11) when the file is missing, and a tolerant variant for optional defaults.
  */
-export function subnetOf(inv: Invocation): { required: () => NodeSubnet; optional: () => NodeSubnet | undefined } {
+export function subnetOf(inv: Invocation): SubnetAccess {
+  let access = subnetAccess.get(inv);
+  if (!access) subnetAccess.set(inv, (access = subnetLoader(inv)));
+  return access;
+}
+
+/** One invocation's lazy read of the subnet file (ADD asks twice: the MTU and the IPAM ranges). */
+function subnetLoader(inv: Invocation): SubnetAccess {
   let cached: NodeSubnet | undefined;
   let error: unknown;
   const path = inv.config.subnetFile ?? DEFAULT_SUBNET_FILE;
