@@ -42,6 +42,8 @@ interface Field {
   read: Reader;
   /** Present when the field has a default: the value used when it is missing. */
   fallback?: unknown;
+  /** zod's non-optional fields: missing means not confirmed. */
+  required?: true;
 }
 
 /**
@@ -55,7 +57,8 @@ const objectOf = (shape: Record<string, Field | Reader>, loose: boolean): Reader
     if (!isObj(v)) return FAIL;
     const out: Obj = {};
     for (const [k, f] of fields) {
-      if (!(k in v) || v[k] === undefined) {
+      if (v[k] === undefined) {
+        if (f.required) return FAIL;
         if ('fallback' in f) out[k] = f.fallback;
         continue;
       }
@@ -68,21 +71,14 @@ const objectOf = (shape: Record<string, Field | Reader>, loose: boolean): Reader
   };
 };
 
-/** Marks fields that must be present (zod's non-optional fields). */
-const req = (read: Reader): Field & { required: true } => ({ read, required: true });
+/** A field that must be present. */
+const req = (read: Reader): Field => ({ read, required: true });
 
-/** objectOf, failing when a required field is missing. */
-function withRequired(shape: Record<string, Field | Reader>, loose: boolean): Reader {
-  const base = objectOf(shape, loose);
-  const needed = Object.entries(shape).filter(([, f]) => typeof f !== 'function' && 'required' in f).map(([k]) => k);
-  return (v) => (isObj(v) && needed.every((k) => v[k] !== undefined) ? base(v) : FAIL);
-}
+const range = objectOf({ subnet: req(matching(CIDR4)), rangeStart: matching(IPV4), rangeEnd: matching(IPV4), gateway: matching(IPV4) }, false);
+const route = objectOf({ dst: req(matching(CIDR4)), gw: matching(IPV4) }, false);
+const attachment = objectOf({ containerID: req(str), ifname: req(str) }, false);
 
-const range = withRequired({ subnet: req(matching(CIDR4)), rangeStart: matching(IPV4), rangeEnd: matching(IPV4), gateway: matching(IPV4) }, false);
-const route = withRequired({ dst: req(matching(CIDR4)), gw: matching(IPV4) }, false);
-const attachment = withRequired({ containerID: req(str), ifname: req(str) }, false);
-
-const ipam = withRequired(
+const ipam = objectOf(
   {
     type: matching(PLUGIN),
     ranges: arrayOf(arrayOf(range, 1)),
@@ -96,10 +92,10 @@ const ipam = withRequired(
   true,
 );
 
-const dns = withRequired({ nameservers: arrayOf(str), domain: str, search: arrayOf(str), options: arrayOf(str) }, false);
+const dns = objectOf({ nameservers: arrayOf(str), domain: str, search: arrayOf(str), options: arrayOf(str) }, false);
 const prevResult: Reader = (v) => (isObj(v) ? { ...v } : FAIL);
 
-const config = withRequired(
+const config = objectOf(
   {
     cniVersion: str,
     cniVersions: arrayOf(str),
