@@ -7,14 +7,15 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import type http from 'node:http';
-import { StringDecoder } from 'node:string_decoder';
 import { ApiError } from './errors.js';
-import type { InProcessTransport } from './in-process-transport.js';
+import type { ExchangeTransport } from './in-process-transport.js';
 import type { KindInfo } from './kinds.js';
 import { loadKubeconfig } from './kubeconfig.js';
-import { watchEventSchema, type List, type WatchEvent } from './list.js';
+import type { List, WatchEvent } from './list.js';
+import type { ResponseSink } from './local-http.js';
 import { connectionFailure, ConnectionFailure, ServerPool, type ServerEndpoint } from './server-pool.js';
 import { statusSchema, type Status } from './status.js';
+import { WatchLineReader } from './watch-lines.js';
 
 export interface ApiClientOptions {
   /** `https://host:6443` or `http://127.0.0.1:6443`. */
@@ -40,10 +41,11 @@ export interface ApiClientOptions {
   /** The kubeconfig context's namespace, for callers that want a default. */
   namespace?: string;
   /**
-   * Talk to an API server in this process without sockets or TLS (`sextant server`'s own
-   * controllers): requests go to `transport.url` only; `server`, `servers` and TLS are ignored.
+   * Talk to an API server in this process without sockets, TLS or HTTP framing (`sextant
+   * server`'s own controllers): every request is an exchange with `transport`; `server`,
+   * `servers` and TLS are ignored.
    */
-  transport?: InProcessTransport;
+  transport?: ExchangeTransport;
 }
 
 export interface ListOptions {
@@ -131,7 +133,7 @@ export class ApiClient {
       ca: opts.ca, cert: opts.cert, key: opts.key,
       rejectUnauthorized: !opts.insecureSkipTLSVerify,
       servername: opts.tlsServerName,
-    }, transport ? () => transport.agents() : undefined);
+    });
     this.namespace = opts.namespace ?? 'default';
     this.token = opts.token;
   }
@@ -203,6 +205,7 @@ export class ApiClient {
   private requestOn<T>(ep: ServerEndpoint, method: string, path: string, query: RequestOptions['query'], payload: Buffer | undefined, headers: Record<string, string>, timeoutMs: number | undefined): Promise<T> {
     const url = new URL(path, ep.url);
     for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    if (this.opts.transport) return this.exchangeOn<T>(this.opts.transport, method, url, payload, headers, timeoutMs);
     return new Promise<T>((resolve, reject) => {
       let connected = false;
       const req = ep.mod.request(url, { method, headers, agent: ep.agent }, (res) => {
@@ -211,17 +214,7 @@ export class ApiClient {
         res.on('error', (err) => reject(new ConnectionFailure(`api: ${method} ${url.pathname}: ${err.message}`, false)));
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
-          const code = res.statusCode ?? 0;
-          let body: unknown = text;
-          if (text !== '' && /json/.test(res.headers['content-type'] ?? 'application/json')) {
-            try {
-              body = JSON.parse(text);
-            } catch {
-              body = text;
-            }
-          }
-          if (code >= 200 && code < 300) resolve(body as T);
-          else reject(apiErrorFromStatus(code, body));
+          settle(res.statusCode ?? 0, res.headers['content-type'], text, resolve, reject);
         });
       });
       trackConnected(req, () => (connected = true));
@@ -229,6 +222,44 @@ export class ApiClient {
       req.setTimeout(ms, () => req.destroy(new Error(`timed out after ${ms} ms`)));
       req.on('error', (err) => reject(connectionFailure(`api: ${method} ${url.pathname}`, err, connected)));
       req.end(payload);
+    });
+  }
+
+  /** requestOn through an in-process transport: the answer arrives as written, no HTTP in between. */
+  private exchangeOn<T>(transport: ExchangeTransport, method: string, url: URL, payload: Buffer | undefined, headers: Record<string, string>, timeoutMs: number | undefined): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      let status = 0;
+      let contentType: string | undefined;
+      const chunks: (string | Buffer)[] = [];
+      let done = false;
+      const ms = timeoutMs ?? this.opts.requestTimeoutMs ?? 30_000;
+      const timer = setTimeout(() => {
+        if (done) return;
+        done = true;
+        ex.abort();
+        reject(new ConnectionFailure(`api: ${method} ${url.pathname}: timed out after ${ms} ms`, false));
+      }, ms);
+      const sink: ResponseSink = {
+        head: (code, h) => {
+          status = code;
+          contentType = h['content-type'];
+        },
+        data: (c) => chunks.push(c),
+        end: () => {
+          if (done) return;
+          done = true;
+          clearTimeout(timer);
+          const text = chunks.length === 1 && typeof chunks[0] === 'string' ? chunks[0] : chunks.map((c) => (typeof c === 'string' ? c : c.toString('utf8'))).join('');
+          settle(status, contentType, text, resolve, reject);
+        },
+        fail: (err) => {
+          if (done) return;
+          done = true;
+          clearTimeout(timer);
+          reject(connectionFailure(`api: ${method} ${url.pathname}`, err, status !== 0));
+        },
+      };
+      const ex = transport.exchange({ method, url: url.pathname + url.search, headers: lowerCased(headers), body: payload }, sink);
     });
   }
 
@@ -304,6 +335,7 @@ export class ApiClient {
     };
     for (const [k, v] of Object.entries(q)) if (v !== undefined) url.searchParams.set(k, String(v));
     const idleMs = ((opts.timeoutSeconds ?? 600) + 60) * 1000;
+    if (this.opts.transport) return this.watchExchange(this.opts.transport, url, opts, idleMs);
     return new Promise<WatchHandle>((resolve, reject) => {
       let stopped = false;
       let closed = false;
@@ -339,30 +371,11 @@ export class ApiClient {
             req.destroy();
           },
         });
-        const decoder = new StringDecoder('utf8');
-        let buf = '';
-        const handleLine = (line: string) => {
-          if (line.trim() === '') return;
-          let parsed: unknown;
-          try {
-            parsed = JSON.parse(line);
-          } catch {
-            throw new ApiError(0, 'BadWatchEvent', `api: watch ${url.pathname}: malformed event line: ${line.slice(0, 200)}`);
-          }
-          const r = watchEventSchema.safeParse(parsed);
-          if (!r.success) throw new ApiError(0, 'BadWatchEvent', `api: watch ${url.pathname}: invalid event: ${r.error.issues[0]?.message ?? ''}`);
-          opts.onEvent(r.data as WatchEvent<T>);
-        };
+        const lines = new WatchLineReader<T>(url.pathname, opts.onEvent, () => stopped || closed);
         res.on('data', (chunk: Buffer) => {
           if (stopped || closed) return;
-          buf += decoder.write(chunk);
-          let nl: number;
           try {
-            while ((nl = buf.indexOf('\n')) >= 0 && !stopped && !closed) {
-              const line = buf.slice(0, nl);
-              buf = buf.slice(nl + 1);
-              handleLine(line);
-            }
+            lines.write(chunk);
           } catch (err) {
             close(err as Error);
             req.destroy();
@@ -371,7 +384,7 @@ export class ApiClient {
         res.on('end', () => {
           if (stopped || closed) return;
           try {
-            handleLine(buf + decoder.end());
+            lines.end();
             close();
           } catch (err) {
             close(err as Error);
@@ -397,7 +410,109 @@ export class ApiClient {
       req.end();
     });
   }
+
+  /** The watch of watchOn through an in-process transport: event lines arrive as written. */
+  private watchExchange<T>(transport: ExchangeTransport, url: URL, opts: WatchOptions<T>, idleMs: number): Promise<WatchHandle> {
+    return new Promise<WatchHandle>((resolve, reject) => {
+      let stopped = false;
+      let closed = false;
+      let started = false;
+      let status = 0;
+      const errorChunks: (string | Buffer)[] = [];
+      let idle: NodeJS.Timeout | undefined;
+      const close = (err?: Error) => {
+        if (idle) clearTimeout(idle);
+        if (closed || stopped) return;
+        closed = true;
+        opts.onClose(err);
+      };
+      const lines = new WatchLineReader<T>(url.pathname, opts.onEvent, () => stopped || closed);
+      const sink: ResponseSink = {
+        head: (code) => {
+          status = code;
+          if (code !== 200) return;
+          started = true;
+          idle = setTimeout(() => {
+            ex.abort();
+            close(new ConnectionFailure(`api: watch ${url.pathname}: no data for ${idleMs} ms`, false));
+          }, idleMs);
+          resolve({
+            stop: () => {
+              stopped = true;
+              if (idle) clearTimeout(idle);
+              ex.abort();
+            },
+          });
+        },
+        data: (chunk) => {
+          if (!started) {
+            errorChunks.push(chunk);
+            return;
+          }
+          if (stopped || closed) return;
+          idle?.refresh();
+          try {
+            lines.write(chunk);
+          } catch (err) {
+            close(err as Error);
+            ex.abort();
+          }
+        },
+        end: () => {
+          if (!started) {
+            const text = errorChunks.map((c) => (typeof c === 'string' ? c : c.toString('utf8'))).join('');
+            let body: unknown = text;
+            try {
+              body = JSON.parse(text);
+            } catch {
+              // not JSON: keep the text
+            }
+            closed = true;
+            reject(apiErrorFromStatus(status, body));
+            return;
+          }
+          if (stopped || closed) return;
+          try {
+            lines.end();
+            close();
+          } catch (err) {
+            close(err as Error);
+          }
+        },
+        fail: (err) => {
+          const e = connectionFailure(`api: watch ${url.pathname}`, err, status !== 0);
+          if (!started) {
+            if (!closed) {
+              closed = true;
+              reject(e);
+            }
+          } else close(new ConnectionFailure(`api: watch ${url.pathname}: connection closed mid-stream`, false));
+        },
+      };
+      const ex = transport.exchange({ method: 'GET', url: url.pathname + url.search, headers: lowerCased(this.headers({})) }, sink);
+    });
+  }
 }
+
+/** A finished answer: the parsed JSON body of a 2xx, else an ApiError from its Status. */
+function settle<T>(code: number, contentType: string | undefined, text: string, resolve: (v: T) => void, reject: (e: Error) => void): void {
+  let body: unknown = text;
+  if (text !== '' && /json/.test(contentType ?? 'application/json')) {
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = text;
+    }
+  }
+  if (code >= 200 && code < 300) resolve(body as T);
+  else reject(apiErrorFromStatus(code, body));
+}
+
+const lowerCased = (h: Record<string, string>): Record<string, string> => {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(h)) out[k.toLowerCase()] = v;
+  return out;
+};
 
 type RequestOptions = { query?: Record<string, string | number | boolean | undefined>; body?: unknown; contentType?: string; timeoutMs?: number };
 

@@ -118,3 +118,19 @@ test('in-process: the client request timeout still fires, and a closed transport
     after.close();
   });
 });
+
+test('in-process: a refused watch rejects with the server\'s Status, and a response cut mid-stream closes the watch with a connection error', async () => {
+  await withServer(async ({ client, transport }) => {
+    const refused = await client.watch(KINDS.Pod, { namespace: 'default', labelSelector: 'a in (', onEvent: () => undefined, onClose: () => undefined }).catch((e: unknown) => e);
+    assert.ok(refused instanceof ApiError);
+    assert.equal(refused.code, 400);
+    const closed = new Promise<Error | undefined>((resolve) => {
+      void client.watch(KINDS.Pod, { namespace: 'default', onEvent: () => undefined, onClose: resolve });
+    });
+    await new Promise((r) => setTimeout(r, 100));
+    transport.close();
+    const err = await closed;
+    assert.ok(err instanceof ApiError);
+    assert.equal(err.reason, 'ConnectionError');
+  });
+});

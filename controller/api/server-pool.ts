@@ -8,7 +8,6 @@
 import http from 'node:http';
 import https from 'node:https';
 import { ApiError } from './errors.js';
-import type { InProcessAgents } from './in-process-transport.js';
 
 export interface ServerTls {
   ca?: string | Buffer | undefined;
@@ -63,16 +62,11 @@ export class ServerPool {
 
   /**
    * `urls` in order of preference (the first is used first); TLS settings apply to every server.
-   * `inProcess`: the agents of an in-process transport, used for every (http:) URL instead of sockets.
    */
-  constructor(urls: readonly string[], tls: ServerTls, inProcess?: () => InProcessAgents) {
+  constructor(urls: readonly string[], tls: ServerTls) {
     if (urls.length === 0) throw new ApiError(0, 'BadRequest', 'api: at least one server URL is needed');
     this.endpoints = urls.map((u) => {
       const url = new URL(u);
-      if (inProcess) {
-        if (url.protocol !== 'http:') throw new ApiError(0, 'BadRequest', `api: an in-process transport needs an http:// URL, got ${u}`);
-        return { url, mod: http, ...inProcess() };
-      }
       if (url.protocol === 'https:') {
         return { url, mod: https, agent: new https.Agent({ keepAlive: true, maxSockets: 32, ...tls }), watchAgent: new https.Agent({ keepAlive: false, ...tls }) };
       }
