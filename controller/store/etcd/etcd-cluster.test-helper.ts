@@ -81,6 +81,8 @@ export interface EtcdClusterOptions {
   tls?: EtcdTestTls;
   /** Extra environment of every member (e.g. GOMAXPROCS for the benchmark). */
   env?: Record<string, string>;
+  /** Extra command-line flags of every member (after the helper's own). */
+  args?: string[];
 }
 
 /** Starts `size` members and waits until the cluster has a leader. */
@@ -121,6 +123,7 @@ export async function startEtcdCluster(size = 1, opts: EtcdClusterOptions = {}):
           '--logger', 'zap',
           '--log-level', 'warn',
           ...(tls ? ['--cert-file', tls.certFile, '--key-file', tls.keyFile, '--trusted-ca-file', tls.caFile, '--client-cert-auth'] : []),
+          ...(opts.args ?? []),
         ],
         { stdio: ['ignore', logFd, logFd], ...(opts.env ? { env: { ...process.env, ...opts.env } } : {}) },
       );

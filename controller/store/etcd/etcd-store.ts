@@ -24,7 +24,8 @@ import { CompactionPolicy, DEFAULT_HISTORY, type HistoryWindow } from '../core/h
 import { assertObjectKey, keyRange, type KeyRange } from '../core/keys.js';
 import { retryUpdateOnConflict } from '../core/guaranteed-update.js';
 import type { DeleteOptions, ListOptions, ListResult, Store, StoredObject, UpdateOptions, Watch, WatchOptions } from '../store.js';
-import { decodeObject, encodeObject, stampObject } from './etcd-codec.js';
+import { decodeObject, encodeWrite, stampObject, type EncodedWrite } from './etcd-codec.js';
+import { rememberJson } from '../core/serialized.js';
 import { toStoreError } from './etcd-errors.js';
 import { EtcdStoreWatch } from './etcd-watch.js';
 import { EtcdWatchMux } from './etcd-watch-mux.js';
@@ -50,6 +51,16 @@ const parseRevision = (text: string, field: string): number => {
   if (!/^\d{1,15}$/.test(text)) throw new StoreError('BadRequest', `${field} ${JSON.stringify(text)}: must be a non-negative integer`);
   return Number(text);
 };
+
+/**
+ * The object a create or update returns, stamped with its revision, carrying its JSON text
+ * (core/serialized.ts) so the API server answers without serialising it again.
+ */
+function written(obj: StoredObject, enc: EncodedWrite, rev: number): StoredObject {
+  const out = stampObject(obj, rev);
+  rememberJson(out, enc.textAt(rev));
+  return out;
+}
 
 export class EtcdStore implements Store {
   private closed = false;
@@ -188,24 +199,25 @@ export class EtcdStore implements Store {
 
   async create(key: string, obj: StoredObject): Promise<StoredObject> {
     this.checkWrite(key, obj);
-    const value = encodeObject(obj);
+    const enc = encodeWrite(obj);
+    const value = enc.value;
     const k = this.k(key);
     const res = await this.txn('create', key, [{ key: k, target: 'create', result: 'equal', value: 0 }], [{ put: { key: k, value } }], [{ range: { key: k } }]);
-    if (res.succeeded) return stampObject(obj, res.header.revision);
+    if (res.succeeded) return written(obj, enc, res.header.revision);
     // Repeated after an attempt that may have been applied: the key holding exactly this value,
     // created by one revision, is this create.
     const cur = res.responses[0]?.range?.kvs[0];
-    if (res.ambiguous && cur && cur.version === 1 && cur.value.equals(value)) return stampObject(obj, cur.modRevision);
+    if (res.ambiguous && cur && cur.version === 1 && cur.value.equals(value)) return written(obj, enc, cur.modRevision);
     throw new StoreError('AlreadyExists', `${key} already exists`, key);
   }
 
   async update(key: string, obj: StoredObject, opts: UpdateOptions = {}): Promise<StoredObject> {
     this.checkWrite(key, obj);
-    const value = encodeObject(obj);
+    const enc = encodeWrite(obj);
     const k = this.k(key);
-    const res = await this.txn('update', key, [this.precondition(k, opts.expectedRevision)], [{ put: { key: k, value } }], [{ range: { key: k, keysOnly: true } }]);
+    const res = await this.txn('update', key, [this.precondition(k, opts.expectedRevision)], [{ put: { key: k, value: enc.value } }], [{ range: { key: k, keysOnly: true } }]);
     if (!res.succeeded) this.failedPrecondition(key, res, opts.expectedRevision);
-    return stampObject(obj, res.header.revision);
+    return written(obj, enc, res.header.revision);
   }
 
   guaranteedUpdate(
