@@ -5,7 +5,7 @@
  */
 import type http from 'node:http';
 import type { KindInfo } from '../api/kinds.js';
-import { storedJson } from '../store/core/serialized.js';
+import { storedEventJson, storedJson } from '../store/core/serialized.js';
 import type { StoredObject, Watch } from '../store/store.js';
 import { toApiServerError, type ApiServerError } from './errors.js';
 import type { ResourceRegistry, Selectors } from './resource-registry.js';
@@ -98,7 +98,7 @@ export async function serveWatch(req: http.IncomingMessage, res: http.ServerResp
       },
       onEvent: (e) => {
         if (o.table) write(e.type, asTable([e.object], String(e.revision)));
-        else writeLine(e.type, jsonOf(e.object));
+        else writeLine(e.type, storedEventJson(e) ?? jsonOf(e.object));
       },
       onError: (err: ApiServerError) => {
         write('ERROR', failureStatus(err));

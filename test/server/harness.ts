@@ -60,6 +60,8 @@ export async function startTestServer(extraArgs: string[] = []): Promise<TestSer
   // A port below the ephemeral range: restart() binds it again, and an ephemeral one could be
   // taken meanwhile by any process's outgoing connection.
   let listen = `127.0.0.1:${await freePort()}`;
+  // Node flags for the server process (NODE_OPTIONS refuses some), e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`.
+  const nodeArgs = (process.env.SX_TEST_SERVER_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
 
   const start = async () => {
     rmSync(kubeconfig, { force: true });
@@ -67,7 +69,7 @@ export async function startTestServer(extraArgs: string[] = []): Promise<TestSer
     stderr = '';
     child = spawn(
       process.execPath,
-      ['--import', 'tsx', join(repo, 'cli/main.ts'), 'server', '--data-dir', join(dir, 'data'), '--listen', listen, '--write-kubeconfig', kubeconfig, ...extraArgs],
+      [...nodeArgs, '--import', 'tsx', join(repo, 'cli/main.ts'), 'server', '--data-dir', join(dir, 'data'), '--listen', listen, '--write-kubeconfig', kubeconfig, ...extraArgs],
       { cwd: repo, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, SX_LOG_LEVEL: 'warn' } },
     );
     child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));

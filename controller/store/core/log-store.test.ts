@@ -7,6 +7,7 @@ import type { WatchEvent } from '../store.js';
 import { MemoryEngine } from '../memory/memory-engine.js';
 import type { LogRow } from './engine.js';
 import { LogStore } from './log-store.js';
+import { storedEventJson, storedJson } from './serialized.js';
 
 class FlakyEngine extends MemoryEngine {
   failNext = false;
@@ -100,4 +101,28 @@ test('rows kept from get follow every committed write and ignore a failed one', 
   for (let i = 0; i < 1500; i += 7) await s.update(`/a/k${i}`, { metadata: { name: `k${i}` }, data: { i: i + 10_000 } });
   for (let i = 0; i < 1500; i++) assert.deepEqual((await s.get(`/a/k${i}`))?.data, { i: i % 7 === 0 ? i + 10_000 : i });
   await s.close();
+});
+
+test('ADDED/MODIFIED events carry the stored text of their object; a DELETED event does not (its object has the new revision)', async () => {
+  const s = new LogStore(new MemoryEngine(), { history: { intervalMs: 0 } });
+  const events: WatchEvent[] = [];
+  const w = s.watch('/t/', { fromRevision: 0, onEvent: (e) => events.push(e), onError: () => undefined });
+  await s.create('/t/a', { metadata: { name: 'a', labels: { x: 'é"\n' } }, data: { n: [1, 2, { z: null }] } });
+  const updated = await s.update('/t/a', { metadata: { name: 'a' }, data: { n: 2 } });
+  await s.delete('/t/a');
+  await new Promise((r) => setImmediate(r));
+  w.stop();
+  assert.deepEqual(events.map((e) => e.type), ['ADDED', 'MODIFIED', 'DELETED']);
+  for (const e of events.slice(0, 2)) {
+    const text = storedEventJson(e);
+    assert.ok(text !== undefined, `${e.type} has no stored text`);
+    assert.equal(text, JSON.stringify(e.object));
+    assert.equal(storedJson(e.object), text);
+    assert.equal(e.object.metadata?.resourceVersion, String(e.revision));
+  }
+  assert.equal(storedEventJson(events[1]!), storedJson(updated));
+  assert.equal(storedEventJson(events[2]!), undefined);
+  assert.equal(events[2]!.object.metadata?.resourceVersion, String(events[2]!.revision));
+  // The parsed object is built once and shared.
+  assert.equal(events[0]!.object, events[0]!.object);
 });

@@ -17,7 +17,7 @@ import { CompactionPolicy, DEFAULT_HISTORY, type HistoryWindow } from './history
 import { assertObjectKey, keyRange, type KeyRange } from './keys.js';
 import { WatchHub } from './watch-hub.js';
 import { retryUpdateOnConflict } from './guaranteed-update.js';
-import { rememberJson } from './serialized.js';
+import { rememberEventJson, rememberJson } from './serialized.js';
 
 export interface LogStoreOptions {
   history?: HistoryWindow;
@@ -332,11 +332,28 @@ export class LogStore implements Store {
 
   private publish(key: string, type: RowType, value: string, rev: number): void {
     if (this.hub.size === 0 || !this.hub.interested(key)) return;
-    const object = decode(value, rev);
+    if (type === 2) {
+      // A delete's row holds the previous revision's state: its object needs the new revision.
+      this.hub.publish(key, { type: EVENT[type], object: decode(value, rev), revision: rev });
+      return;
+    }
     // Parsing the stored text and setting the same resourceVersion it already carries gives it
-    // back unchanged (not so for a delete: its row holds the previous revision's state).
-    if (type !== 2) rememberJson(object, value);
-    this.hub.publish(key, { type: EVENT[type], object, revision: rev });
+    // back unchanged, so the text is the event object's JSON. The object is parsed on first use
+    // only (once for all watchers): watch streams without selectors forward the text as it is.
+    let object: StoredObject | undefined;
+    const event: WatchEvent = {
+      type: EVENT[type],
+      revision: rev,
+      get object(): StoredObject {
+        if (object === undefined) {
+          object = decode(value, rev);
+          rememberJson(object, value);
+        }
+        return object;
+      },
+    };
+    rememberEventJson(event, value);
+    this.hub.publish(key, event);
   }
 
   private event(r: LogRow): WatchEvent {

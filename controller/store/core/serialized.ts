@@ -15,3 +15,19 @@ export function rememberJson(obj: object, text: string): void {
 export function storedJson(obj: object): string | undefined {
   return texts.get(obj);
 }
+
+/**
+ * The JSON text of a watch event's object, for events whose object the store has not parsed:
+ * a consumer that only forwards the text (the API server's watch streams) asks here first and
+ * never touches `event.object`, which then is never built.
+ */
+const eventTexts = new WeakMap<object, string>();
+
+export function rememberEventJson(event: object, text: string): void {
+  eventTexts.set(event, text);
+}
+
+/** The stored serialisation of `event.object`, when the store published the event with one. */
+export function storedEventJson(event: object): string | undefined {
+  return eventTexts.get(event);
+}
