@@ -5,7 +5,9 @@
  * (synchronous=FULL) and on a real 3-member etcd cluster on loopback, side by side, in one run.
  * Target: etcd creates/s ≥ 50% of SQLite's. The create storm also reports CPU ms per create of
  * the API server (and of the etcd members) and, on etcd, the KV calls per create counted by etcd
- * itself (its gRPC counters). The watch phase also reports the CPU time the API
+ * itself (its gRPC counters) and etcd's WAL fsyncs (count per member per create, mean duration). The
+ * same creates are also made straight through the etcd Store in this process (no API server), to
+ * split the API write latency into the API server's share and etcd's. The watch phase also reports the CPU time the API
  * server and the etcd members spent per delivered event (stable on a loaded machine, unlike
  * wall-clock latency). The etcd watch phase runs twice, with the shared etcd watch per key range
  * (the default) and with one etcd watch per API watch (`--etcd-shared-watches=false`).
@@ -15,7 +17,9 @@ import http from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEtcdCluster } from '../../controller/store/etcd/etcd-cluster.test-helper.js';
-import { NO_CONTROLLERS, cpuMs, createStorm, measureWatch, pct, round, startServer } from './api-load.js';
+import { openEtcdStore } from '../../controller/store/etcd/index.js';
+import type { StoredObject } from '../../controller/store/store.js';
+import { NO_CONTROLLERS, cpuMs, createStorm, measureWatch, pct, podDoc, round, startServer } from './api-load.js';
 
 const N = Number(process.env.SX_BENCH_PODS ?? 3000);
 const CLIENTS = 4;
@@ -29,16 +33,29 @@ const WATCH_CREATES = Number(process.env.SX_BENCH_WATCH_CREATES ?? 500);
  */
 const GOMAXPROCS = process.env.SX_BENCH_ETCD_GOMAXPROCS ?? '1';
 
-/** etcd's own count of the unary KV calls it answered (every member's /metrics, summed by method). */
-async function etcdKvCalls(clientUrls: string[]): Promise<Record<string, number>> {
-  const calls: Record<string, number> = {};
+/** The figures of etcd's /metrics the benchmark reads, summed over every member. */
+interface EtcdCounters {
+  /** Unary KV calls answered, by method. */
+  kv: Record<string, number>;
+  /** WAL fsyncs and the seconds they took; raft proposals committed (leader's view, max over members). */
+  walFsyncs: number;
+  walFsyncSecs: number;
+  proposalsCommitted: number;
+}
+
+async function etcdCounters(clientUrls: string[]): Promise<EtcdCounters> {
+  const c: EtcdCounters = { kv: {}, walFsyncs: 0, walFsyncSecs: 0, proposalsCommitted: 0 };
   for (const u of clientUrls) {
     const text = await (await fetch(`${u}/metrics`)).text();
     for (const m of text.matchAll(/^grpc_server_handled_total\{[^}]*grpc_method="(\w+)"[^}]*grpc_service="etcdserverpb\.KV"[^}]*\} (\d+)/gm)) {
-      calls[m[1]!] = (calls[m[1]!] ?? 0) + Number(m[2]);
+      c.kv[m[1]!] = (c.kv[m[1]!] ?? 0) + Number(m[2]);
     }
+    const one = (name: string) => Number(new RegExp(`^${name} ([\\d.e+-]+)$`, 'm').exec(text)?.[1] ?? 0);
+    c.walFsyncs += one('etcd_disk_wal_fsync_duration_seconds_count');
+    c.walFsyncSecs += one('etcd_disk_wal_fsync_duration_seconds_sum');
+    c.proposalsCommitted = Math.max(c.proposalsCommitted, one('etcd_server_proposals_committed_total'));
   }
-  return calls;
+  return c;
 }
 
 /** The etcd KV calls per create during a storm (after minus before, by method). */
@@ -49,6 +66,56 @@ function callsPer(before: Record<string, number>, after: Record<string, number>,
     if (d > 0) out[method] = round(d / n, 2);
   }
   return out;
+}
+
+/**
+ * Where an etcd write's time goes, from etcd's own counters: every member fsyncs its WAL once per
+ * raft batch (the leader in parallel with the followers), so fsyncs per member per create and the
+ * mean fsync time bound the raft round from below.
+ */
+function fsyncBreakdown(before: EtcdCounters, after: EtcdCounters, members: number, n: number) {
+  const fsyncs = after.walFsyncs - before.walFsyncs;
+  return {
+    wal_fsyncs_per_member_per_create: round(fsyncs / members / n, 3),
+    wal_fsync_mean_ms: round(((after.walFsyncSecs - before.walFsyncSecs) * 1000) / Math.max(1, fsyncs), 3),
+    proposals_per_create: round((after.proposalsCommitted - before.proposalsCommitted) / n, 2),
+  };
+}
+
+/**
+ * The same creates straight through the etcd Store in this process (no API server, no HTTP):
+ * the etcd share of the API write latency (Txn to the leader, raft round, apply).
+ */
+async function storeOnlyStorm(endpoints: string[], pids: number[]) {
+  const store = await openEtcdStore({ endpoints, prefix: '/sextant-store-only', history: { intervalMs: 0 } });
+  try {
+    const create = (name: string) => store.create(`/core/pods/default/${name}`, podDoc(name) as unknown as StoredObject);
+    for (let i = 0; i < 200; i++) await create(`warm-${i}`);
+    const members = () => pids.reduce((a, p) => a + cpuMs(p), 0);
+    const m0 = members();
+    const c0 = process.cpuUsage();
+    const latencies: number[] = [];
+    let next = 0;
+    const t0 = performance.now();
+    await Promise.all(
+      Array.from({ length: CLIENTS }, async () => {
+        for (let i = next++; i < N; i = next++) {
+          const start = performance.now();
+          await create(`pod-${i}`);
+          latencies.push(performance.now() - start);
+        }
+      }),
+    );
+    const secs = (performance.now() - t0) / 1000;
+    const c = process.cpuUsage(c0);
+    return {
+      creates_per_sec: Math.round(N / secs),
+      write_latency_ms: { p50: round(pct(latencies, 50)), p99: round(pct(latencies, 99)) },
+      cpu_ms_per_create: { store_client: round((c.user + c.system) / 1000 / N, 3), etcd_members: round((members() - m0) / N, 3) },
+    };
+  } finally {
+    await store.close();
+  }
 }
 
 async function measureWatchCpu(agent: http.Agent, url: URL, serverPid: number, storePids: number[]) {
@@ -69,10 +136,10 @@ async function measure(url: URL, serverPid: number, storePids: number[], etcdUrl
     await createStorm(agent, url, CLIENTS, 'warm', 200);
     const cpu = () => ({ server: cpuMs(serverPid), store: storePids.reduce((a, p) => a + cpuMs(p), 0) });
     const cpuBefore = cpu();
-    const callsBefore = etcdUrls.length > 0 ? await etcdKvCalls(etcdUrls) : {};
+    const countersBefore = etcdUrls.length > 0 ? await etcdCounters(etcdUrls) : undefined;
     const storm = await createStorm(agent, url, CLIENTS, 'pod', N);
     const cpuAfter = cpu();
-    const callsAfter = etcdUrls.length > 0 ? await etcdKvCalls(etcdUrls) : {};
+    const countersAfter = etcdUrls.length > 0 ? await etcdCounters(etcdUrls) : undefined;
     const perCreate = (ms: number) => round(ms / N, 3);
     return {
       creates_per_sec: Math.round(N / storm.secs),
@@ -82,7 +149,9 @@ async function measure(url: URL, serverPid: number, storePids: number[], etcdUrl
         api_server: perCreate(cpuAfter.server - cpuBefore.server),
         ...(storePids.length > 0 ? { etcd_members: perCreate(cpuAfter.store - cpuBefore.store) } : {}),
       },
-      ...(etcdUrls.length > 0 ? { etcd_kv_calls_per_create: callsPer(callsBefore, callsAfter, N) } : {}),
+      ...(countersBefore && countersAfter
+        ? { etcd_kv_calls_per_create: callsPer(countersBefore.kv, countersAfter.kv, N), etcd_raft: fsyncBreakdown(countersBefore, countersAfter, etcdUrls.length, N) }
+        : {}),
       watch: await measureWatchCpu(agent, url, serverPid, storePids),
     };
   } finally {
@@ -122,6 +191,7 @@ async function main() {
     } finally {
       await etcdServer.stop();
     }
+    const storeOnly = await storeOnlyStorm(etcd.endpoints, etcd.members.map((m) => m.process!.pid!));
     const unsharedServer = await startServer(join(dir, 'etcd-unshared'), [`--controllers=${NO_CONTROLLERS}`, '--store', 'etcd', '--etcd-endpoints', etcd.endpoints.join(','), '--etcd-prefix', '/sextant-unshared', '--leader-elect=false', '--etcd-shared-watches=false']);
     let unshared;
     try {
@@ -136,6 +206,7 @@ async function main() {
       clients: CLIENTS,
       sqlite: { durability: 'WAL, synchronous=FULL', ...sqlite },
       etcd: { cluster: `3 members on loopback (etcd 3.4, fsync on, GOMAXPROCS=${GOMAXPROCS === '0' ? 'default' : GOMAXPROCS} each), one API server: KV calls over node:http2 to the raft leader, one shared etcd watch per key range, Namespaces from a watch-fed cache`, ...onEtcd },
+      etcd_store_only_no_api_server: storeOnly,
       etcd_one_etcd_watch_per_api_watch: { watch: unshared },
       etcd_vs_sqlite_creates_pct: round((onEtcd.creates_per_sec / sqlite.creates_per_sec) * 100, 1),
       target: { etcd_vs_sqlite_creates_pct: 50 },
