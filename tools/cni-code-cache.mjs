@@ -65,7 +65,10 @@ const fakeSys = {
   setns: () => undefined,
   flock: () => undefined,
   nlOpen: () => fs.openSync(dir + '/fake-netlink', 'w'),
-  nlSend: (fd, msg) => void nlPending.push(nlAnswer(msg)),
+  // One answer per message: the plugin sends several requests in one datagram.
+  nlSend: (fd, msg) => {
+    for (let off = 0; off + 16 <= msg.length; off += (msg.readUInt32LE(off) + 3) & ~3) nlPending.push(nlAnswer(msg.subarray(off)));
+  },
   nlRecv: () => nlPending.shift() ?? Buffer.alloc(0),
 };
 process.dlopen = (mod) => {
@@ -84,6 +87,8 @@ const runs = [
   [{ CNI_COMMAND: 'VERSION' }, conf({})],
 ];
 const realWrite = process.stdout.write.bind(process.stdout);
+// The plugin ends its process with process.exit once the result is out; here the runs share one.
+process.exit = () => undefined;
 (async () => {
   for (const [env, stdin] of runs) {
     for (const k of Object.keys(process.env)) delete process.env[k];

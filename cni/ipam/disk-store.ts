@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, unlinkSync, writeSync, writeFileSync, renameSync } from 'node:fs';
+import { closeSync, constants, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { mark } from '../plugin/trace.js';
 import { PendingLock } from './flock.js';
 
@@ -44,10 +44,28 @@ export class DiskStore {
     } finally {
       closeSync(fd);
     }
-    const tmp = `${this.dir}/.last_reserved_ip.${rangeSet}.tmp`;
-    writeFileSync(tmp, ip);
-    renameSync(tmp, `${this.dir}/last_reserved_ip.${rangeSet}`);
+    this.setLastReserved(rangeSet, ip);
     return true;
+  }
+
+  /**
+   * Overwrites `last_reserved_ip.<set>` in place: written from offset 0, then cut to length.
+   * Neither a rename over the old file nor a truncation to zero: on ext4 both make the kernel
+   * flush the new data before it returns (auto_da_alloc), measured 0.2 ms quiet and up to 5 ms
+   * with a busy disk, per ADD. The file is only where the round robin resumes (the reservation
+   * files are the truth, created with O_EXCL), so a torn write after a crash costs at most a
+   * different next address — host-local itself rewrites it with a plain truncating write.
+   */
+  private setLastReserved(rangeSet: number, ip: string): void {
+    const fd = openSync(`${this.dir}/last_reserved_ip.${rangeSet}`, constants.O_WRONLY | constants.O_CREAT, 0o644);
+    try {
+      const bytes = Buffer.from(ip);
+      let off = 0;
+      while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off, off);
+      ftruncateSync(fd, bytes.length);
+    } finally {
+      closeSync(fd);
+    }
   }
 
   lastReserved(rangeSet: number): string | undefined {

@@ -31,7 +31,9 @@ mark('modules loaded');
 dispatch({ env: process.env, stdin: readStdin(), stdout: writeOut }, realDeps).then(
   (code) => {
     mark('result written');
-    process.exitCode = code;
+    // Everything is done and written (synchronously): exit now instead of tearing the heap
+    // down first, as a natural end of the event loop would.
+    process.exit(code);
   },
   (err: unknown) => {
     writeOut(JSON.stringify({ cniVersion: '1.1.0', code: 999, msg: `sextant: ${String(err)}` }) + '\n');

@@ -127,6 +127,74 @@ describe('native netlink (real namespaces)', () => {
     }
   });
 
+  it('sends a plan in few datagrams and still names the op that failed inside one', async () => {
+    let sends = 0;
+    const counting: SxSys = {
+      setns: (fd, t) => sys.setns(fd, t),
+      flock: (fd, ms) => sys.flock(fd, ms),
+      nlOpen: () => sys.nlOpen(),
+      nlSend: (fd, msg) => (sends++, sys.nlSend(fd, msg)),
+      nlRecv: (fd) => sys.nlRecv(fd),
+    };
+    const nl = openNativeNetlink(counting, `/run/netns/${host}`);
+    try {
+      sends = 0;
+      await nl.apply(
+        [
+          { op: 'link.set', name: 'br0', change: { up: true } },
+          { op: 'addr.replace', addr: { link: 'br0', cidr: '10.9.0.1/24' } },
+          { op: 'link.add', link: { kind: 'veth', name: 'vh1', mtu: 1400, peer: { name: 'eth1', netnsPath: `/run/netns/${pod}` } } },
+          { op: 'link.set', name: 'vh1', change: { master: 'br0', up: true } },
+        ],
+        ['br0'],
+      );
+      assert.equal(sends, 2, 'one look-up of br0, then the ops and the read-back in one datagram (was 6 requests)');
+      assert.equal(link(host, 'vh1').master, 'br0');
+      assert.ok(link(host, 'vh1').flags.includes('UP'));
+      // The second of three fails in the kernel: reported as op 1 with the kernel's reason.
+      await assert.rejects(
+        nl.apply([
+          { op: 'addr.add', addr: { link: 'br0', cidr: '10.9.3.1/24' } },
+          { op: 'route.add', route: { dst: '10.77.0.0/16', link: 'br0', gw: '10.88.0.1' } },
+          { op: 'link.set', name: 'br0', change: { up: true } },
+        ]),
+        (e: unknown) => e instanceof NetlinkError && e.failedOp === 1 && /^route add 10\.77\.0\.0\/16/.test(e.message) && /ENETUNREACH/.test(e.message),
+      );
+      // A creation that fails (the name is taken) ends its batch: the change after it, folded
+      // into the creation or not, never reaches the existing link.
+      execFileSync('ip', ['-n', host, 'link', 'add', 'br1', 'type', 'bridge']);
+      await assert.rejects(
+        nl.apply([
+          { op: 'link.add', link: { kind: 'veth', name: 'vh1', peer: { name: 'eth8' } } },
+          { op: 'link.set', name: 'vh1', change: { master: 'br1', up: true } },
+        ]),
+        (e: unknown) => e instanceof NetlinkError && e.failedOp === 0 && e.kind === 'exists',
+      );
+      await assert.rejects(
+        nl.apply([
+          { op: 'link.add', link: { kind: 'veth', name: 'vh1', peer: { name: 'eth8' } } },
+          { op: 'link.set', name: 'vh1', change: { mtu: 1300 } },
+        ]),
+        (e: unknown) => e instanceof NetlinkError && e.failedOp === 0 && e.kind === 'exists',
+      );
+      assert.deepEqual({ master: link(host, 'vh1').master, mtu: link(host, 'vh1').mtu }, { master: 'br0', mtu: 1400 });
+      // A link an op needs by index is missing: that op fails and nothing of the batch is sent.
+      sends = 0;
+      await assert.rejects(
+        nl.apply([
+          { op: 'link.set', name: 'vh1', change: { mtu: 1300 } },
+          { op: 'addr.add', addr: { link: 'nosuch1', cidr: '10.9.4.1/24' } },
+        ]),
+        (e: unknown) => e instanceof NetlinkError && e.failedOp === 1 && e.kind === 'not-found' && /nosuch1/.test(e.message),
+      );
+      assert.equal(sends, 1, 'only the look-up went out');
+      assert.equal(link(host, 'vh1').mtu, 1400);
+      await nl.apply([{ op: 'link.del', name: 'vh1' }, { op: 'link.del', name: 'br1' }]);
+    } finally {
+      nl.close();
+    }
+  });
+
   it('a failed sysctl write rejects at op 0 and applies none of the ops', async () => {
     ip(pod, 'link', 'set', 'lo', 'down');
     await assert.rejects(

@@ -28,7 +28,7 @@ import {
   vethPeer,
   type Reply,
 } from './rtnl-codec.js';
-import { NetlinkError, type AddressInfo, type FdbSpec, type LinkInfo, type NeighbourSpec, type Netlink, type NetlinkOp, type RouteSpec } from './types.js';
+import { NetlinkError, type AddressInfo, type FdbSpec, type LinkChange, type LinkInfo, type NeighbourSpec, type Netlink, type NetlinkOp, type RouteSpec } from './types.js';
 
 const CLONE_NEWNET = 0x40000000;
 
@@ -154,18 +154,6 @@ class NativeNetlink implements Netlink {
     }
   }
 
-  private change(type: number, flags: number, body: Buffer[]): void {
-    this.request(type, flags | NLM_F.ACK, body);
-  }
-
-  private index(name: string): number {
-    const hit = this.indexes.get(name);
-    if (hit !== undefined) return hit;
-    const link = this.lookup(name);
-    if (!link) throw new KernelError(19, `Cannot find device "${name}"`);
-    return link.index;
-  }
-
   private lookup(key: string | number): ReturnType<typeof parseLink> | undefined {
     try {
       const [r] = this.request(RTM.GETLINK, 0, getLinkBody(key));
@@ -179,27 +167,76 @@ class NativeNetlink implements Netlink {
     }
   }
 
-  private applyOp(op: NetlinkOp): void {
-    const create = NLM_F.CREATE | NLM_F.EXCL;
+  /**
+   * Sends `reqs` as one datagram (the kernel runs them in order, each with its own sequence
+   * number) and collects one answer per request: the ack or error of a change, the reply of a
+   * GETLINK. Every answer is read, so nothing of this batch is left on the socket for the next.
+   */
+  private batch(reqs: readonly Request[]): (Reply | KernelError | undefined)[] {
+    const first = this.seq + 1;
+    this.sys.nlSend(this.fd, Buffer.concat(reqs.map((r) => message(r.type, r.flags, ++this.seq, r.body))));
+    const out: (Reply | KernelError | undefined)[] = new Array(reqs.length);
+    let pending = reqs.length;
+    while (pending > 0) {
+      for (const r of splitReplies(this.sys.nlRecv(this.fd))) {
+        const i = r.seq - first;
+        if (i < 0 || i >= reqs.length || out[i] !== undefined) continue;
+        if (r.type === NLMSG.ERROR) {
+          const e = parseError(r);
+          out[i] = e.errno !== 0 ? new KernelError(e.errno, e.text) : ACKED;
+        } else out[i] = r;
+        pending--;
+      }
+    }
+    return out.map((a) => (a === ACKED ? undefined : a));
+  }
+
+  /**
+   * Looks up, in one round trip, the indexes that ops[start, end) need and the handle does not
+   * know yet. A missing link fails the first of those ops that names it (nothing is sent then).
+   */
+  private resolve(ops: readonly NetlinkOp[], start: number, end: number): void {
+    const wanted: string[] = [];
+    for (let i = start; i < end; i++) for (const n of indexNames(ops[i]!)) if (!this.indexes.has(n) && !wanted.includes(n)) wanted.push(n);
+    if (!wanted.length) return;
+    const answers = this.batch(wanted.map((n) => ({ type: RTM.GETLINK, flags: 0, body: getLinkBody(n), op: -1 })));
+    answers.forEach((a, k) => {
+      const name = wanted[k]!;
+      if (a instanceof KernelError || a === undefined) {
+        let at = start;
+        while (at < end && !mentions(ops[at]!, name)) at++;
+        const err = a ?? new KernelError(19, `Cannot find device "${name}"`);
+        throw new NetlinkError(errnoKind(err.errno), `${opToBatchLine(ops[at]!).line}: ${err.errno === 19 ? `Cannot find device "${name}" (ENODEV)` : err.message}`, at);
+      }
+      const link = parseLink(a.payload);
+      this.indexes.set(link.name, link.index);
+    });
+  }
+
+  /** The requests for one op (indexes resolved beforehand); `fold`: a following master/up set. */
+  private encode(op: NetlinkOp, at: number, out: Request[], fds: number[], fold?: LinkChange): void {
+    const create = NLM_F.CREATE | NLM_F.EXCL | NLM_F.ACK;
+    const push = (type: number, flags: number, body: Buffer[]) => void out.push({ type, flags: flags | NLM_F.ACK, body, op: at });
     switch (op.op) {
       case 'link.add': {
         const l = op.link;
         const common = [strAttr(IFLA.IFNAME, l.name), ...(l.mtu !== undefined ? [u32Attr(IFLA.MTU, l.mtu)] : []), ...(l.mac ? [attrMac(l.mac)] : [])];
-        if (l.kind === 'bridge') return this.change(RTM.NEWLINK, create, [ifinfomsg(), ...common, linkInfo('bridge')]);
+        if (l.kind === 'bridge') return push(RTM.NEWLINK, create, [ifinfomsg(), ...common, linkInfo('bridge')]);
         if (l.kind !== 'veth') throw new NetlinkError('invalid', `${l.kind} links are not supported by the native netlink handle`, 0);
         const p = l.peer;
         const nsFd = p.netnsPath ? openNs(p.netnsPath) : undefined;
-        try {
-          const peer = [
-            strAttr(IFLA.IFNAME, p.name),
-            ...(l.mtu !== undefined ? [u32Attr(IFLA.MTU, l.mtu)] : []),
-            ...(p.mac ? [attrMac(p.mac)] : []),
-            ...(nsFd !== undefined ? [u32Attr(IFLA.NET_NS_FD, nsFd)] : []),
-          ];
-          return this.change(RTM.NEWLINK, create, [ifinfomsg(), ...common, linkInfo('veth', vethPeer(peer))]);
-        } finally {
-          if (nsFd !== undefined) closeSync(nsFd);
-        }
+        if (nsFd !== undefined) fds.push(nsFd);
+        const peer = [
+          strAttr(IFLA.IFNAME, p.name),
+          ...(l.mtu !== undefined ? [u32Attr(IFLA.MTU, l.mtu)] : []),
+          ...(p.mac ? [attrMac(p.mac)] : []),
+          ...(nsFd !== undefined ? [u32Attr(IFLA.NET_NS_FD, nsFd)] : []),
+        ];
+        // `ip link add ... master B up` in one message: the kernel enslaves and opens the new
+        // link before it answers, or unregisters it again when either fails.
+        const up = fold?.up ? IFF_UP : 0;
+        const master = fold?.master ? [u32Attr(IFLA.MASTER, this.known(fold.master))] : [];
+        return push(RTM.NEWLINK, create, [ifinfomsg(0, up, up), ...common, ...master, linkInfo('veth', vethPeer(peer))]);
       }
       case 'link.set': {
         const c = op.change;
@@ -215,24 +252,24 @@ class NativeNetlink implements Netlink {
         }
         const attrs: Buffer[] = [];
         if (c.mtu !== undefined) attrs.push(u32Attr(IFLA.MTU, c.mtu));
-        if (c.master !== undefined) attrs.push(u32Attr(IFLA.MASTER, c.master ? this.index(c.master) : 0));
+        if (c.master !== undefined) attrs.push(u32Attr(IFLA.MASTER, c.master ? this.known(c.master) : 0));
         const byName = c.name === undefined;
-        const head = byName ? [ifinfomsg(0, flags, mask), strAttr(IFLA.IFNAME, op.name)] : [ifinfomsg(this.index(op.name), flags, mask), strAttr(IFLA.IFNAME, c.name!)];
-        if (mask || attrs.length || !byName || c.hairpin === undefined) this.change(RTM.NEWLINK, 0, [...head, ...attrs]);
+        const head = byName ? [ifinfomsg(0, flags, mask), strAttr(IFLA.IFNAME, op.name)] : [ifinfomsg(this.known(op.name), flags, mask), strAttr(IFLA.IFNAME, c.name!)];
+        if (mask || attrs.length || !byName || c.hairpin === undefined) push(RTM.NEWLINK, 0, [...head, ...attrs]);
         if (!byName) this.indexes.delete(op.name);
         // A port's hairpin needs the port to exist: after master, as its own message.
-        if (c.hairpin !== undefined) this.change(RTM.NEWLINK, 0, [ifinfomsg(0), strAttr(IFLA.IFNAME, c.name ?? op.name), hairpinInfo(c.hairpin)]);
+        if (c.hairpin !== undefined) push(RTM.NEWLINK, 0, [ifinfomsg(0), strAttr(IFLA.IFNAME, c.name ?? op.name), hairpinInfo(c.hairpin)]);
         return;
       }
       case 'link.del':
         this.indexes.delete(op.name);
-        return this.change(RTM.DELLINK, 0, [ifinfomsg(), strAttr(IFLA.IFNAME, op.name)]);
+        return push(RTM.DELLINK, 0, [ifinfomsg(), strAttr(IFLA.IFNAME, op.name)]);
       case 'addr.add':
-        return this.change(RTM.NEWADDR, create, addrBody(this.index(op.addr.link), op.addr.cidr));
+        return push(RTM.NEWADDR, create, addrBody(this.known(op.addr.link), op.addr.cidr));
       case 'addr.replace':
-        return this.change(RTM.NEWADDR, NLM_F.CREATE | NLM_F.REPLACE, addrBody(this.index(op.addr.link), op.addr.cidr));
+        return push(RTM.NEWADDR, NLM_F.CREATE | NLM_F.REPLACE, addrBody(this.known(op.addr.link), op.addr.cidr));
       case 'addr.del':
-        return this.change(RTM.DELADDR, 0, addrBody(this.index(op.addr.link), op.addr.cidr));
+        return push(RTM.DELADDR, 0, addrBody(this.known(op.addr.link), op.addr.cidr));
       case 'route.add':
       case 'route.replace':
       case 'route.del': {
@@ -244,34 +281,82 @@ class NativeNetlink implements Netlink {
           scope,
           del,
           ...(r.gw ? { gw: r.gw } : {}),
-          ...(r.link ? { oif: this.index(r.link) } : {}),
+          ...(r.link ? { oif: this.known(r.link) } : {}),
           ...(r.onlink ? { onlink: true } : {}),
           ...(r.metric !== undefined ? { metric: r.metric } : {}),
           ...(r.mtu !== undefined ? { mtu: r.mtu } : {}),
         });
-        if (del) return this.change(RTM.DELROUTE, 0, body);
-        return this.change(RTM.NEWROUTE, op.op === 'route.add' ? create : NLM_F.CREATE | NLM_F.REPLACE, body);
+        if (del) return push(RTM.DELROUTE, 0, body);
+        return push(RTM.NEWROUTE, op.op === 'route.add' ? create : NLM_F.CREATE | NLM_F.REPLACE, body);
       }
       default:
-        throw new NetlinkError('invalid', `${op.op} is not supported by the native netlink handle`, 0);
+        throw new NetlinkError('invalid', `${op.op} is not supported by the native netlink handle`, at);
     }
   }
 
+  /** An index resolve() looked up (or an earlier op left in the cache). */
+  private known(name: string): number {
+    const hit = this.indexes.get(name);
+    if (hit === undefined) throw new KernelError(19, `Cannot find device "${name}"`);
+    return hit;
+  }
+
+  /**
+   * Applies `ops` in as few datagrams as is safe: a batch runs up to and including a link
+   * creation (with a directly following `master`/`up` change of the new link folded into it),
+   * because what follows a creation may act on the link by name and must not run when the
+   * creation failed — a name that already exists belongs to someone else. The read-back GETLINKs
+   * ride in the last batch. The first failed op (in order) is the one reported; the kernel ran
+   * the later ops of its batch as well, so a failure means the caller rolls the plan back (the
+   * CNI plugin removes the veth, which takes everything after it along).
+   */
   async apply(ops: readonly NetlinkOp[], readBack: readonly string[] = []): Promise<LinkInfo[]> {
-    ops.forEach((op, i) => {
-      try {
-        this.applyOp(op);
-      } catch (err) {
-        const line = opToBatchLine(op).line;
-        if (err instanceof NetlinkError) throw new NetlinkError(err.kind, `${line}: ${err.message}`, i);
-        if (err instanceof KernelError) throw new NetlinkError(errnoKind(err.errno), `${line}: ${err.message}`, i);
-        throw err;
-      }
-    });
-    return readBack.map((name) => {
-      const link = this.info(name);
-      if (!link) throw new NetlinkError('not-found', `link show dev ${name}: Cannot find device "${name}"`, ops.length);
-      return link;
+    const fds: number[] = [];
+    let shown: (Reply | KernelError | undefined)[] = [];
+    try {
+      let start = 0;
+      do {
+        let end = start;
+        while (end < ops.length && ops[end]!.op !== 'link.add') end++;
+        if (end < ops.length) end++;
+        const created = end > start ? ops[end - 1]! : undefined;
+        const fold = created?.op === 'link.add' && created.link.kind === 'veth' ? foldable(created.link.name, ops[end]) : undefined;
+        if (fold) end++;
+        const last = end >= ops.length;
+        const reqs: Request[] = [];
+        this.resolve(ops, start, end);
+        for (let i = start; i < (fold ? end - 1 : end); i++) {
+          try {
+            this.encode(ops[i]!, i, reqs, fds, i === end - 2 && fold ? fold : undefined);
+          } catch (err) {
+            throw attributed(err, ops, i);
+          }
+        }
+        const nOps = reqs.length;
+        if (last) for (const name of readBack) reqs.push({ type: RTM.GETLINK, flags: 0, body: getLinkBody(name), op: ops.length });
+        if (!reqs.length) break;
+        const answers = this.batch(reqs);
+        for (const fd of fds.splice(0)) closeSync(fd);
+        for (let k = 0; k < nOps; k++) {
+          const a = answers[k];
+          if (a instanceof KernelError) {
+            const at = reqs[k]!.op;
+            throw new NetlinkError(errnoKind(a.errno), `${opToBatchLine(ops[at]!).line}: ${a.message}`, at);
+          }
+        }
+        if (last) shown = answers.slice(nOps);
+        start = end;
+      } while (start < ops.length);
+    } finally {
+      for (const fd of fds) closeSync(fd);
+    }
+    return readBack.map((name, k) => {
+      const a = shown[k];
+      if (!a || a instanceof KernelError) throw new NetlinkError('not-found', `link show dev ${name}: Cannot find device "${name}"`, ops.length);
+      const l = parseLink(a.payload);
+      this.indexes.set(l.name, l.index);
+      const { masterIndex, ...rest } = l;
+      return { ...rest, master: masterIndex ? this.lookup(masterIndex)?.name : undefined };
     });
   }
 
@@ -313,6 +398,57 @@ class NativeNetlink implements Netlink {
 }
 
 const attrMac = (mac: string) => attr(IFLA.ADDRESS, macBytes(mac));
+
+/** One rtnetlink request of a batch and the op (index in the plan) it belongs to. */
+interface Request {
+  type: number;
+  flags: number;
+  body: Buffer[];
+  op: number;
+}
+
+/** Marks an acknowledged request while a batch's answers come in. */
+const ACKED = { type: NLMSG.ERROR, flags: 0, seq: 0, payload: Buffer.alloc(0) } satisfies Reply;
+
+/** Links an op needs by ifindex (resolve() looks them up before the batch is sent). */
+function indexNames(op: NetlinkOp): string[] {
+  switch (op.op) {
+    case 'link.set':
+      return [...(op.change.name !== undefined ? [op.name] : []), ...(op.change.master ? [op.change.master] : [])];
+    case 'addr.add':
+    case 'addr.replace':
+    case 'addr.del':
+      return [op.addr.link];
+    case 'route.add':
+    case 'route.replace':
+    case 'route.del':
+      return op.route.link ? [op.route.link] : [];
+    default:
+      return [];
+  }
+}
+
+/** Whether `op` names link `name` in any role (by name or by index). */
+function mentions(op: NetlinkOp, name: string): boolean {
+  if ((op.op === 'link.set' || op.op === 'link.del') && op.name === name) return true;
+  return indexNames(op).includes(name);
+}
+
+/** A `link.set` of just master and/or up on the link created right before it. */
+function foldable(created: string, next: NetlinkOp | undefined): LinkChange | undefined {
+  if (next?.op !== 'link.set' || next.name !== created) return undefined;
+  const keys = Object.keys(next.change).filter((k) => next.change[k as keyof LinkChange] !== undefined);
+  if (!keys.length || !keys.every((k) => k === 'master' || (k === 'up' && next.change.up === true))) return undefined;
+  return next.change;
+}
+
+/** An error while building the requests of ops[at], tied to that op. */
+function attributed(err: unknown, ops: readonly NetlinkOp[], at: number): unknown {
+  const line = opToBatchLine(ops[at]!).line;
+  if (err instanceof NetlinkError) return new NetlinkError(err.kind, `${line}: ${err.message}`, at);
+  if (err instanceof KernelError) return new NetlinkError(errnoKind(err.errno), `${line}: ${err.message}`, at);
+  return err;
+}
 
 function openNs(path: string): number {
   try {

@@ -115,7 +115,11 @@ export class NetlinkError extends Error {
   constructor(
     readonly kind: NetlinkErrorKind,
     message: string,
-    /** Index in the applied plan of the op that failed; earlier ops took effect. */
+    /**
+     * Index in the applied plan of the first op that failed; earlier ops took effect. Later ops
+     * may have too (the native handle sends an op batch in one datagram, up to a link creation),
+     * so a caller rolls the whole plan back.
+     */
     readonly failedOp: number,
   ) {
     super(message);

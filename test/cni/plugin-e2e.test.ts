@@ -111,6 +111,23 @@ describe('sextant CNI binary end to end', () => {
     assert.doesNotMatch(await node.natRules(), /SX-MASQ-/);
   });
 
+  it('a pod-side failure inside one netlink batch (a route after the address and link-up) is reported and rolled back', async () => {
+    const p = await node.newPod();
+    const broken: ConfList = {
+      ...list,
+      name: 'sxnet-badroute',
+      plugins: [{ ...list.plugins[0]!, ipam: { dataDir: node.dataDir, routes: [{ dst: '192.168.77.0/24', gw: '10.99.99.99' }] } }],
+    };
+    const a = await rt.add(broken, 'pod-badroute', p);
+    assert.equal(a.ok, false);
+    assert.equal(a.error?.code, 100, JSON.stringify(a.error));
+    assert.match(String(a.error?.msg), /route add 192\.168\.77\.0\/24 via 10\.99\.99\.99/);
+    assert.deepEqual(node.reservations('sxnet-badroute'), []);
+    assert.deepEqual((await node.links()).filter((l) => l.ifname.startsWith('sxv')), []);
+    assert.deepEqual((await node.links(p)).map((l) => l.ifname), ['lo'], 'the pod end went with its veth');
+    assert.doesNotMatch(await node.natRules(), /SX-MASQ-/);
+  });
+
   it('GC releases attachments that are not in cni.dev/valid-attachments', async () => {
     const keep = await node.newPod();
     const drop = await node.newPod();
