@@ -26,3 +26,52 @@ export function runTool(cmd: string, args: readonly string[], opts: { netns?: st
     child.stdin.end(opts.input ?? '');
   });
 }
+
+/**
+ * Like runTool, but hands stdout to `onLine` one line at a time (without the newline) instead of
+ * collecting it: reading a 24 MB `iptables-save` this way never holds the dump, only the line
+ * being handled. Every line is a string of its own (not a slice of a larger chunk), so keeping a
+ * piece of one does not keep the chunk alive. Resolves with the exit code and stderr.
+ */
+export function streamTool(
+  cmd: string,
+  args: readonly string[],
+  onLine: (line: string) => void,
+  opts: { netns?: string } = {},
+): Promise<{ code: number; stderr: string }> {
+  const [file, argv] = opts.netns ? ['ip', ['netns', 'exec', opts.netns, cmd, ...args]] : [cmd, [...args]];
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const err: Buffer[] = [];
+    let carry: Buffer | undefined;
+    let failure: unknown;
+    child.stdout.on('data', (chunk: Buffer) => {
+      if (failure !== undefined) return;
+      const buf = carry ? Buffer.concat([carry, chunk]) : chunk;
+      let start = 0;
+      try {
+        for (let nl = buf.indexOf(10, start); nl >= 0; nl = buf.indexOf(10, start)) {
+          onLine(buf.toString('utf8', start, nl));
+          start = nl + 1;
+        }
+      } catch (e) {
+        failure = e;
+        child.kill();
+        return;
+      }
+      // A copy, so the carried tail does not pin the whole chunk.
+      carry = start < buf.length ? Buffer.from(buf.subarray(start)) : undefined;
+    });
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (failure !== undefined) return reject(failure);
+      try {
+        if (carry && carry.length > 0) onLine(carry.toString('utf8'));
+      } catch (e) {
+        return reject(e);
+      }
+      resolve({ code: code ?? 1, stderr: Buffer.concat(err).toString() });
+    });
+  });
+}

@@ -185,6 +185,10 @@ export function createFakeIptables(): FakeIptables {
     async save(table, o = {}) {
       return renderDump(tables, table, o.counters ?? false);
     },
+    async saveLines(table, onLine) {
+      const text = renderDump(tables, table, false);
+      for (const line of text.endsWith('\n') ? text.slice(0, -1).split('\n') : text.split('\n')) onLine(line);
+    },
     async listChain(table, chain) {
       const c = tables.get(table)?.chains.get(chain);
       if (!c) return null;

@@ -9,12 +9,12 @@ import {
   buildRules,
   categorizeEndpoints,
   endpointsKey,
-  missingJumps,
-  ownedChainsFromSave,
+  KernelStateScan,
   snapshotUdp,
   staleUdpFlows,
   type EndpointInfo,
   type EndpointSliceLike,
+  type JumpRule,
   type RuleBuilderConfig,
   type ServiceLike,
   type ServicePortInfo,
@@ -230,13 +230,18 @@ export class SyncEngine {
     const log = this.opts.log;
     let payloadBytes = 0;
     try {
-      let jumps = [] as ReturnType<typeof missingJumps>;
+      let jumps: JumpRule[] = [];
       if (full) {
-        const [nat, filter] = await Promise.all([this.opts.iptables.save('nat'), this.opts.iptables.save('filter')]).catch((err: unknown) => {
-          throw new ProxyError('PROXY_KERNEL_READ', `iptables-save failed: ${String(err)}`, { cause: err });
-        });
-        this.existingChains = ownedChainsFromSave(nat);
-        jumps = missingJumps({ nat, filter });
+        // Streamed: at 10,000 services the nat dump is 24 MB, and holding it (plus its split lines)
+        // was the proxy's memory peak on every full resync of a populated table.
+        const scan = new KernelStateScan();
+        for (const table of ['nat', 'filter']) {
+          await this.opts.iptables.saveLines(table, (l) => scan.line(table, l)).catch((err: unknown) => {
+            throw new ProxyError('PROXY_KERNEL_READ', `iptables-save -t ${table} failed: ${String(err)}`, { cause: err });
+          });
+        }
+        this.existingChains = scan.ownedChains;
+        jumps = scan.missingJumps();
       }
       const plan = buildRules(this.opts.config, {
         services: this.services,

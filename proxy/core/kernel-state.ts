@@ -2,16 +2,6 @@ import { splitArgs } from '../../kernel/iptables-dump.js';
 import { isServiceChain } from './chain-names.js';
 import { JUMP_RULES, type JumpRule } from './jump-rules.js';
 
-/**
- * Per-service chains (`SX-SVC-…`, `SX-SEP-…`, …) present in an `iptables-save -t nat` dump. Scans
- * chain lines only, so it stays cheap on a 200k-rule table.
- */
-export function ownedChainsFromSave(natSave: string): Set<string> {
-  const out = new Set<string>();
-  for (const m of natSave.matchAll(/^:(SX-\S+)/gm)) if (isServiceChain(m[1]!)) out.add(m[1]!);
-  return out;
-}
-
 /** The comment of a rule's `--comment` argument. */
 const commentOf = (args: readonly string[]): string | undefined => {
   const i = args.indexOf('--comment');
@@ -19,20 +9,57 @@ const commentOf = (args: readonly string[]): string | undefined => {
 };
 
 /**
- * Hooks from JUMP_RULES that are missing in the given dumps (filter and nat `iptables-save`
- * text). A hook counts as present when its built-in chain has a rule jumping to the same chain
- * with the same comment, however iptables-save normalised the rest.
+ * What a full sync needs to know of the kernel, read one `iptables-save` line at a time
+ * (`Iptables.saveLines`), so a 200k-rule nat dump is never held as one string nor split into an
+ * array: the per-service nat chains present, and the hooks from built-in chains into ours. Only
+ * `:SX-…` chain lines and rules of chains that are not ours are looked at; every other line costs
+ * a prefix check.
  */
-export function missingJumps(saves: { filter: string; nat: string }): JumpRule[] {
-  const present = new Set<string>();
-  for (const [table, text] of Object.entries(saves)) {
-    for (const line of text.split('\n')) {
-      if (!line.startsWith('-A ') || !line.includes(' -j SX-')) continue;
-      const args = splitArgs(line);
-      const chain = args[1]!;
-      const j = args.indexOf('-j');
-      present.add(`${table} ${chain} ${args[j + 1]} ${commentOf(args) ?? ''}`);
+export class KernelStateScan {
+  /** Per-service chains (`SX-SVC-…`, `SX-SEP-…`, …) declared in the nat table. */
+  readonly ownedChains = new Set<string>();
+  private readonly hooks = new Set<string>();
+
+  /** Feeds one line of `iptables-save -t TABLE` output. */
+  line(table: string, line: string): void {
+    if (line.startsWith(':SX-')) {
+      if (table !== 'nat') return;
+      const end = line.indexOf(' ');
+      const name = end < 0 ? line.slice(1) : line.slice(1, end);
+      if (isServiceChain(name)) this.ownedChains.add(name);
+      return;
     }
+    // Hooks live in built-in chains only: our own chains' rules (all but a handful) are skipped.
+    if (!line.startsWith('-A ') || line.startsWith('-A SX-') || !line.includes(' -j SX-')) return;
+    const args = splitArgs(line);
+    const j = args.indexOf('-j');
+    this.hooks.add(`${table} ${args[1]} ${args[j + 1]} ${commentOf(args) ?? ''}`);
   }
-  return JUMP_RULES.filter((j) => !present.has(`${j.table} ${j.chain} ${j.target} ${commentOf(j.args.map((a) => a.replace(/^"|"$/g, ''))) ?? ''}`));
+
+  /** Feeds a whole dump of one table (tests, small tables). */
+  text(table: string, text: string): this {
+    for (const line of text.split('\n')) this.line(table, line);
+    return this;
+  }
+
+  /**
+   * Hooks from JUMP_RULES missing in what was fed. A hook counts as present when its built-in
+   * chain has a rule jumping to the same chain with the same comment, however iptables-save
+   * normalised the rest.
+   */
+  missingJumps(): JumpRule[] {
+    return JUMP_RULES.filter((j) => !this.hooks.has(`${j.table} ${j.chain} ${j.target} ${commentOf(j.args.map((a) => a.replace(/^"|"$/g, ''))) ?? ''}`));
+  }
+}
+
+/** Per-service chains present in an `iptables-save -t nat` dump (see KernelStateScan). */
+export function ownedChainsFromSave(natSave: string): Set<string> {
+  return new KernelStateScan().text('nat', natSave).ownedChains;
+}
+
+/** Hooks from JUMP_RULES missing in the given dumps (filter and nat `iptables-save` text). */
+export function missingJumps(saves: { filter: string; nat: string }): JumpRule[] {
+  const scan = new KernelStateScan();
+  for (const [table, text] of Object.entries(saves)) scan.text(table, text);
+  return scan.missingJumps();
 }

@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createFakeIptables } from '../../kernel/iptables-fake.js';
 import { createIptables, IptablesError, type Iptables } from '../../kernel/iptables.js';
-import { JUMP_RULES, buildRules, missingJumps, ownedChainsFromSave } from '../../proxy/core/index.js';
+import { JUMP_RULES, KernelStateScan, buildRules, missingJumps, ownedChainsFromSave } from '../../proxy/core/index.js';
 import { CONFIG, scenarioState } from '../../proxy/core/test-scenario.js';
 
 /** The real Iptables in a scratch namespace, and the fake held to the same rules. */
@@ -36,7 +36,51 @@ for (const impl of ['real', 'fake'] as const) {
     assert.deepEqual(await ipt.listChain('mangle', 'SX-PROXY-CANARY'), ['-N SX-PROXY-CANARY']);
     assert.equal(await ipt.listChain('mangle', 'SX-NOT-THERE'), null);
   });
+  test(`${impl}: saveLines hands over the same lines as save, one at a time`, async (t) => {
+    // Its own namespace: the tests after this one expect an empty one.
+    const own = `${ns}-lines`;
+    if (impl === 'real') {
+      execFileSync('ip', ['netns', 'add', own]);
+      t.after(() => execFileSync('ip', ['netns', 'del', own]));
+    }
+    const ipt = impl === 'real' ? createIptables({ netns: own }) : createFakeIptables();
+    const s = scenarioState();
+    const plan = buildRules(CONFIG, { services: s.services, endpoints: s.endpoints, full: true, changedServices: s.changed, existingChains: new Set(), missingJumps: JUMP_RULES });
+    await ipt.restore(plan.payload);
+    // The real tool stamps the time in its '#' lines: compare the rest.
+    const noStamps = (lines: string[]) => lines.filter((l) => !l.startsWith('#'));
+    const lines: string[] = [];
+    await ipt.saveLines('nat', (l) => lines.push(l));
+    assert.ok(lines.length > 20 && lines.every((l) => !l.includes('\n')));
+    assert.deepEqual(noStamps(lines), noStamps((await ipt.save('nat')).replace(/\n$/, '').split('\n')));
+    await assert.rejects(
+      ipt.saveLines('nat', () => {
+        throw new Error('reader gave up');
+      }),
+      /reader gave up/,
+    );
+  });
 }
+
+test('real: saveLines of a table that does not exist rejects with the tool\'s reason', async () => {
+  await assert.rejects(createIptables({ netns: ns }).saveLines('nosuch', () => {}), (e: unknown) => e instanceof IptablesError && /nosuch/.test(e.stderr));
+});
+
+test('KernelStateScan: the chains and hooks read line by line are the ones read from whole dumps', async () => {
+  const ipt = createFakeIptables();
+  const s = scenarioState();
+  const plan = buildRules(CONFIG, { services: s.services, endpoints: s.endpoints, full: true, changedServices: s.changed, existingChains: new Set(), missingJumps: JUMP_RULES.slice(1) });
+  await ipt.restore(plan.payload);
+  const scan = new KernelStateScan();
+  for (const t of ['nat', 'filter']) await ipt.saveLines(t, (l) => scan.line(t, l));
+  const [nat, filter] = [await ipt.save('nat'), await ipt.save('filter')];
+  assert.deepEqual([...scan.ownedChains].sort(), [...plan.chains].sort());
+  assert.deepEqual(scan.missingJumps(), [JUMP_RULES[0]]);
+  assert.deepEqual(scan.missingJumps(), missingJumps({ nat, filter }));
+  // Rules of our own chains never count as hooks, even when they jump to one of our chains.
+  const own = new KernelStateScan().text('nat', `*nat\n:SX-SERVICES - [0:0]\n-A SX-SERVICES -m comment --comment "sextant service portals" -j SX-SERVICES\nCOMMIT\n`);
+  assert.equal(own.missingJumps().length, JUMP_RULES.length);
+});
 
 test('real: after a full sync, iptables-save (normalised) shows no missing hooks and every service chain', async () => {
   const ipt = createIptables({ netns: ns });
