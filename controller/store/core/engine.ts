@@ -39,10 +39,17 @@ export interface LogEngine {
   currentRev(key: string): number | undefined;
   current(key: string): CurrentRow | undefined;
   /**
-   * Durably appends `rows` (consecutive revisions) in ONE transaction and makes each the key's
-   * current state (or removes the key for a delete). All or nothing: on failure none is written.
+   * Appends `rows` (consecutive revisions) in ONE transaction and makes each the key's current
+   * state (or removes the key for a delete). All or nothing: on failure none is written. Durable
+   * on return unless the engine has `sync`.
    */
   append(rows: LogRow[]): void;
+  /**
+   * Present on engines whose `append` commits without waiting for the disk: resolves once
+   * everything appended before the call is durable (the fsync runs off the JavaScript thread, so
+   * later batches commit meanwhile). A rejection means durability can no longer be promised.
+   */
+  sync?(): Promise<void>;
   /** Live objects in `range` with key > `after` and revision ≤ `maxRev`, by key, at most `limit` (-1: all). */
   listCurrent(range: KeyRange, after: string, maxRev: number, limit: number): CurrentRow[];
   /** For each key in `range` with key > `after` changed after `rev`: its first such row's `prev`. */

@@ -126,3 +126,75 @@ test('ADDED/MODIFIED events carry the stored text of their object; a DELETED eve
   // The parsed object is built once and shared.
   assert.equal(events[0]!.object, events[0]!.object);
 });
+
+/** An engine whose appends become durable only when the test completes a sync. */
+class DeferredSyncEngine extends MemoryEngine {
+  syncs: { resolve(): void; reject(err: Error): void }[] = [];
+  sync(): Promise<void> {
+    return new Promise((resolve, reject) => this.syncs.push({ resolve, reject }));
+  }
+}
+
+const tick = () => new Promise((r) => setImmediate(r));
+
+test('with an engine that syncs later, a write is acknowledged, published and readable only once its sync completed', async () => {
+  const engine = new DeferredSyncEngine();
+  const s = new LogStore(engine, { history: { intervalMs: 0 } });
+  const first = s.create('/d/a', { metadata: { name: 'a' }, v: 1 });
+  await tick();
+  engine.syncs.shift()!.resolve();
+  await first;
+  const base = await s.currentRevision();
+  const events: WatchEvent[] = [];
+  s.watch('/d/', { fromRevision: base, onEvent: (e) => events.push(e), onError: () => undefined });
+  let done = false;
+  const write = s.update('/d/a', { metadata: { name: 'a' }, v: 2 }).then((o) => ((done = true), o));
+  await tick();
+  await tick();
+  assert.equal(engine.syncs.length, 1, 'one sync started for the committed batch');
+  assert.equal(done, false, 'acknowledged before its sync completed');
+  assert.equal(events.length, 0, 'published before its sync completed');
+  assert.equal(await s.currentRevision(), base);
+  const listed = await s.list('/d/');
+  assert.equal(listed.revision, base);
+  assert.equal(listed.items[0]!.v, 1, 'a list shows the durable state');
+  // A second batch commits while the first sync runs; it waits for a sync of its own.
+  const second = s.create('/d/b', { metadata: { name: 'b' } });
+  await tick();
+  assert.equal(engine.syncs.length, 1);
+  let read: number | undefined;
+  const reading = s.get('/d/a').then((o) => (read = o!.v as number));
+  await tick();
+  assert.equal(read, undefined, 'a key with an undurable write is read after its sync');
+  engine.syncs.shift()!.resolve();
+  const updated = await write;
+  await reading;
+  assert.equal(read, 2);
+  assert.equal(updated.metadata?.resourceVersion, String(base + 1));
+  assert.deepEqual(events.map((e) => e.revision), [base + 1]);
+  await tick();
+  assert.equal(engine.syncs.length, 1, 'the second batch got its own sync');
+  engine.syncs.shift()!.resolve();
+  await second;
+  await tick();
+  assert.deepEqual(events.map((e) => e.revision), [base + 1, base + 2]);
+  await s.close();
+});
+
+test('a failed sync rejects the writes waiting for it and every later call with Unavailable', async () => {
+  const engine = new DeferredSyncEngine();
+  const s = new LogStore(engine, { history: { intervalMs: 0 } });
+  const watchErrors: Error[] = [];
+  s.watch('/f/', { fromRevision: 0, onEvent: () => undefined, onError: (e) => watchErrors.push(e) });
+  const w = settle(s.create('/f/a', { metadata: { name: 'a' } }));
+  await tick();
+  engine.syncs.shift()!.reject(new Error('EIO (test)'));
+  const r = await w;
+  assert.equal(r.ok, false);
+  assert.ok(!r.ok && isStoreError(r.e, 'Unavailable') && /syncing the log to disk failed: EIO \(test\)/.test((r.e as Error).message), String(!r.ok && r.e));
+  await tick();
+  assert.equal(watchErrors.length, 1);
+  await assert.rejects(s.get('/f/a'), (e: unknown) => isStoreError(e, 'Unavailable'));
+  await assert.rejects(s.create('/f/b', { metadata: { name: 'b' } }), (e: unknown) => isStoreError(e, 'Unavailable'));
+  await s.close();
+});

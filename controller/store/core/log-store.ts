@@ -34,6 +34,12 @@ interface PendingWrite {
   reject(err: unknown): void;
 }
 
+interface Accepted {
+  w: PendingWrite;
+  row: LogRow;
+  result: StoredObject;
+}
+
 const EVENT: Record<RowType, WatchEventType> = { 0: 'ADDED', 1: 'MODIFIED', 2: 'DELETED' };
 /** Current rows `get` keeps in memory (see `remember`). */
 const RECENT_ROWS = 1024;
@@ -68,7 +74,18 @@ const parseRevision = (text: string, field: string): number => {
  * locks, and concurrent writers share one fsync.
  */
 export class LogStore implements Store {
+  /** The newest revision readers see: committed and durable, published to watchers. */
   private rev: number;
+  /** The newest revision committed to the engine (ahead of `rev` while its sync runs). */
+  private head: number;
+  /** Keys written by commits not yet durable → their newest such revision. */
+  private readonly dirty = new Map<string, number>();
+  /** Committed batches waiting for their sync, in revision order. */
+  private awaiting: { rev: number; accepted: Accepted[] }[] = [];
+  private syncing = false;
+  private durableWaiters: { rev: number; resolve(): void; reject(err: unknown): void }[] = [];
+  /** Set when a sync failed: nothing written since can be promised durable, so the store stops. */
+  private failure: StoreError | undefined;
   private compacted: number;
   private dropped: number;
   private closed = false;
@@ -86,6 +103,7 @@ export class LogStore implements Store {
   ) {
     const s = engine.loadState();
     this.rev = s.revision;
+    this.head = s.revision;
     this.compacted = s.compacted;
     this.dropped = s.dropped;
     this.policy = new CompactionPolicy(opts.history);
@@ -103,6 +121,9 @@ export class LogStore implements Store {
   async get(key: string): Promise<StoredObject | null> {
     this.assertOpen();
     assertObjectKey(key);
+    // A key written by a commit whose sync still runs is read once that commit is durable (the
+    // state of other keys is read at once: they have no newer, undurable version).
+    for (let d = this.dirty.get(key); d !== undefined && d > this.rev; d = this.dirty.get(key)) await this.durable(d);
     let c = this.recent.get(key);
     if (!c) {
       c = this.engine.current(key);
@@ -181,13 +202,15 @@ export class LogStore implements Store {
       if (from === 0) {
         const at = this.rev;
         after = at;
-        initial = this.engine
-          .listCurrent(range, '', at, -1)
-          .map((r) => ({ type: 'ADDED', object: decode(r.value, r.rev), revision: at }));
+        initial = this.readAt(range, '', at, -1).map((r) => ({ type: 'ADDED', object: decode(r.value, r.rev), revision: at }));
       } else if (from < this.compacted) {
         throw new StoreError('Expired', `revision ${from} is older than the compacted revision ${this.compacted}`);
       } else {
-        initial = this.engine.tail(range, from).map((r) => this.event(r));
+        // Rows committed but not yet durable are published when their sync completes.
+        initial = this.engine
+          .tail(range, from)
+          .filter((r) => r.rev <= this.rev)
+          .map((r) => this.event(r));
       }
     } catch (err) {
       return this.hub.failed(opts, err instanceof Error ? err : new Error(String(err)));
@@ -225,13 +248,80 @@ export class LogStore implements Store {
     if (this.pending.length > 0) this.flush();
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
+    // Writes already committed are acknowledged once durable (or rejected if the sync fails).
+    await this.durable(this.head).catch(() => undefined);
     this.hub.failAll(new StoreError('Unavailable', 'store closed'));
     await this.compaction.catch(() => undefined);
     this.engine.close();
   }
 
   private assertOpen(): void {
+    if (this.failure) throw this.failure;
     if (this.closed) throw new StoreError('Unavailable', 'store closed');
+  }
+
+  /** Resolves once revision `rev` is durable and visible (at once when it already is). */
+  private durable(rev: number): Promise<void> {
+    if (rev <= this.rev) return Promise.resolve();
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => this.durableWaiters.push({ rev, resolve, reject }));
+  }
+
+  /**
+   * Runs one engine sync for every batch committed so far; batches committed while it runs wait
+   * for the next one (so a sync covers everything that queued behind the previous one).
+   */
+  private startSync(): void {
+    if (this.syncing || this.awaiting.length === 0 || this.failure) return;
+    this.syncing = true;
+    const upto = this.head;
+    this.engine.sync!().then(
+      () => {
+        this.syncing = false;
+        while (this.awaiting.length > 0 && this.awaiting[0]!.rev <= upto) {
+          const b = this.awaiting.shift()!;
+          this.release(b.accepted, b.rev);
+        }
+        this.startSync();
+      },
+      (err: unknown) => {
+        this.syncing = false;
+        this.fail(new StoreError('Unavailable', `store failed: syncing the log to disk failed: ${err instanceof Error ? err.message : String(err)}`));
+      },
+    );
+  }
+
+  /** Makes a durable batch visible: revision, watch events, then the writers' answers. */
+  private release(accepted: Accepted[], rev: number): void {
+    this.rev = rev;
+    for (const a of accepted) if (this.dirty.get(a.row.key) === a.row.rev) this.dirty.delete(a.row.key);
+    for (const a of accepted) this.publish(a.row.key, a.row.type, a.row.value, a.row.rev);
+    for (const a of accepted) {
+      // A create's or update's row value is exactly the result's serialisation.
+      if (a.row.type !== 2) rememberJson(a.result, a.row.value);
+      a.w.resolve(a.result);
+    }
+    if (this.durableWaiters.length > 0) {
+      const ready = this.durableWaiters.filter((d) => d.rev <= rev);
+      this.durableWaiters = this.durableWaiters.filter((d) => d.rev > rev);
+      for (const d of ready) d.resolve();
+    }
+  }
+
+  /**
+   * After a failed sync the committed-but-unsynced writes may or may not be on disk, and the
+   * kernel may have dropped the pages it could not write: no later write could be promised
+   * durable either. Every waiting write and reader is rejected and the store answers Unavailable.
+   */
+  private fail(err: StoreError): void {
+    this.failure = err;
+    for (const b of this.awaiting) for (const a of b.accepted) a.w.reject(err);
+    this.awaiting = [];
+    for (const w of this.pending) w.reject(err);
+    this.pending = [];
+    for (const d of this.durableWaiters) d.reject(err);
+    this.durableWaiters = [];
+    this.hub.failAll(err);
   }
 
   private precondition(key: string, rev: number, expected: number | undefined): void {
@@ -270,15 +360,15 @@ export class LogStore implements Store {
     this.flushScheduled = false;
     const batch = this.pending;
     this.pending = [];
-    if (this.closed) {
-      for (const w of batch) w.reject(new StoreError('Unavailable', 'store closed'));
+    if (this.closed || this.failure) {
+      for (const w of batch) w.reject(this.failure ?? new StoreError('Unavailable', 'store closed'));
       return;
     }
     const overlay = new Map<string, CurrentRow | null>();
     const live = (key: string): CurrentRow | undefined =>
       overlay.has(key) ? (overlay.get(key) ?? undefined) : (this.recent.get(key) ?? this.engine.current(key));
-    const accepted: { w: PendingWrite; row: LogRow; result: StoredObject }[] = [];
-    let rev = this.rev;
+    const accepted: Accepted[] = [];
+    let rev = this.head;
     for (const w of batch) {
       try {
         const curRev = overlay.has(w.key) ? overlay.get(w.key)?.rev : (this.recent.get(w.key)?.rev ?? this.engine.currentRev(w.key));
@@ -314,7 +404,9 @@ export class LogStore implements Store {
       for (const a of accepted) a.w.reject(err);
       return;
     }
-    this.rev = rev;
+    this.head = rev;
+    // `recent` follows the committed state (later batches are checked against it); readers of a
+    // key whose newest commit is not durable yet wait for it in `get`.
     for (const a of accepted) {
       const { key, type, value } = a.row;
       if (this.recent.has(key)) {
@@ -322,12 +414,13 @@ export class LogStore implements Store {
         else this.recent.set(key, { key, rev: a.row.rev, value });
       }
     }
-    for (const a of accepted) this.publish(a.row.key, a.row.type, a.row.value, a.row.rev);
-    for (const a of accepted) {
-      // A create's or update's row value is exactly the result's serialisation.
-      if (a.row.type !== 2) rememberJson(a.result, a.row.value);
-      a.w.resolve(a.result);
+    if (!this.engine.sync) {
+      this.release(accepted, rev);
+      return;
     }
+    for (const a of accepted) this.dirty.set(a.row.key, a.row.rev);
+    this.awaiting.push({ rev, accepted });
+    this.startSync();
   }
 
   private publish(key: string, type: RowType, value: string, rev: number): void {
@@ -386,7 +479,7 @@ export class LogStore implements Store {
    */
   private readAt(range: KeyRange, after: string, at: number, want: number): CurrentRow[] {
     const base = this.engine.listCurrent(range, after, at, want);
-    if (at === this.rev) return base;
+    if (at === this.head) return base;
     const older: CurrentRow[] = [];
     for (const c of this.engine.firstChangesAfter(range, after, at)) {
       if (c.prev === 0) continue;
