@@ -1,9 +1,11 @@
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { DiskStore } from './disk-store.js';
+import { Ipam } from './ipam.js';
+import { resolveRange } from './range-set.js';
 
 describe('DiskStore (host-local layout on a real directory)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'sx-cni-store-'));
@@ -24,5 +26,15 @@ describe('DiskStore (host-local layout on a real directory)', () => {
     assert.equal(store.reserve('10.1.1.7', 'c4', 'eth0', 1), true);
     assert.deepEqual({ set0: store.lastReserved(0), set1: store.lastReserved(1) }, { set0: '10.1.0.9', set1: '10.1.1.7' });
     assert.deepEqual(readdirSync(join(dir, 'net')).sort(), ['10.1.0.100', '10.1.0.9', '10.1.1.7', 'last_reserved_ip.0', 'last_reserved_ip.1', 'lock']);
+  });
+
+  it('allocation skips addresses another plugin reserved (one listing under the lock)', async () => {
+    mkdirSync(join(dir, 'net2'));
+    writeFileSync(join(dir, 'net2', '10.1.2.2'), 'other\r\neth0');
+    writeFileSync(join(dir, 'net2', '10.1.2.3'), 'other2\r\neth0');
+    const ipam = new Ipam('net2', [[resolveRange({ subnet: '10.1.2.0/24' }, 'test')]], dir);
+    const a = await ipam.allocate('mine', 'eth0');
+    assert.equal(a.ips[0]!.address, '10.1.2.4/24');
+    await assert.rejects(ipam.allocate('other', 'eth0'), /10\.1\.2\.2 has been allocated to other/);
   });
 });

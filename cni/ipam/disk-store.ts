@@ -106,9 +106,9 @@ export class DiskStore {
     }
   }
 
-  /** IPs held by (id, ifName); a legacy file holding just the id matches too, as in host-local. */
-  findByOwner(id: string, ifName: string): string[] {
-    return [...this.list()].filter(([, o]) => o.id === id && (o.ifName === ifName || o.ifName === '')).map(([ip]) => ip);
+  /** IPs held by (id, ifName) in `listed` (default: a fresh list()); a legacy file holding just the id matches too, as in host-local. */
+  findByOwner(id: string, ifName: string, listed = this.list()): string[] {
+    return [...listed].filter(([, o]) => o.id === id && (o.ifName === ifName || o.ifName === '')).map(([ip]) => ip);
   }
 
   release(ip: string): void {

@@ -68,7 +68,10 @@ export class Ipam {
    */
   async allocate(id: string, ifName: string, requestedIp?: string, lock?: PendingLock): Promise<Allocation> {
     return this.store.locked(() => {
-      const held = this.store.findByOwner(id, ifName);
+      // One listing under the lock serves the duplicate check and the search for a free address
+      // (no read per candidate); reserve() still creates the file with O_EXCL.
+      const listed = this.store.list();
+      const held = this.store.findByOwner(id, ifName, listed);
       if (held.length) throw new CniError(CniCode.DuplicateAllocation, `${held[0]} has been allocated to ${id}, duplicate allocation is not allowed`);
       const taken: string[] = [];
       try {
@@ -81,7 +84,7 @@ export class Ipam {
                 throw new CniError(CniCode.InvalidConfig, `requested IP ${requestedIp} is not in range set ${i}`);
               if (this.store.has(requestedIp)) throw new CniError(CniCode.NoAddresses, `requested IP ${requestedIp} is already allocated`);
               ip = want;
-            } else ip = nextFree(set, (x) => this.store.has(x), this.store.lastReserved(i));
+            } else ip = nextFree(set, (x) => listed.has(x), this.store.lastReserved(i));
             const r = ip === undefined ? undefined : rangeOf(set, ip);
             if (ip === undefined || !r || !this.store.reserve(intToIp(ip), id, ifName, i))
               throw new CniError(CniCode.NoAddresses, `no addresses available in range set ${set.map((x) => `${intToIp(x.start)}-${intToIp(x.end)}`).join(',')}`);

@@ -17,12 +17,14 @@ function readStdin(): string {
  * ~4 ms of CPU per run. A runtime hands over a blocking pipe; should a write still come up short
  * (EAGAIN on a non-blocking one), the rest goes through process.stdout.
  */
+let streamed = false;
 function writeOut(text: string): void {
   const buf = Buffer.from(text);
   let off = 0;
   try {
     while (off < buf.length) off += writeSync(1, buf, off);
   } catch {
+    streamed = true;
     process.stdout.write(buf.subarray(off));
   }
 }
@@ -32,8 +34,10 @@ dispatch({ env: process.env, stdin: readStdin(), stdout: writeOut }, realDeps).t
   (code) => {
     mark('result written');
     // Everything is done and written (synchronously): exit now instead of tearing the heap
-    // down first, as a natural end of the event loop would.
-    process.exit(code);
+    // down first, as a natural end of the event loop would. Output that went through the
+    // stream is left to drain by the natural end.
+    if (streamed) process.exitCode = code;
+    else process.exit(code);
   },
   (err: unknown) => {
     writeOut(JSON.stringify({ cniVersion: '1.1.0', code: 999, msg: `sextant: ${String(err)}` }) + '\n');
