@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { StoredObject } from '../store.js';
-import { encodeObject, encodeWrite, stampObject } from './etcd-codec.js';
+import { REVISION_MARK, encodeObject, encodeWrite, stampObject } from './etcd-codec.js';
 
 const cases: [string, StoredObject][] = [
   ['pod without resourceVersion', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'a', namespace: 'default', labels: { app: 'x' } }, spec: { containers: [{ name: 'c', image: 'i' }] } }],
@@ -24,3 +24,22 @@ for (const [name, obj] of cases) {
     assert.equal(JSON.stringify(obj), before, 'the caller object is not changed');
   });
 }
+
+test('encodeWrite: an object quoting the resourceVersion marker is encoded the plain way, still exactly', () => {
+  const m = REVISION_MARK;
+  const traps: StoredObject[] = [
+    { kind: 'Trap', metadata: { name: 'p' }, data: { note: m } },
+    { kind: 'Trap', metadata: { name: m } },
+    { kind: 'Trap', metadata: { name: 'p', resourceVersion: '3' }, data: { [`"resourceVersion":"${m}"`]: 1 } },
+    { kind: 'Trap', metadata: { resourceVersion: m } },
+    // The marker's member before the real one: only the uniqueness check keeps these exact.
+    { kind: 'Trap', spec: { resourceVersion: m }, metadata: { name: 'p' } },
+    { kind: 'Trap', metadata: { labels: { resourceVersion: m }, name: 'p' } },
+  ];
+  for (const obj of traps) {
+    const enc = encodeWrite(obj);
+    assert.equal(enc.value.toString('utf8'), encodeObject(obj).toString('utf8'));
+    assert.equal(enc.textAt(5), JSON.stringify(stampObject(obj, 5)));
+  }
+});
+

@@ -3,6 +3,7 @@
  * mod_revision is the version, so it is never stored twice and can never disagree), stamped
  * with the revision on the way out.
  */
+import { randomBytes } from 'node:crypto';
 import type { StoredObject } from '../store.js';
 
 /** Bytes to store: `obj` minus `metadata.resourceVersion` (the caller's object is not touched). */
@@ -34,47 +35,28 @@ export interface EncodedWrite {
   textAt(rev: number): string;
 }
 
-/** `"key":value` members of `o` in JSON.stringify's order and rules (undefined values dropped), `skip` left out. */
-function members(o: object, skip: string): { parts: string[]; at: number } {
-  const parts: string[] = [];
-  let at = -1;
-  for (const [k, v] of Object.entries(o)) {
-    if (k === skip) {
-      at = parts.length;
-      continue;
-    }
-    const t = JSON.stringify(v) as string | undefined;
-    if (t !== undefined) parts.push(`${JSON.stringify(k)}:${t}`);
-  }
-  return { parts, at };
-}
+/** A value no object holds (checked on every use): where the revision goes in the stamped text. Exported for tests. */
+export const REVISION_MARK = `sx-rv-${randomBytes(12).toString('hex')}`;
+const MARK = REVISION_MARK;
+const MEMBER = `"resourceVersion":"${MARK}"`;
 
 /**
- * `encodeObject(obj)` plus the text of `stampObject(obj, rev)` for the response, without a second
- * serialisation of the whole object: the top-level members and metadata's members are each
- * serialised once, and the stamped text is the same pieces with `"resourceVersion":"<rev>"` in
- * metadata (where it was, or last, as the spread in stampObject puts it).
+ * `encodeObject(obj)` plus the text of `stampObject(obj, rev)` for the response, from one
+ * serialisation: the object is serialised stamped with a marker as its resourceVersion (where
+ * stampObject puts it), the response text is that with the marker replaced by the revision, and
+ * the stored bytes are it without the member. If the marker occurs anywhere else in the text
+ * (an object quoting it), both are made the plain way.
  */
 export function encodeWrite(obj: StoredObject): EncodedWrite {
   const md = obj.metadata;
-  if (md === null || typeof md !== 'object' || Array.isArray(md)) {
-    const value = encodeObject(obj);
-    return { value, textAt: (rev) => JSON.stringify(stampObject(obj, rev)) };
-  }
-  const top = members(obj, 'metadata');
-  const meta = members(md, 'resourceVersion');
-  const join = (mdText: string) => {
-    const p = top.parts.slice();
-    p.splice(top.at, 0, `"metadata":${mdText}`);
-    return `{${p.join(',')}}`;
-  };
-  const value = Buffer.from(join(`{${meta.parts.join(',')}}`));
-  return {
-    value,
-    textAt: (rev) => {
-      const p = meta.parts.slice();
-      p.splice(meta.at < 0 ? p.length : meta.at, 0, `"resourceVersion":"${rev}"`);
-      return join(`{${p.join(',')}}`);
-    },
-  };
+  const plain = (): EncodedWrite => ({ value: encodeObject(obj), textAt: (rev) => JSON.stringify(stampObject(obj, rev)) });
+  if (md === null || typeof md !== 'object' || Array.isArray(md)) return plain();
+  const text = JSON.stringify({ ...obj, metadata: { ...md, resourceVersion: MARK } });
+  const at = text.indexOf(MEMBER);
+  if (at < 0 || text.indexOf(MARK, at + MEMBER.length) >= 0) return plain();
+  const end = at + MEMBER.length;
+  // Drop the member and one comma next to it: `{"a":1,M}` → `{"a":1}`, `{M,"b":2}` → `{"b":2}`, `{M}` → `{}`.
+  const stored = text[at - 1] === ',' ? text.slice(0, at - 1) + text.slice(end) : text[end] === ',' ? text.slice(0, at) + text.slice(end + 1) : text.slice(0, at) + text.slice(end);
+  const mark = at + MEMBER.length - MARK.length - 1;
+  return { value: Buffer.from(stored), textAt: (rev) => text.slice(0, mark) + String(rev) + text.slice(mark + MARK.length) };
 }
