@@ -90,17 +90,23 @@ const realWrite = process.stdout.write.bind(process.stdout);
 // The plugin ends its process with process.exit once the result is out; here the runs share one.
 process.exit = () => undefined;
 (async () => {
+  let out = '';
   for (const [env, stdin] of runs) {
     for (const k of Object.keys(process.env)) delete process.env[k];
     Object.assign(process.env, env);
     const req = (id) =>
-      id === 'fs' || id === 'node:fs' ? { ...fs, readFileSync: (p, ...a) => (p === 0 ? stdin : fs.readFileSync(p, ...a)), writeFileSync: safeWrite }
+      id === 'fs' || id === 'node:fs'
+        ? { ...fs, readFileSync: (p, ...a) => (p === 0 ? stdin : fs.readFileSync(p, ...a)), writeFileSync: safeWrite, writeSync: (fd, b, ...a) => (fd === 1 ? ((out += String(b)), b.length) : fs.writeSync(fd, b, ...a)) }
       : id === 'child_process' || id === 'node:child_process' ? fakeChildProcess
       : require(id);
     const mod = { exports: {} };
     process.stdout.write = () => true;
     script.runInThisContext()(mod.exports, req, mod, srcPath, dir);
     await new Promise((r) => setTimeout(r, 150));
+    // A run that failed half-way trains the error path instead of the usual one: the cache
+    // would quietly miss the functions a real ADD needs. Fail the build instead.
+    if (env.CNI_COMMAND === 'ADD' && !/"ips":\[\{"address"/.test(out)) throw new Error('code cache training: the simulated ADD did not succeed: ' + out);
+    out = '';
     process.stdout.write = realWrite;
     process.exitCode = 0;
   }

@@ -208,8 +208,8 @@ class NativeNetlink implements Netlink {
         const err = a ?? new KernelError(19, `Cannot find device "${name}"`);
         throw new NetlinkError(errnoKind(err.errno), `${opToBatchLine(ops[at]!).line}: ${err.errno === 19 ? `Cannot find device "${name}" (ENODEV)` : err.message}`, at);
       }
-      const link = parseLink(a.payload);
-      this.indexes.set(link.name, link.index);
+      // Under the name asked for: the kernel also finds a link by an alternative name.
+      this.indexes.set(name, parseLink(a.payload).index);
     });
   }
 
