@@ -169,3 +169,36 @@ test('jsonEqual: key order and undefined-valued keys do not matter, values and a
     assert.equal(jsonEqual(b, a), want, 'symmetric');
   }
 });
+
+test('numeric and numeric-string target ports: every pod in one group with the same ports; a named one still splits pods by their container ports', () => {
+  const numeric = svc({ ports: [{ name: 'a', port: 80, targetPort: 9090, protocol: 'TCP' }, { name: 'b', port: 81, targetPort: '9191', protocol: 'UDP' }] });
+  const pods = [pod('p1', { port: 1111 }), pod('p2', { port: 2222 }), pod('p3', { port: 3333 })];
+  const a = reconcileSlices(numeric, pods, []);
+  assert.equal(a.create.length, 1);
+  assert.deepEqual(a.create[0]!.ports, [{ name: 'a', port: 9090, protocol: 'TCP' }, { name: 'b', port: 9191, protocol: 'UDP' }]);
+  assert.equal(a.create[0]!.endpoints.length, 3);
+  const mixed = svc({ ports: [{ name: 'a', port: 80, targetPort: 9090, protocol: 'TCP' }, { name: 'h', port: 82, targetPort: 'http', protocol: 'TCP' }] });
+  const m = reconcileSlices(mixed, pods, []);
+  assert.deepEqual(m.create.map((s) => s.ports?.map((p) => p.port)).sort(), [[9090, 1111], [9090, 2222], [9090, 3333]]);
+});
+
+test('several full slices: one flipped pod rewrites only its slice, a new pod fills the slice with room', () => {
+  const s = svc({ ports: [{ name: 'http', port: 80, targetPort: 8080, protocol: 'TCP' }] });
+  const pods = Array.from({ length: 7 }, (_, i) => pod(`p${i + 1}`, { ready: false }));
+  let slices = apply([], reconcileSlices(s, pods, [], { maxEndpointsPerSlice: 3 }));
+  assert.deepEqual(slices.map((x) => x.endpoints.length), [3, 3, 1]);
+  const flipped = pods.map((p) => (p.metadata.name === 'p5' ? pod('p5') : p));
+  const a = reconcileSlices(s, flipped, slices, { maxEndpointsPerSlice: 3 });
+  assert.equal(a.create.length + a.delete.length, 0);
+  assert.equal(a.update.length, 1);
+  const holder = slices.find((x) => x.endpoints.some((e) => e.targetRef?.name === 'p5'))!;
+  assert.equal(a.update[0]!.metadata.name, holder.metadata.name);
+  assert.equal(a.update[0]!.endpoints.find((e) => e.targetRef?.name === 'p5')?.conditions?.ready, true);
+  slices = apply(slices, a);
+  assert.equal(reconcileSlices(s, flipped, slices, { maxEndpointsPerSlice: 3 }).update.length, 0, 'converged');
+  const more = [...flipped, pod('p8', { ready: false })];
+  const b = reconcileSlices(s, more, slices, { maxEndpointsPerSlice: 3 });
+  assert.equal(b.create.length, 0);
+  assert.equal(b.update.length, 1);
+  assert.deepEqual(b.update[0]!.endpoints.map((e) => e.targetRef?.name).sort(), ['p7', 'p8']);
+});

@@ -61,17 +61,33 @@ const isSorted = (eps: readonly Endpoint[]): boolean => {
   return true;
 };
 
+/** Whether some port of the service targets a container port by name (resolved per pod). */
+function hasNamedTargetPort(svc: Service): boolean {
+  return (svc.spec.ports ?? []).some((sp) => typeof sp.targetPort === 'string' && !/^\d+$/.test(sp.targetPort));
+}
+
 /** The endpoints each distinct port mapping gets (pods resolving named ports differently split). */
 export function desiredEndpointGroups(svc: Service, pods: readonly Pod[]): Map<string, { ports: EndpointPort[]; endpoints: Map<string, Endpoint> }> {
   const type = addressTypeOf(svc);
   const groups = new Map<string, { ports: EndpointPort[]; endpoints: Map<string, Endpoint> }>();
+  // Without named target ports every pod resolves the same ports: resolve and key them once.
+  let shared: { ports: EndpointPort[]; key: string } | undefined;
+  const perPod = hasNamedTargetPort(svc);
   for (const pod of pods) {
     if (pod.metadata.namespace !== svc.metadata.namespace || !podBacksService(pod, type)) continue;
     const ep = endpointFor(svc, pod, type);
     if (!ep) continue;
-    const ports = resolvePorts(svc, pod);
+    let ports: EndpointPort[];
+    let key: string;
+    if (perPod) {
+      ports = resolvePorts(svc, pod);
+      key = portsKey(ports);
+    } else {
+      shared ??= { ports: resolvePorts(svc, pod), key: '' };
+      if (shared.key === '') shared.key = portsKey(shared.ports);
+      ({ ports, key } = shared);
+    }
     if ((svc.spec.ports?.length ?? 0) > 0 && ports.length === 0) continue;
-    const key = portsKey(ports);
     let g = groups.get(key);
     if (!g) groups.set(key, (g = { ports, endpoints: new Map() }));
     g.endpoints.set(endpointKey(ep), ep);
@@ -153,12 +169,21 @@ export function reconcileSlices(svc: Service, pods: readonly Pod[], existing: re
     });
     const fresh = [...remaining.values()];
     // Fill slices that were going to be written anyway, then any with room, then new ones.
-    const unchanged = new Map(plans.map((p) => [p, same(p.base, build(p.base, g.ports, [...p.endpoints]))]));
-    const order = [...plans].sort((a, b) => Number(unchanged.get(a)) - Number(unchanged.get(b)));
+    const first = new Map(plans.map((p) => {
+      const want = build(p.base, g.ports, [...p.endpoints]);
+      return [p, { want, unchanged: same(p.base, want), size: p.endpoints.length }];
+    }));
+    const order = [...plans].sort((a, b) => Number(first.get(a)!.unchanged) - Number(first.get(b)!.unchanged));
     for (const p of order) while (fresh.length > 0 && p.endpoints.length < max) p.endpoints.push(fresh.shift()!);
     for (const p of plans) {
       if (p.endpoints.length === 0) {
         actions.delete.push(p.base);
+        continue;
+      }
+      const f = first.get(p)!;
+      // nothing was added to it: the first verdict (and slice) stands
+      if (f.size === p.endpoints.length) {
+        if (!f.unchanged) actions.update.push(f.want);
         continue;
       }
       const want = build(p.base, g.ports, p.endpoints);
