@@ -13,7 +13,7 @@ import { benchCluster, machineLoad, type BenchCluster } from '../node/bench-clus
 import { handOverlay, type HandOverlay } from '../node/bench-hand-overlay.js';
 
 const execP = promisify(execFile);
-const ROUNDS = Number(process.env.SX_BENCH_ROUNDS ?? 5);
+const ROUNDS = Number(process.env.SX_BENCH_ROUNDS ?? 7);
 const SECONDS = Number(process.env.SX_BENCH_SECONDS ?? 3);
 const BARE = { dev: 'sx-bvx', vni: 4242, port: 4789, a: '192.168.254.1', b: '192.168.254.2' };
 
@@ -42,8 +42,21 @@ async function underlayDevice(netns: string, ip: string): Promise<string> {
   return d.ifname;
 }
 
+/** Received bytes and packets of a device in a namespace (its rx counters). */
+async function rxCounters(netns: string, dev: string): Promise<{ bytes: number; packets: number }> {
+  const [bytes, packets] = (await ns(netns, 'cat', `/sys/class/net/${dev}/statistics/rx_bytes`, `/sys/class/net/${dev}/statistics/rx_packets`)).trim().split('\n').map(Number);
+  if (!Number.isFinite(bytes) || !Number.isFinite(packets)) throw new Error(`unreadable rx counters of ${dev} in ${netns}`);
+  return { bytes: bytes!, packets: packets! };
+}
+
 interface Run {
   bps: number;
+  /**
+   * Mean size of the packets the server node's underlay device received during the run (data
+   * direction; the underlay path's ACKs leave through it). Near 64 KiB means the sender's GSO
+   * packets crossed the underlay whole: nothing on the way segmented them in software.
+   */
+  underlayRxBytesPerPacket: number;
   retransmits: number;
   /**
    * CPU ms per GB received: iperf3's own rusage of client and server (user + system; without
@@ -54,7 +67,7 @@ interface Run {
 }
 
 /** One iperf3 client run: received bits/s, sender retransmits and CPU cost per GB. */
-async function iperf(netns: string, host: string, port: number): Promise<Run> {
+async function iperf(netns: string, host: string, port: number): Promise<Omit<Run, 'underlayRxBytesPerPacket'>> {
   const out = await ns(netns, 'iperf3', '-c', host, '-p', String(port), '-t', String(SECONDS), '-O', '1', '-J');
   const j = JSON.parse(out) as {
     end: {
@@ -101,16 +114,29 @@ async function main() {
     servers.push(spawn('ip', ['netns', 'exec', handPods.podA.netns, 'iperf3', '-s', '-p', '5204'], { stdio: 'ignore' }));
     await new Promise((r) => setTimeout(r, 500));
 
+    // each run also counts what the server node's underlay device received meanwhile
+    const measured = (client: string, host: string, port: number) => async (): Promise<Run> => {
+      const before = await rxCounters(w1.netns, d1);
+      const run = await iperf(client, host, port);
+      const after = await rxCounters(w1.netns, d1);
+      return { ...run, underlayRxBytesPerPacket: Math.round((after.bytes - before.bytes) / Math.max(1, after.packets - before.packets)) };
+    };
     const paths = {
-      underlay: () => iperf(w2.netns, w1.ip, 5202),
-      bareVxlan: () => iperf(w2.netns, BARE.a, 5203),
-      podToPod: () => iperf(clientNetns, serverIp, 5201),
-      handBuiltPodPath: () => iperf(handPods.podB.netns, handPods.podA.ip, 5204),
+      underlay: measured(w2.netns, w1.ip, 5202),
+      bareVxlan: measured(w2.netns, BARE.a, 5203),
+      podToPod: measured(clientNetns, serverIp, 5201),
+      handBuiltPodPath: measured(handPods.podB.netns, handPods.podA.ip, 5204),
     };
     const runs: Record<keyof typeof paths, Run[]> = { underlay: [], bareVxlan: [], podToPod: [], handBuiltPodPath: [] };
     // one unmeasured round first: the freshly built cluster's controllers and agents settle
     for (const f of Object.values(paths)) await f();
-    for (let r = 0; r < ROUNDS; r++) for (const [k, f] of Object.entries(paths) as [keyof typeof paths, () => Promise<Run>][]) runs[k].push(await f());
+    // the order rotates every round: no path always runs first in a round or always right after
+    // the same other path
+    const order = Object.entries(paths) as [keyof typeof paths, () => Promise<Run>][];
+    for (let r = 0; r < ROUNDS; r++) for (let i = 0; i < order.length; i++) {
+      const [k, f] = order[(r + i) % order.length]!;
+      runs[k].push(await f());
+    }
 
     const med = (k: keyof typeof paths) => median(runs[k].map((x) => x.bps));
     const cost = (k: keyof typeof paths) => median(runs[k].map((x) => x.cpuMsPerGB));
@@ -118,17 +144,18 @@ async function main() {
       medianGbps: gbps(med(k)),
       runsGbps: runs[k].map((x) => gbps(x.bps)),
       retransmits: runs[k].map((x) => x.retransmits),
+      medianUnderlayRxBytesPerPacket: median(runs[k].map((x) => x.underlayRxBytesPerPacket)),
       medianCpuMsPerGB: Math.round(cost(k)),
     });
     const ratio = (a: number, b: number) => Number((a / b).toFixed(3));
     const podToUnderlay = ratio(med('podToPod'), med('underlay'));
-    // per-round ratios (the three paths of a round ran back to back, under about the same load)
+    // per-round ratios (the paths of a round ran back to back, under about the same load)
     const paired = (a: keyof typeof paths, b: keyof typeof paths) => ratio(median(runs[a].map((x, i) => x.bps / runs[b][i]!.bps)), 1);
     console.log(
       JSON.stringify(
         {
           bench: 'overlay',
-          what: 'TCP throughput, one iperf3 stream, worker2 → worker1 (pods: client pod on worker2, server pod on worker1)',
+          what: 'TCP throughput, one iperf3 stream, worker2 → worker1 (pods: client pod on worker2, server pod on worker1); path order rotated every round',
           rounds: ROUNDS,
           secondsPerRun: SECONDS,
           mtu: { pod: podMtu, bareVxlan: podMtu },
