@@ -3,7 +3,7 @@
  * REST layer stays independent of how decoding, defaulting, validation and selectors are written.
  * `apiModel()` wires the controller/api implementation.
  */
-import { dropNulls, parseObject } from '../api/decode.js';
+import { parseObject, withoutNulls } from '../api/decode.js';
 import { defaultObjectInPlace } from '../api/defaults.js';
 import { matchesFields, parseFieldSelector } from '../api/field-selector.js';
 import type { KindInfo } from '../api/kinds.js';
@@ -55,8 +55,10 @@ export function apiModel(): ApiModel {
     kinds: () => allKinds(),
     decode: (kind, raw) => {
       // Fast path: with no unknown fields there is nothing to strip, and validateObject parses
-      // with the schema anyway (type errors surface there as the same causes).
-      if (unknownFields(kind, raw).length === 0) return { ok: true, value: dropNulls(raw) };
+      // with the schema anyway (type errors surface there as the same causes). The body itself
+      // is the result when it holds no null (the registry owns it: a freshly decoded request
+      // body or a patch result), a copy without them otherwise.
+      if (unknownFields(kind, raw).length === 0) return { ok: true, value: withoutNulls(raw) };
       const r = parseObject(kind, raw);
       return r.ok
         ? { ok: true, value: r.value as StoredObject }
