@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import type { Writable } from 'node:stream';
 
 /** Output of one tool run. */
 export interface ToolResult {
@@ -9,10 +10,11 @@ export interface ToolResult {
 
 /**
  * Runs a tool without a shell (argument vector only), inside network namespace `netns` via
- * `ip netns exec` when given, feeding `input` on stdin. Never throws for a non-zero exit: callers
- * decide what an exit code means (conntrack exits 1 when nothing matched).
+ * `ip netns exec` when given, feeding `input` on stdin: a string, or lines (written as if joined
+ * with `\n`, see writeLines). Never throws for a non-zero exit: callers decide what an exit code
+ * means (conntrack exits 1 when nothing matched).
  */
-export function runTool(cmd: string, args: readonly string[], opts: { netns?: string; input?: string } = {}): Promise<ToolResult> {
+export function runTool(cmd: string, args: readonly string[], opts: { netns?: string; input?: string | readonly string[] } = {}): Promise<ToolResult> {
   const [file, argv] = opts.netns ? ['ip', ['netns', 'exec', opts.netns, cmd, ...args]] : [cmd, [...args]];
   return new Promise((resolve, reject) => {
     const child = spawn(file, argv, { stdio: ['pipe', 'pipe', 'pipe'] });
@@ -23,8 +25,42 @@ export function runTool(cmd: string, args: readonly string[], opts: { netns?: st
     child.on('error', reject);
     child.on('close', (code) => resolve({ code: code ?? 1, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() }));
     child.stdin.on('error', () => {});
-    child.stdin.end(opts.input ?? '');
+    if (typeof opts.input === 'string' || opts.input === undefined) child.stdin.end(opts.input ?? '');
+    else void writeLines(child.stdin, opts.input);
   });
+}
+
+/** Bytes of `lines.join('\n')` without building it. */
+export const joinedLength = (lines: readonly string[]): number => lines.reduce((n, l) => n + l.length, Math.max(0, lines.length - 1));
+
+/**
+ * Writes `lines.join('\n')` to `out` in pieces of about 32 KB, waiting for the pipe to drain, then
+ * ends it. A 24 MB payload never exists as one string: each piece is small and short-lived,
+ * where a joined multi-megabyte string (and its Buffer copy for the pipe) lands in V8's
+ * large-object space and stays until the next full GC. Stops quietly if the reader goes away
+ * (the tool's exit code tells the caller what happened).
+ */
+export async function writeLines(out: Writable, lines: readonly string[]): Promise<void> {
+  let i = 0;
+  while (i < lines.length && !out.destroyed) {
+    let j = i;
+    let size = 0;
+    while (j < lines.length && size < 32_768) size += lines[j++]!.length + 1;
+    const piece = lines.slice(i, j).join('\n') + (j < lines.length ? '\n' : '');
+    i = j;
+    if (!out.write(piece)) {
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          out.off('drain', done);
+          out.off('close', done);
+          resolve();
+        };
+        out.on('drain', done);
+        out.on('close', done);
+      });
+    }
+  }
+  if (!out.destroyed) out.end();
 }
 
 /**

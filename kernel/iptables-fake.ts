@@ -166,7 +166,8 @@ export function createFakeIptables(): FakeIptables {
     flushRules(name) {
       for (const c of tables.get(name)?.chains.values() ?? []) c.rules = [];
     },
-    async restore(payload) {
+    async restore(input) {
+      const payload = typeof input === 'string' ? input : input.join('\n');
       if (failNext !== undefined) {
         const m = failNext;
         failNext = undefined;

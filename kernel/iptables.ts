@@ -26,8 +26,10 @@ export interface Iptables {
    * Applies a restore payload atomically without flushing tables (`--noflush`); chains declared in
    * the payload are flushed and refilled, every other chain keeps its rules and counters. Waits for
    * the xtables lock. Rejects with IptablesError when the payload is refused (nothing applied).
+   * The payload is text, or its lines (as `lines.join('\n')`; large payloads are streamed to the
+   * tool in small pieces that way, never held as one string).
    */
-  restore(payload: string): Promise<void>;
+  restore(payload: string | readonly string[]): Promise<void>;
   /** `iptables-save` of one table (or all), with packet counters when `counters`. */
   save(table?: string, opts?: { counters?: boolean }): Promise<string>;
   /**
@@ -53,7 +55,7 @@ export function createIptables(opts: RealIptablesOptions = {}): Iptables {
   const mode = opts.mode ?? 'nft';
   const bin = (tool: '' | '-restore' | '-save') => `iptables-${mode}${tool}`.replace(/^iptables-(nft|legacy)$/, 'iptables-$1');
   const wait = String(opts.waitSeconds ?? 5);
-  const run = (tool: '' | '-restore' | '-save', args: string[], input?: string) =>
+  const run = (tool: '' | '-restore' | '-save', args: string[], input?: string | readonly string[]) =>
     runTool(bin(tool), args, { ...(opts.netns ? { netns: opts.netns } : {}), ...(input !== undefined ? { input } : {}) });
   return {
     mode,

@@ -1,6 +1,7 @@
 import type { Logger } from '../daemon/logger.js';
 import type { Conntrack } from '../kernel/conntrack.js';
 import type { Iptables } from '../kernel/iptables.js';
+import { joinedLength } from '../kernel/iptables-exec.js';
 import {
   CHAINS,
   EndpointSliceChangeTracker,
@@ -254,9 +255,11 @@ export class SyncEngine {
         maxChainsPerRestore: this.opts.maxChainsPerRestore ?? (this.opts.iptables.mode === 'nft' ? DEFAULT_NFT_CHAINS_PER_RESTORE : 0),
       }, this.ruleCache);
       payloadBytes = plan.payload.length;
-      for (const p of plan.preludes) payloadBytes += p.length;
       try {
-        for (const p of plan.preludes) await this.opts.iptables.restore(p);
+        for (const p of plan.preludes) {
+          payloadBytes += joinedLength(p);
+          await this.opts.iptables.restore(p);
+        }
         await this.opts.iptables.restore(plan.payload);
       } catch (err) {
         throw new ProxyError('PROXY_RESTORE_FAILED', `iptables-restore failed: ${String(err)}`, { cause: err });

@@ -54,8 +54,12 @@ export interface TopLevelText {
 
 /** One `iptables-restore --noflush` payload and what it leaves in the kernel. */
 export interface SyncPlan {
-  /** Restores to apply, in order, before `payload` (full syncs with `maxChainsPerRestore`). */
-  preludes: string[];
+  /**
+   * Restores to apply, in order, before `payload` (full syncs with `maxChainsPerRestore`), each as
+   * its lines (`Iptables.restore` streams them): the lines are the rule cache's own strings, so
+   * the 24 MB of service chains at 10,000 services are never copied into payload strings.
+   */
+  preludes: (readonly string[])[];
   payload: string;
   /** Every per-service nat chain that exists after the restore (computed on first access on partial syncs). */
   readonly chains: Set<string>;
@@ -260,13 +264,14 @@ export function buildRules(cfg: RuleBuilderConfig, input: SyncInput, cache: Rule
   let noLocalEndpoints = 0;
 
   const chunkLimit = input.full && input.maxChainsPerRestore ? input.maxChainsPerRestore : 0;
-  const preludes: string[] = [];
+  const preludes: string[][] = [];
   let chunk: { decls: string[]; bodies: string[]; chains: number } = { decls: [], bodies: [], chains: 0 };
   const flushChunk = () => {
     if (chunk.chains === 0) return;
     // SX-MARK-MASQ is rewritten (same text) in each prelude so the first one works on an empty table.
-    const mm = [`:${CHAINS.markMasq} - [0:0]`, `-A ${CHAINS.markMasq} -j MARK --or-mark ${MASQ_MARK}`];
-    preludes.push(['*nat', mm[0], ...chunk.decls, mm[1], ...chunk.bodies, 'COMMIT', ''].join('\n'));
+    const mmDecl = `:${CHAINS.markMasq} - [0:0]`;
+    const mmRule = `-A ${CHAINS.markMasq} -j MARK --or-mark ${MASQ_MARK}`;
+    preludes.push(['*nat', mmDecl, ...chunk.decls, mmRule, ...chunk.bodies, 'COMMIT', '']);
     chunk = { decls: [], bodies: [], chains: 0 };
   };
   // A partial sync touches O(changed ports) chains: `chains` starts from what the kernel holds and
