@@ -158,10 +158,11 @@ test('with an engine that syncs later, a write is acknowledged, published and re
   const listed = await s.list('/d/');
   assert.equal(listed.revision, base);
   assert.equal(listed.items[0]!.v, 1, 'a list shows the durable state');
-  // A second batch commits while the first sync runs; it waits for a sync of its own.
+  // A write queued while the sync runs is committed when it completes, then synced on its own.
   const second = s.create('/d/b', { metadata: { name: 'b' } });
   await tick();
   assert.equal(engine.syncs.length, 1);
+  assert.equal(engine.loadState().revision, base + 1, 'committed while the previous sync ran');
   let read: number | undefined;
   const reading = s.get('/d/a').then((o) => (read = o!.v as number));
   await tick();

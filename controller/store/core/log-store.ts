@@ -245,11 +245,14 @@ export class LogStore implements Store {
 
   async close(): Promise<void> {
     if (this.closed) return;
-    if (this.pending.length > 0) this.flush();
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
-    // Writes already committed are acknowledged once durable (or rejected if the sync fails).
-    await this.durable(this.head).catch(() => undefined);
+    // Writes queued before close are committed and acknowledged once durable (or rejected if a
+    // sync fails); calls made from now on fail with Unavailable.
+    while (!this.failure && (this.pending.length > 0 || this.syncing)) {
+      if (this.syncing) await this.durable(this.head).catch(() => undefined);
+      else this.commitPending();
+    }
     this.hub.failAll(new StoreError('Unavailable', 'store closed'));
     await this.compaction.catch(() => undefined);
     this.engine.close();
@@ -282,7 +285,8 @@ export class LogStore implements Store {
           const b = this.awaiting.shift()!;
           this.release(b.accepted, b.rev);
         }
-        this.startSync();
+        if (this.pending.length > 0) this.commitPending();
+        else this.startSync();
       },
       (err: unknown) => {
         this.syncing = false;
@@ -343,7 +347,8 @@ export class LogStore implements Store {
         return;
       }
       this.pending.push({ ...w, resolve, reject });
-      if (!this.flushScheduled) {
+      // While a sync runs, its completion commits what queued meanwhile.
+      if (!this.flushScheduled && !this.syncing) {
         this.flushScheduled = true;
         setImmediate(() => this.flush());
       }
@@ -358,10 +363,19 @@ export class LogStore implements Store {
    */
   private flush(): void {
     this.flushScheduled = false;
+    if (!this.syncing) this.commitPending();
+  }
+
+  /**
+   * Commits the queued writes as one batch. With an engine that syncs later this runs at most
+   * once per sync: writes that queue while a sync runs are committed together when it completes
+   * (one transaction, one sync for all of them, as when the commit itself waited for the disk).
+   */
+  private commitPending(): void {
     const batch = this.pending;
     this.pending = [];
-    if (this.closed || this.failure) {
-      for (const w of batch) w.reject(this.failure ?? new StoreError('Unavailable', 'store closed'));
+    if (this.failure) {
+      for (const w of batch) w.reject(this.failure);
       return;
     }
     const overlay = new Map<string, CurrentRow | null>();
