@@ -4,7 +4,10 @@
  *   payload into an empty namespace (ratio target ≤ 1.2), payload size;
  * - one endpoint change at N services: time from the change event to the restore having returned
  *   (rule in the kernel), p50/p99 over C changes (target p99 ≤ 50 ms);
- * - RSS after the full sync (target ≤ 300 MB).
+ * - RSS after the full sync (target ≤ 300 MB), and the peak RSS of each phase (VmHWM, reset
+ *   between phases through /proc/self/clear_refs): the first full sync, the bare replay, the
+ *   changes, and a full resync of the populated table (what the hourly resync and a canary repair
+ *   do: it reads the 170k-rule nat table back before rewriting everything).
  * - the floor: a bare `iptables-restore --noflush` of a minimal payload (one service's SVC chain
  *   rewritten with the same rules) into the same 10,000-service table, p50/p99 over 20 runs;
  * - CPU of the iptables processes (user+sys of reaped children, /proc/self/stat) per restore, which
@@ -16,12 +19,13 @@
  * SX_TOP_LEVEL (when-changed, the default; always: rewrite top-level chains on every partial sync, as kube-proxy).
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { createLogger } from '../../daemon/logger.js';
 import { createFakeConntrack } from '../../kernel/conntrack.js';
 import { createIptables, type Iptables, type IptablesMode } from '../../kernel/iptables.js';
-import type { EndpointSliceLike, ServiceLike } from '../../proxy/core/index.js';
+import { joinedLength } from '../../kernel/iptables-exec.js';
+import { endpointChain, type EndpointSliceLike, type ServiceLike } from '../../proxy/core/index.js';
 import { SyncEngine, type SyncResult } from '../../proxy/sync-engine.js';
 
 const N = Number(process.env.SX_SERVICES ?? 10_000);
@@ -58,6 +62,14 @@ const round = (x: number) => Math.round(x * 100) / 100;
 
 /** Peak RSS so far (VmHWM), bytes. */
 const vmHwm = (): number => Number(/VmHWM:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? 0) * 1024;
+let wholeRunPeak = 0;
+/** Peak RSS since the last call (MB), then resets the kernel's high-water mark to the current RSS. */
+const phasePeakMB = (): number => {
+  const hwm = vmHwm();
+  wholeRunPeak = Math.max(wholeRunPeak, hwm);
+  writeFileSync('/proc/self/clear_refs', '5');
+  return Math.round((hwm / 2 ** 20) * 100) / 100;
+};
 
 /** CPU ms (user+sys) of every child process reaped so far: the iptables tools' own cost. */
 const childCpuMs = (): number => {
@@ -66,21 +78,32 @@ const childCpuMs = (): number => {
   return ((Number(f[13]) + Number(f[14])) * 1000) / 100; // cutime, cstime (fields 16, 17) in 1/100 s
 };
 
-function recording(inner: Iptables): Iptables & { payloads: string[]; last: string; restoreMs: number[]; restoreCpuMs: number[]; keep: boolean } {
-  const payloads: string[] = [];
+type Payload = string | readonly string[];
+const newlines = (t: string): number => {
+  let n = 0;
+  for (let i = t.indexOf('\n'); i >= 0; i = t.indexOf('\n', i + 1)) n++;
+  return n;
+};
+/** Bytes and newlines of a payload given as text or as lines (without joining them). */
+const measure = (p: Payload): { bytes: number; lines: number } =>
+  typeof p === 'string' ? { bytes: p.length, lines: newlines(p) } : { bytes: joinedLength(p), lines: p.reduce((n, l) => n + newlines(l), Math.max(0, p.length - 1)) };
+
+function recording(inner: Iptables): Iptables & { payloads: Payload[]; last: Payload; restoreMs: number[]; restoreCpuMs: number[]; keep: boolean } {
+  const payloads: Payload[] = [];
   const restoreMs: number[] = [];
   const restoreCpuMs: number[] = [];
   const rec = {
     mode: inner.mode,
     payloads,
-    last: '',
+    last: '' as Payload,
     restoreMs,
     restoreCpuMs,
     /** Keep the full sync's payloads (for the bare reference); afterwards only the last one. */
     keep: true,
     save: (t?: string, o?: { counters?: boolean }) => inner.save(t, o),
+    saveLines: (t: string, f: (line: string) => void) => inner.saveLines(t, f),
     listChain: (t: string, c: string) => inner.listChain(t, c),
-    async restore(p: string) {
+    async restore(p: Payload) {
       const t0 = performance.now();
       const c0 = childCpuMs();
       await inner.restore(p);
@@ -120,7 +143,7 @@ async function main() {
     iptables.keep = false;
     const fullCpuMs = iptables.restoreCpuMs.reduce((a, b) => a + b, 0);
     const rssAfterFull = process.memoryUsage().rss;
-    const hwmAfterFull = vmHwm();
+    const peakFull = phasePeakMB();
 
     const bare = createIptables({ mode, netns: nsBare, waitSeconds: 30 });
     const t1 = performance.now();
@@ -128,10 +151,15 @@ async function main() {
     for (const p of fullPayloads) await bare.restore(p);
     const bareMs = performance.now() - t1;
     const bareCpuMs = childCpuMs() - bc0;
-    const fullBytes = fullPayloads.reduce((a, p) => a + p.length, 0);
+    let fullBytes = 0;
     let fullLines = 0;
-    for (const p of fullPayloads) for (let i = p.indexOf('\n'); i >= 0; i = p.indexOf('\n', i + 1)) fullLines++;
+    for (const p of fullPayloads) {
+      const m = measure(p);
+      fullBytes += m.bytes;
+      fullLines += m.lines;
+    }
     fullPayloads.length = 0;
+    const peakBare = phasePeakMB();
 
     const waiters: ((r: SyncResult) => void)[] = [];
     engine.onSynced = (r) => waiters.splice(0).forEach((w) => w(r));
@@ -156,10 +184,24 @@ async function main() {
       partialRestoreCpuMs.push(iptables.restoreCpuMs.at(-1)!);
       partialBytes = r.payloadBytes;
     }
-    await engine.stop();
-    // The floor: the last changed service's SVC chain rewritten with the same rules, bare.
-    const svcLines = iptables.last.split('\n').filter((l) => /^(:|-A )SX-SVC-/.test(l));
+    const peakChanges = phasePeakMB();
+    // The floor's payload: the last changed service's SVC chain rewritten with the same rules
+    // (taken before the resync, whose last restore holds no SVC chain).
+    const lastText = iptables.last;
+    if (typeof lastText !== 'string') throw new Error('the last partial sync was not one text payload');
+    const svcLines = lastText.split('\n').filter((l) => /^(:|-A )SX-SVC-/.test(l));
+    if (svcLines.length < 2) throw new Error('the last partial sync wrote no SVC chain');
     const minimal = ['*nat', ...svcLines, 'COMMIT', ''].join('\n');
+    // A full resync of the populated table (hourly, or after a canary repair).
+    const resyncDone = new Promise<SyncResult>((resolve) => waiters.push(resolve));
+    const t2 = performance.now();
+    engine.requestFullSync();
+    const resync = await resyncDone;
+    const resyncMs = performance.now() - t2;
+    if (!resync.ok || !resync.full) throw new Error(`resync: ok=${resync.ok} full=${resync.full}`);
+    const peakResync = phasePeakMB();
+    await engine.stop();
+    // The floor, bare, into the same table.
     const floorMs: number[] = [];
     const floorCpuMs: number[] = [];
     const direct = createIptables({ mode, netns: nsEngine, waitSeconds: 30 });
@@ -171,8 +213,9 @@ async function main() {
       floorCpuMs.push(childCpuMs() - c0);
     }
     const last = `10.250.${(CHANGES >> 8) & 255}.${CHANGES & 255}:8080`;
-    const inKernel = (await iptables.save('nat')).includes(`--to-destination ${last}`);
-    const hwm = vmHwm();
+    const lastSep = endpointChain(`bench/svc-${(CHANGES * 97) % N}:http`, 'tcp', last);
+    const inKernel = ((await iptables.listChain('nat', lastSep)) ?? []).some((l) => l.includes(`--to-destination ${last}`));
+    phasePeakMB();
     process.stdout.write(
       JSON.stringify(
         {
@@ -217,11 +260,20 @@ async function main() {
             },
             lastChangeInKernel: inKernel,
           },
+          resync: {
+            what: 'full sync of the populated table (hourly resync, canary repair): reads the nat table back, rewrites everything',
+            ms: round(resyncMs),
+            restores: resync.restores,
+          },
           memory: {
             rssAfterFullSyncMB: round(rssAfterFull / 2 ** 20),
-            peakRssThroughFullSyncMB: round(hwmAfterFull / 2 ** 20),
-            /** includes the bench's own copies (full payloads kept for the bare replay, the final iptables-save) */
-            peakRssWholeRunMB: round(hwm / 2 ** 20),
+            peakRssThroughFullSyncMB: peakFull,
+            /** the bench holds the full sync's payloads through this phase (for the bare replay) */
+            peakRssBareReplayMB: peakBare,
+            peakRssChangesMB: peakChanges,
+            peakRssResyncMB: peakResync,
+            /** the highest of the phases above (and the final floor runs and check) */
+            peakRssWholeRunMB: round(wholeRunPeak / 2 ** 20),
             targetMB: 300,
           },
         },
