@@ -186,7 +186,9 @@ async function main() {
             bareVxlanToPod: ratio(cost('bareVxlan'), cost('podToPod')),
             handBuiltToPod: ratio(cost('handBuiltPodPath'), cost('podToPod')),
           },
-          target: { podToUnderlay: 0.75, met: podToUnderlay >= 0.75 },
+          // met only when both views agree: on the shared machine one of them alone has said "met"
+          // on runs where the underlay lost to the bare VXLAN link (load noise)
+          target: { podToUnderlay: 0.75, met: podToUnderlay >= 0.75 && paired('podToPod', 'underlay') >= 0.75 },
           load: { before: loadBefore, after: machineLoad() },
         },
         null,
