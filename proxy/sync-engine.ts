@@ -255,11 +255,9 @@ export class SyncEngine {
         maxChainsPerRestore: this.opts.maxChainsPerRestore ?? (this.opts.iptables.mode === 'nft' ? DEFAULT_NFT_CHAINS_PER_RESTORE : 0),
       }, this.ruleCache);
       payloadBytes = plan.payload.length;
+      for (const p of plan.preludes) payloadBytes += joinedLength(p);
       try {
-        for (const p of plan.preludes) {
-          payloadBytes += joinedLength(p);
-          await this.opts.iptables.restore(p);
-        }
+        for (const p of plan.preludes) await this.opts.iptables.restore(p);
         await this.opts.iptables.restore(plan.payload);
       } catch (err) {
         throw new ProxyError('PROXY_RESTORE_FAILED', `iptables-restore failed: ${String(err)}`, { cause: err });
