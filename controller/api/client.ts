@@ -352,15 +352,8 @@ export class ApiClient {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
           res.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8');
-            let body: unknown = text;
-            try {
-              body = JSON.parse(text);
-            } catch {
-              // not JSON: keep the text
-            }
             closed = true;
-            reject(apiErrorFromStatus(code, body));
+            reject(apiErrorFromStatus(code, jsonOrText(Buffer.concat(chunks).toString('utf8'))));
           });
           return;
         }
@@ -461,14 +454,8 @@ export class ApiClient {
         end: () => {
           if (!started) {
             const text = errorChunks.map((c) => (typeof c === 'string' ? c : c.toString('utf8'))).join('');
-            let body: unknown = text;
-            try {
-              body = JSON.parse(text);
-            } catch {
-              // not JSON: keep the text
-            }
             closed = true;
-            reject(apiErrorFromStatus(status, body));
+            reject(apiErrorFromStatus(status, jsonOrText(text)));
             return;
           }
           if (stopped || closed) return;
@@ -495,6 +482,15 @@ export class ApiClient {
 }
 
 /** A finished answer: the parsed JSON body of a 2xx, else an ApiError from its Status. */
+/** A refused watch's body: its JSON (usually a Status) or, when it is not JSON, the text itself. */
+function jsonOrText(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
 function settle<T>(code: number, contentType: string | undefined, text: string, resolve: (v: T) => void, reject: (e: Error) => void): void {
   let body: unknown = text;
   if (text !== '' && /json/.test(contentType ?? 'application/json')) {
