@@ -249,8 +249,7 @@ export class ApiClient {
           if (done) return;
           done = true;
           clearTimeout(timer);
-          const text = chunks.length === 1 && typeof chunks[0] === 'string' ? chunks[0] : chunks.map((c) => (typeof c === 'string' ? c : c.toString('utf8'))).join('');
-          settle(status, contentType, text, resolve, reject);
+          settle(status, contentType, joinChunks(chunks), resolve, reject);
         },
         fail: (err) => {
           if (done) return;
@@ -375,13 +374,7 @@ export class ApiClient {
           }
         });
         res.on('end', () => {
-          if (stopped || closed) return;
-          try {
-            lines.end();
-            close();
-          } catch (err) {
-            close(err as Error);
-          }
+          if (!stopped && !closed) endWatch(lines, close);
         });
         res.on('error', (err) => close(new ConnectionFailure(`api: watch ${url.pathname}: ${err.message}`, false)));
         res.on('close', () => {
@@ -453,18 +446,11 @@ export class ApiClient {
         },
         end: () => {
           if (!started) {
-            const text = errorChunks.map((c) => (typeof c === 'string' ? c : c.toString('utf8'))).join('');
             closed = true;
-            reject(apiErrorFromStatus(status, jsonOrText(text)));
+            reject(apiErrorFromStatus(status, jsonOrText(joinChunks(errorChunks))));
             return;
           }
-          if (stopped || closed) return;
-          try {
-            lines.end();
-            close();
-          } catch (err) {
-            close(err as Error);
-          }
+          if (!stopped && !closed) endWatch(lines, close);
         },
         fail: (err) => {
           const e = connectionFailure(`api: watch ${url.pathname}`, err, status !== 0);
@@ -481,7 +467,6 @@ export class ApiClient {
   }
 }
 
-/** A finished answer: the parsed JSON body of a 2xx, else an ApiError from its Status. */
 /** A refused watch's body: its JSON (usually a Status) or, when it is not JSON, the text itself. */
 function jsonOrText(text: string): unknown {
   try {
@@ -491,15 +476,25 @@ function jsonOrText(text: string): unknown {
   }
 }
 
-function settle<T>(code: number, contentType: string | undefined, text: string, resolve: (v: T) => void, reject: (e: Error) => void): void {
-  let body: unknown = text;
-  if (text !== '' && /json/.test(contentType ?? 'application/json')) {
-    try {
-      body = JSON.parse(text);
-    } catch {
-      body = text;
-    }
+/** An in-process answer's pieces as one string (one string piece, the usual case, as it is). */
+function joinChunks(chunks: (string | Buffer)[]): string {
+  if (chunks.length === 1 && typeof chunks[0] === 'string') return chunks[0];
+  return chunks.map((c) => (typeof c === 'string' ? c : c.toString('utf8'))).join('');
+}
+
+/** The stream ended: the last (unterminated) line is an event too; a bad one closes with its error. */
+function endWatch<T>(lines: WatchLineReader<T>, close: (err?: Error) => void): void {
+  try {
+    lines.end();
+    close();
+  } catch (err) {
+    close(err as Error);
   }
+}
+
+/** A finished answer: the parsed JSON body of a 2xx, else an ApiError from its Status. */
+function settle<T>(code: number, contentType: string | undefined, text: string, resolve: (v: T) => void, reject: (e: Error) => void): void {
+  const body = text !== '' && /json/.test(contentType ?? 'application/json') ? jsonOrText(text) : text;
   if (code >= 200 && code < 300) resolve(body as T);
   else reject(apiErrorFromStatus(code, body));
 }
