@@ -217,6 +217,28 @@ describe('native netlink (real namespaces)', () => {
     assert.equal(spawnSync('ip', ['-n', pod, 'link', 'show', 'eth0']).status, 1);
   });
 
+  it('a link renamed in a batch is found under its new name by the ops after it in that batch', async () => {
+    const nl = openNativeNetlink(sys, `/run/netns/${host}`);
+    try {
+      await nl.apply([{ op: 'link.add', link: { kind: 'veth', name: 'vr0', peer: { name: 'vr1' } } }]);
+      const [shown] = await nl.apply(
+        [
+          { op: 'link.set', name: 'vr0', change: { name: 'vr2' } },
+          { op: 'addr.add', addr: { link: 'vr2', cidr: '10.9.7.1/24' } },
+          { op: 'link.set', name: 'vr2', change: { up: true } },
+        ],
+        ['vr2'],
+      );
+      assert.equal(shown!.name, 'vr2');
+      assert.match(ip(host, '-4', '-o', 'addr', 'show', 'dev', 'vr2'), /10\.9\.7\.1\/24/);
+      assert.ok(link(host, 'vr2').flags.includes('UP'));
+    } finally {
+      spawnSync('ip', ['-n', host, 'link', 'del', 'vr2']);
+      spawnSync('ip', ['-n', host, 'link', 'del', 'vr0']);
+      nl.close();
+    }
+  });
+
   it('flock(2) excludes util-linux flock (and so host-local) until the descriptor closes', () => {
     const path = join(dir, 'lock');
     writeFileSync(path, '');

@@ -197,8 +197,23 @@ class NativeNetlink implements Netlink {
    */
   private resolve(ops: readonly NetlinkOp[], start: number, end: number): void {
     const wanted: string[] = [];
-    for (let i = start; i < end; i++) for (const n of indexNames(ops[i]!)) if (!this.indexes.has(n) && !wanted.includes(n)) wanted.push(n);
-    if (!wanted.length) return;
+    // A link renamed earlier in the batch keeps its index: its new name is looked up by the old.
+    const renamed = new Map<string, string>();
+    for (let i = start; i < end; i++) {
+      const op = ops[i]!;
+      for (const n of indexNames(op)) {
+        const src = renamed.get(n) ?? n;
+        if (!this.indexes.has(src) && !wanted.includes(src)) wanted.push(src);
+      }
+      if (op.op === 'link.set' && op.change.name !== undefined) renamed.set(op.change.name, renamed.get(op.name) ?? op.name);
+    }
+    const aliasRenamed = () => {
+      for (const [name, src] of renamed) {
+        const index = this.indexes.get(src);
+        if (index !== undefined) this.indexes.set(name, index);
+      }
+    };
+    if (!wanted.length) return aliasRenamed();
     const answers = this.batch(wanted.map((n) => ({ type: RTM.GETLINK, flags: 0, body: getLinkBody(n), op: -1 })));
     answers.forEach((a, k) => {
       const name = wanted[k]!;
@@ -211,6 +226,7 @@ class NativeNetlink implements Netlink {
       // Under the name asked for: the kernel also finds a link by an alternative name.
       this.indexes.set(name, parseLink(a.payload).index);
     });
+    aliasRenamed();
   }
 
   /** The requests for one op (indexes resolved beforehand); `fold`: a following master/up set. */
