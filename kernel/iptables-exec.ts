@@ -1,6 +1,11 @@
 import { spawn } from 'node:child_process';
 import type { Writable } from 'node:stream';
 
+/** The program and arguments that run `cmd args` inside network namespace `netns` (`ip netns exec`), or as is. */
+function commandLine(cmd: string, args: readonly string[], netns: string | undefined): [string, string[]] {
+  return netns ? ['ip', ['netns', 'exec', netns, cmd, ...args]] : [cmd, [...args]];
+}
+
 /** Output of one tool run. */
 export interface ToolResult {
   code: number;
@@ -15,7 +20,7 @@ export interface ToolResult {
  * means (conntrack exits 1 when nothing matched).
  */
 export function runTool(cmd: string, args: readonly string[], opts: { netns?: string; input?: string | readonly string[] } = {}): Promise<ToolResult> {
-  const [file, argv] = opts.netns ? ['ip', ['netns', 'exec', opts.netns, cmd, ...args]] : [cmd, [...args]];
+  const [file, argv] = commandLine(cmd, args, opts.netns);
   return new Promise((resolve, reject) => {
     const child = spawn(file, argv, { stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
@@ -75,7 +80,7 @@ export function streamTool(
   onLine: (line: string) => void,
   opts: { netns?: string } = {},
 ): Promise<{ code: number; stderr: string }> {
-  const [file, argv] = opts.netns ? ['ip', ['netns', 'exec', opts.netns, cmd, ...args]] : [cmd, [...args]];
+  const [file, argv] = commandLine(cmd, args, opts.netns);
   return new Promise((resolve, reject) => {
     const child = spawn(file, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
     const err: Buffer[] = [];
