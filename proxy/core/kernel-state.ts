@@ -51,15 +51,3 @@ export class KernelStateScan {
     return JUMP_RULES.filter((j) => !this.hooks.has(`${j.table} ${j.chain} ${j.target} ${commentOf(j.args.map((a) => a.replace(/^"|"$/g, ''))) ?? ''}`));
   }
 }
-
-/** Per-service chains present in an `iptables-save -t nat` dump (see KernelStateScan). */
-export function ownedChainsFromSave(natSave: string): Set<string> {
-  return new KernelStateScan().text('nat', natSave).ownedChains;
-}
-
-/** Hooks from JUMP_RULES missing in the given dumps (filter and nat `iptables-save` text). */
-export function missingJumps(saves: { filter: string; nat: string }): JumpRule[] {
-  const scan = new KernelStateScan();
-  for (const [table, text] of Object.entries(saves)) scan.text(table, text);
-  return scan.missingJumps();
-}

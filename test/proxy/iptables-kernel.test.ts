@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createFakeIptables } from '../../kernel/iptables-fake.js';
 import { createIptables, IptablesError, type Iptables } from '../../kernel/iptables.js';
-import { JUMP_RULES, KernelStateScan, buildRules, missingJumps, ownedChainsFromSave } from '../../proxy/core/index.js';
+import { JUMP_RULES, KernelStateScan, buildRules } from '../../proxy/core/index.js';
 import { CONFIG, scenarioState } from '../../proxy/core/test-scenario.js';
 
 /** The real Iptables in a scratch namespace, and the fake held to the same rules. */
@@ -76,7 +76,9 @@ test('KernelStateScan: the chains and hooks read line by line are the ones read 
   const [nat, filter] = [await ipt.save('nat'), await ipt.save('filter')];
   assert.deepEqual([...scan.ownedChains].sort(), [...plan.chains].sort());
   assert.deepEqual(scan.missingJumps(), [JUMP_RULES[0]]);
-  assert.deepEqual(scan.missingJumps(), missingJumps({ nat, filter }));
+  const whole = new KernelStateScan().text('nat', nat).text('filter', filter);
+  assert.deepEqual([...scan.ownedChains], [...whole.ownedChains]);
+  assert.deepEqual(scan.missingJumps(), whole.missingJumps());
   // Rules of our own chains never count as hooks, even when they jump to one of our chains.
   const own = new KernelStateScan().text('nat', `*nat\n:SX-SERVICES - [0:0]\n-A SX-SERVICES -m comment --comment "sextant service portals" -j SX-SERVICES\nCOMMIT\n`);
   assert.equal(own.missingJumps().length, JUMP_RULES.length);
@@ -88,10 +90,11 @@ test('real: after a full sync, iptables-save (normalised) shows no missing hooks
   const plan = buildRules(CONFIG, { services: s.services, endpoints: s.endpoints, full: true, changedServices: s.changed, existingChains: new Set(), missingJumps: JUMP_RULES });
   await ipt.restore(plan.payload);
   const [nat, filter] = [await ipt.save('nat'), await ipt.save('filter')];
-  assert.deepEqual(missingJumps({ nat, filter }), []);
-  assert.deepEqual([...ownedChainsFromSave(nat)].sort(), [...plan.chains].sort());
+  const scan = new KernelStateScan().text('nat', nat).text('filter', filter);
+  assert.deepEqual(scan.missingJumps(), []);
+  assert.deepEqual([...scan.ownedChains].sort(), [...plan.chains].sort());
   // A second full sync must not duplicate the hooks.
-  const again = buildRules(CONFIG, { services: s.services, endpoints: s.endpoints, full: true, changedServices: new Set(), existingChains: plan.chains, missingJumps: missingJumps({ nat, filter }) });
+  const again = buildRules(CONFIG, { services: s.services, endpoints: s.endpoints, full: true, changedServices: new Set(), existingChains: plan.chains, missingJumps: scan.missingJumps() });
   await ipt.restore(again.payload);
   assert.equal((await ipt.save('nat')).split('\n').filter((l) => l.startsWith('-A PREROUTING') && l.includes('SX-SERVICES')).length, 1);
 });
