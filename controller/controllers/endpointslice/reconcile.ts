@@ -66,6 +66,8 @@ function hasNamedTargetPort(svc: Service): boolean {
   return (svc.spec.ports ?? []).some((sp) => typeof sp.targetPort === 'string' && !/^\d+$/.test(sp.targetPort));
 }
 
+const keyedPorts = (ports: EndpointPort[]): { ports: EndpointPort[]; key: string } => ({ ports, key: portsKey(ports) });
+
 /** The endpoints each distinct port mapping gets (pods resolving named ports differently split). */
 export function desiredEndpointGroups(svc: Service, pods: readonly Pod[]): Map<string, { ports: EndpointPort[]; endpoints: Map<string, Endpoint> }> {
   const type = addressTypeOf(svc);
@@ -77,16 +79,9 @@ export function desiredEndpointGroups(svc: Service, pods: readonly Pod[]): Map<s
     if (pod.metadata.namespace !== svc.metadata.namespace || !podBacksService(pod, type)) continue;
     const ep = endpointFor(svc, pod, type);
     if (!ep) continue;
-    let ports: EndpointPort[];
-    let key: string;
-    if (perPod) {
-      ports = resolvePorts(svc, pod);
-      key = portsKey(ports);
-    } else {
-      shared ??= { ports: resolvePorts(svc, pod), key: '' };
-      if (shared.key === '') shared.key = portsKey(shared.ports);
-      ({ ports, key } = shared);
-    }
+    const resolved = perPod || !shared ? keyedPorts(resolvePorts(svc, pod)) : shared;
+    if (!perPod) shared = resolved;
+    const { ports, key } = resolved;
     if ((svc.spec.ports?.length ?? 0) > 0 && ports.length === 0) continue;
     let g = groups.get(key);
     if (!g) groups.set(key, (g = { ports, endpoints: new Map() }));
