@@ -170,7 +170,8 @@ async function main(): Promise<void> {
       ackAt.set(p.name, performance.now());
     });
     const writesDone = performance.now();
-    await Promise.race([allSeen, new Promise((r) => setTimeout(r, 120_000))]);
+    // unref'd: a pending give-up timer must not keep the finished bench alive for two minutes
+    await Promise.race([allSeen, new Promise((r) => setTimeout(r, 120_000).unref())]);
     const end = Math.max(...seenAt.values());
     const cpuMs = serverCpuMs(server.dir) - cpu0;
     const clientCpu = process.cpuUsage(clientCpu0);
