@@ -6,8 +6,8 @@
  * (server-pool.ts): reads and watches move to the next server on a connection failure or a 503.
  */
 import { readFileSync, statSync } from 'node:fs';
-import type http from 'node:http';
 import { ApiError } from './errors.js';
+import { headerLines } from './http1-pool.js';
 import type { ExchangeTransport } from './in-process-transport.js';
 import type { KindInfo } from './kinds.js';
 import { loadKubeconfig } from './kubeconfig.js';
@@ -197,36 +197,39 @@ export class ApiClient {
    * otherwise (code 0 when no answer arrived). Public for the odd endpoint the verbs do not cover.
    */
   request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
-    const payload = opts.body === undefined ? undefined : Buffer.from(typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body));
-    const headers = this.headers(payload ? { 'Content-Type': opts.contentType ?? 'application/json', 'Content-Length': String(payload.length) } : {});
-    return this.pool.run(method, (ep) => this.requestOn<T>(ep, method, path, opts.query, payload, headers, opts.timeoutMs));
+    const payload = opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
+    const headers = this.headers(payload !== undefined ? { 'Content-Type': opts.contentType ?? 'application/json' } : {});
+    const target = withQuery(path.startsWith('/') ? path : `/${path}`, opts.query);
+    if (this.opts.transport) {
+      const transport = this.opts.transport;
+      const body = payload === undefined ? undefined : Buffer.from(payload);
+      return this.pool.run(method, () => this.exchangeOn<T>(transport, method, path, target, body, headers, opts.timeoutMs));
+    }
+    return this.pool.run(method, (ep) => this.requestOn<T>(ep, method, path, target, payload, headerLines(headers), opts.timeoutMs));
   }
 
-  private requestOn<T>(ep: ServerEndpoint, method: string, path: string, query: RequestOptions['query'], payload: Buffer | undefined, headers: Record<string, string>, timeoutMs: number | undefined): Promise<T> {
-    const url = new URL(path, ep.url);
-    for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
-    if (this.opts.transport) return this.exchangeOn<T>(this.opts.transport, method, url, payload, headers, timeoutMs);
+  /** One exchange on one server's keep-alive connections (http1-pool.ts). */
+  private requestOn<T>(ep: ServerEndpoint, method: string, path: string, target: string, payload: string | undefined, headers: string, timeoutMs: number | undefined): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      let connected = false;
-      const req = ep.mod.request(url, { method, headers, agent: ep.agent }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', (err) => reject(new ConnectionFailure(`api: ${method} ${url.pathname}: ${err.message}`, false)));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          settle(res.statusCode ?? 0, res.headers['content-type'], text, resolve, reject);
-        });
+      let status = 0;
+      let contentType: string | undefined;
+      const pieces: Buffer[] = [];
+      ep.http.send({
+        method, target, headers, body: payload,
+        timeoutMs: timeoutMs ?? this.opts.requestTimeoutMs ?? 30_000,
+        onHead: (h) => {
+          status = h.status;
+          contentType = h.headers['content-type'];
+        },
+        onBody: (p) => pieces.push(p),
+        onDone: () => settle(status, contentType, bodyText(pieces), resolve, reject),
+        onError: (err) => reject(connectionFailure(`api: ${method} ${path}`, err, err.connected)),
       });
-      trackConnected(req, () => (connected = true));
-      const ms = timeoutMs ?? this.opts.requestTimeoutMs ?? 30_000;
-      req.setTimeout(ms, () => req.destroy(new Error(`timed out after ${ms} ms`)));
-      req.on('error', (err) => reject(connectionFailure(`api: ${method} ${url.pathname}`, err, connected)));
-      req.end(payload);
     });
   }
 
   /** requestOn through an in-process transport: the answer arrives as written, no HTTP in between. */
-  private exchangeOn<T>(transport: ExchangeTransport, method: string, url: URL, payload: Buffer | undefined, headers: Record<string, string>, timeoutMs: number | undefined): Promise<T> {
+  private exchangeOn<T>(transport: ExchangeTransport, method: string, path: string, target: string, payload: Buffer | undefined, headers: Record<string, string>, timeoutMs: number | undefined): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       let status = 0;
       let contentType: string | undefined;
@@ -237,7 +240,7 @@ export class ApiClient {
         if (done) return;
         done = true;
         ex.abort();
-        reject(new ConnectionFailure(`api: ${method} ${url.pathname}: timed out after ${ms} ms`, false));
+        reject(new ConnectionFailure(`api: ${method} ${path}: timed out after ${ms} ms`, false));
       }, ms);
       const sink: ResponseSink = {
         head: (code, h) => {
@@ -255,10 +258,10 @@ export class ApiClient {
           if (done) return;
           done = true;
           clearTimeout(timer);
-          reject(connectionFailure(`api: ${method} ${url.pathname}`, err, status !== 0));
+          reject(connectionFailure(`api: ${method} ${path}`, err, status !== 0));
         },
       };
-      const ex = transport.exchange({ method, url: url.pathname + url.search, headers: lowerCased(headers), body: payload }, sink);
+      const ex = transport.exchange({ method, url: target, headers: lowerCased(headers), body: payload }, sink);
     });
   }
 
@@ -323,82 +326,80 @@ export class ApiClient {
   }
 
   private watchOn<T>(ep: ServerEndpoint, kind: KindInfo<T>, opts: WatchOptions<T>): Promise<WatchHandle> {
-    const url = new URL(this.path(kind as KindInfo, opts.namespace), ep.url);
-    const q: Record<string, string | number | boolean | undefined> = {
+    const path = this.path(kind as KindInfo, opts.namespace);
+    const target = withQuery(path, {
       watch: 'true',
       labelSelector: opts.labelSelector || undefined,
       fieldSelector: opts.fieldSelector || undefined,
       resourceVersion: opts.resourceVersion,
       allowWatchBookmarks: opts.allowWatchBookmarks,
       timeoutSeconds: opts.timeoutSeconds,
-    };
-    for (const [k, v] of Object.entries(q)) if (v !== undefined) url.searchParams.set(k, String(v));
+    });
     const idleMs = ((opts.timeoutSeconds ?? 600) + 60) * 1000;
-    if (this.opts.transport) return this.watchExchange(this.opts.transport, url, opts, idleMs);
+    if (this.opts.transport) return this.watchExchange(this.opts.transport, path, target, opts, idleMs);
+    const headers = headerLines(this.headers({}));
     return new Promise<WatchHandle>((resolve, reject) => {
       let stopped = false;
       let closed = false;
       let started = false;
+      let status = 0;
+      const errorPieces: Buffer[] = [];
       const close = (err?: Error) => {
         if (closed || stopped) return;
         closed = true;
         opts.onClose(err);
       };
-      let connected = false;
-      const req = ep.mod.request(url, { method: 'GET', headers: this.headers({}), agent: ep.watchAgent }, (res) => {
-        const code = res.statusCode ?? 0;
-        if (code !== 200) {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => {
-            closed = true;
-            reject(apiErrorFromStatus(code, jsonOrText(Buffer.concat(chunks).toString('utf8'))));
+      const lines = new WatchLineReader<T>(path, opts.onEvent, () => stopped || closed);
+      const handle = ep.http.send({
+        method: 'GET', target, headers, timeoutMs: idleMs, dedicated: true,
+        onHead: (h) => {
+          status = h.status;
+          if (status !== 200) return;
+          started = true;
+          resolve({
+            stop: () => {
+              stopped = true;
+              handle.abort();
+            },
           });
-          return;
-        }
-        started = true;
-        resolve({
-          stop: () => {
-            stopped = true;
-            req.destroy();
-          },
-        });
-        const lines = new WatchLineReader<T>(url.pathname, opts.onEvent, () => stopped || closed);
-        res.on('data', (chunk: Buffer) => {
+        },
+        onBody: (piece) => {
+          if (!started) {
+            errorPieces.push(piece);
+            return;
+          }
           if (stopped || closed) return;
           try {
-            lines.write(chunk);
+            lines.write(piece);
           } catch (err) {
             close(err as Error);
-            req.destroy();
+            handle.abort();
           }
-        });
-        res.on('end', () => {
+        },
+        onDone: () => {
+          if (!started) {
+            closed = true;
+            reject(apiErrorFromStatus(status, jsonOrText(bodyText(errorPieces))));
+            return;
+          }
           if (!stopped && !closed) endWatch(lines, close);
-        });
-        res.on('error', (err) => close(new ConnectionFailure(`api: watch ${url.pathname}: ${err.message}`, false)));
-        res.on('close', () => {
-          if (!res.complete) close(new ConnectionFailure(`api: watch ${url.pathname}: connection closed mid-stream`, false));
-        });
-      });
-      trackConnected(req, () => (connected = true));
-      req.setTimeout(idleMs, () => req.destroy(new Error(`no data for ${idleMs} ms`)));
-      req.on('error', (err) => {
-        const e = connectionFailure(`api: watch ${url.pathname}`, err, connected);
-        if (!closed && !stopped) {
+        },
+        onError: (err) => {
+          if (closed || stopped) return;
           // before the stream started: a rejected start; after it: a closed stream
           if (!started) {
             closed = true;
-            reject(e);
-          } else close(e);
-        }
+            const e = err.code === 'ETIMEDOUT' ? Object.assign(new Error(`no data for ${idleMs} ms`), { code: err.code }) : err;
+            reject(connectionFailure(`api: watch ${path}`, e, err.connected));
+          } else if (err.code === 'ETIMEDOUT') close(new ConnectionFailure(`api: watch ${path}: no data for ${idleMs} ms`, false));
+          else close(new ConnectionFailure(`api: watch ${path}: connection closed mid-stream`, false));
+        },
       });
-      req.end();
     });
   }
 
   /** The watch of watchOn through an in-process transport: event lines arrive as written. */
-  private watchExchange<T>(transport: ExchangeTransport, url: URL, opts: WatchOptions<T>, idleMs: number): Promise<WatchHandle> {
+  private watchExchange<T>(transport: ExchangeTransport, path: string, target: string, opts: WatchOptions<T>, idleMs: number): Promise<WatchHandle> {
     return new Promise<WatchHandle>((resolve, reject) => {
       let stopped = false;
       let closed = false;
@@ -412,7 +413,7 @@ export class ApiClient {
         closed = true;
         opts.onClose(err);
       };
-      const lines = new WatchLineReader<T>(url.pathname, opts.onEvent, () => stopped || closed);
+      const lines = new WatchLineReader<T>(path, opts.onEvent, () => stopped || closed);
       const sink: ResponseSink = {
         head: (code) => {
           status = code;
@@ -420,7 +421,7 @@ export class ApiClient {
           started = true;
           idle = setTimeout(() => {
             ex.abort();
-            close(new ConnectionFailure(`api: watch ${url.pathname}: no data for ${idleMs} ms`, false));
+            close(new ConnectionFailure(`api: watch ${path}: no data for ${idleMs} ms`, false));
           }, idleMs);
           resolve({
             stop: () => {
@@ -453,16 +454,16 @@ export class ApiClient {
           if (!stopped && !closed) endWatch(lines, close);
         },
         fail: (err) => {
-          const e = connectionFailure(`api: watch ${url.pathname}`, err, status !== 0);
+          const e = connectionFailure(`api: watch ${path}`, err, status !== 0);
           if (!started) {
             if (!closed) {
               closed = true;
               reject(e);
             }
-          } else close(new ConnectionFailure(`api: watch ${url.pathname}: connection closed mid-stream`, false));
+          } else close(new ConnectionFailure(`api: watch ${path}: connection closed mid-stream`, false));
         },
       };
-      const ex = transport.exchange({ method: 'GET', url: url.pathname + url.search, headers: lowerCased(this.headers({})) }, sink);
+      const ex = transport.exchange({ method: 'GET', url: target, headers: lowerCased(this.headers({})) }, sink);
     });
   }
 }
@@ -474,6 +475,22 @@ function jsonOrText(text: string): unknown {
   } catch {
     return text;
   }
+}
+
+/** An answer's body pieces as one string (one piece, the usual case, without a copy). */
+function bodyText(pieces: Buffer[]): string {
+  if (pieces.length === 1) return pieces[0]!.toString('utf8');
+  return Buffer.concat(pieces).toString('utf8');
+}
+
+/** `path` with the defined query values appended (form-encoded as URLSearchParams does). */
+function withQuery(path: string, query: Record<string, string | number | boolean | undefined> | undefined): string {
+  let q: URLSearchParams | undefined;
+  for (const k in query) {
+    const v = query[k];
+    if (v !== undefined) (q ??= new URLSearchParams()).set(k, String(v));
+  }
+  return q ? `${path}${path.includes('?') ? '&' : '?'}${q.toString()}` : path;
 }
 
 /** An in-process answer's pieces as one string (one string piece, the usual case, as it is). */
@@ -506,14 +523,6 @@ const lowerCased = (h: Record<string, string>): Record<string, string> => {
 };
 
 type RequestOptions = { query?: Record<string, string | number | boolean | undefined>; body?: unknown; contentType?: string; timeoutMs?: number };
-
-/** Calls `onConnect` once the request's socket is connected (at once for a reused keep-alive socket). */
-function trackConnected(req: http.ClientRequest, onConnect: () => void): void {
-  req.once('socket', (socket) => {
-    if (!socket.connecting) onConnect();
-    else socket.once('connect', onConnect);
-  });
-}
 
 function writeQuery(opts: WriteOptions): Record<string, string | undefined> {
   return { fieldManager: opts.fieldManager, fieldValidation: opts.fieldValidation, dryRun: opts.dryRun ? 'All' : undefined };

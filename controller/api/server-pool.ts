@@ -5,24 +5,15 @@
  * fails in turn. The pool only decides where to go and whether a failure may be retried
  * elsewhere; ApiClient does the HTTP.
  */
-import http from 'node:http';
-import https from 'node:https';
 import { ApiError } from './errors.js';
+import { Http1Pool, type Http1Tls } from './http1-pool.js';
 
-export interface ServerTls {
-  ca?: string | Buffer | undefined;
-  cert?: string | Buffer | undefined;
-  key?: string | Buffer | undefined;
-  rejectUnauthorized: boolean;
-  servername?: string | undefined;
-}
+export type ServerTls = Http1Tls;
 
-/** One API server URL with its keep-alive agent (requests) and its agent for watch streams. */
+/** One API server URL with its keep-alive HTTP/1.1 connections (watches get their own). */
 export interface ServerEndpoint {
   readonly url: URL;
-  readonly mod: typeof http | typeof https;
-  readonly agent: http.Agent;
-  readonly watchAgent: http.Agent;
+  readonly http: Http1Pool;
 }
 
 /** Socket errors of a connection that never carried the request: any verb may go elsewhere. */
@@ -39,7 +30,7 @@ export class ConnectionFailure extends ApiError {
 }
 
 /** Wraps a socket error of `method path` as a ConnectionFailure. */
-export function connectionFailure(prefix: string, err: Error & { code?: string }, connected: boolean): ConnectionFailure {
+export function connectionFailure(prefix: string, err: Error & { code?: string | undefined }, connected: boolean): ConnectionFailure {
   return new ConnectionFailure(`${prefix}: ${err.message}`, !connected && err.code !== undefined && NOT_SENT_CODES.has(err.code));
 }
 
@@ -67,13 +58,8 @@ export class ServerPool {
     if (urls.length === 0) throw new ApiError(0, 'BadRequest', 'api: at least one server URL is needed');
     this.endpoints = urls.map((u) => {
       const url = new URL(u);
-      if (url.protocol === 'https:') {
-        return { url, mod: https, agent: new https.Agent({ keepAlive: true, maxSockets: 32, ...tls }), watchAgent: new https.Agent({ keepAlive: false, ...tls }) };
-      }
-      if (url.protocol === 'http:') {
-        return { url, mod: http, agent: new http.Agent({ keepAlive: true, maxSockets: 32 }), watchAgent: new http.Agent({ keepAlive: false }) };
-      }
-      throw new ApiError(0, 'BadRequest', `api: server must be an http:// or https:// URL, got ${u}`);
+      if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ApiError(0, 'BadRequest', `api: server must be an http:// or https:// URL, got ${u}`);
+      return { url, http: new Http1Pool(url, tls, 32) };
     });
   }
 
@@ -109,9 +95,6 @@ export class ServerPool {
   }
 
   close(): void {
-    for (const ep of this.endpoints) {
-      ep.agent.destroy();
-      ep.watchAgent.destroy();
-    }
+    for (const ep of this.endpoints) ep.http.close();
   }
 }

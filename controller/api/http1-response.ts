@@ -1,0 +1,191 @@
+/**
+ * An incremental HTTP/1.1 response reader for the client side of one connection: fed the bytes
+ * as they arrive, it reads the status line and headers (skipping 1xx interim answers), then the
+ * body framed by Content-Length, by chunked transfer coding, or by the end of the connection,
+ * handing body pieces on as they come. It says when the answer is complete and whether the
+ * connection may carry another request. Bytes that break the framing throw an Http1ProtocolError.
+ */
+
+/** The head of an answer: status code and headers with lower-case names (repeats joined by ", "). */
+export interface Http1Head {
+  status: number;
+  headers: Record<string, string>;
+}
+
+export interface Http1ResponseEvents {
+  head(head: Http1Head): void;
+  /** A piece of the (de-chunked) body: a view of the input, which the reader never reuses. */
+  body(piece: Buffer): void;
+  /** The answer is complete; `reusable`: the connection may carry the next request. */
+  done(reusable: boolean): void;
+}
+
+export class Http1ProtocolError extends Error {
+  readonly code = 'HPE_INVALID';
+}
+
+/** The most header bytes accepted before the blank line (as node's default limit). */
+const MAX_HEAD_BYTES = 16 * 1024;
+const CRLF = Buffer.from('\r\n');
+const HEAD_END = Buffer.from('\r\n\r\n');
+
+type State = 'head' | 'length' | 'chunk-size' | 'chunk-data' | 'chunk-crlf' | 'trailers' | 'until-close' | 'done';
+
+export class Http1ResponseReader {
+  private state: State = 'head';
+  /** Bytes of an unfinished head, chunk-size line or trailer section. */
+  private pending: Buffer | undefined;
+  private remaining = 0;
+  private reusable = true;
+
+  /** `noBody`: the request was HEAD, so the answer has no body whatever its headers say. */
+  constructor(private readonly events: Http1ResponseEvents, private readonly noBody = false) {}
+
+  /** True once `done` was called. */
+  get complete(): boolean {
+    return this.state === 'done';
+  }
+
+  /** True when the body runs until the connection ends (no length, not chunked). */
+  get endsWithConnection(): boolean {
+    return this.state === 'until-close';
+  }
+
+  /**
+   * Feeds bytes. Returns how many were used: fewer than given only when the answer completed
+   * and bytes followed it (which a client that does not pipeline never expects).
+   */
+  write(data: Buffer): number {
+    let buf = data;
+    let used = 0;
+    if (this.pending) {
+      buf = Buffer.concat([this.pending, data]);
+      used = -this.pending.length;
+      this.pending = undefined;
+    }
+    let i = 0;
+    while (i < buf.length && this.state !== 'done') {
+      switch (this.state) {
+        case 'head': {
+          const end = buf.indexOf(HEAD_END, i);
+          if (end < 0) return this.keep(buf, i, used, MAX_HEAD_BYTES, 'the header section');
+          this.readHead(buf.toString('latin1', i, end));
+          i = end + 4;
+          break;
+        }
+        case 'length': {
+          const n = Math.min(this.remaining, buf.length - i);
+          this.events.body(buf.subarray(i, i + n));
+          i += n;
+          this.remaining -= n;
+          if (this.remaining === 0) this.finish();
+          break;
+        }
+        case 'chunk-size': {
+          const end = buf.indexOf(CRLF, i);
+          if (end < 0) return this.keep(buf, i, used, 1024, 'a chunk-size line');
+          const line = buf.toString('latin1', i, end);
+          const hex = line.split(';', 1)[0]!.trim();
+          if (!/^[0-9a-fA-F]{1,12}$/.test(hex)) throw new Http1ProtocolError(`bad chunk size line ${JSON.stringify(line.slice(0, 40))}`);
+          this.remaining = parseInt(hex, 16);
+          this.state = this.remaining === 0 ? 'trailers' : 'chunk-data';
+          i = end + 2;
+          break;
+        }
+        case 'chunk-data': {
+          const n = Math.min(this.remaining, buf.length - i);
+          this.events.body(buf.subarray(i, i + n));
+          i += n;
+          this.remaining -= n;
+          if (this.remaining === 0) {
+            this.state = 'chunk-crlf';
+            this.remaining = 2;
+          }
+          break;
+        }
+        case 'chunk-crlf': {
+          // the CRLF after a chunk's data, possibly split across reads
+          const expected = this.remaining === 2 ? 13 : 10;
+          if (buf[i] !== expected) throw new Http1ProtocolError('chunk data not followed by CRLF');
+          i++;
+          if (--this.remaining === 0) this.state = 'chunk-size';
+          break;
+        }
+        case 'trailers': {
+          // trailer fields (ignored) up to an empty line
+          const end = buf.indexOf(CRLF, i);
+          if (end < 0) return this.keep(buf, i, used, MAX_HEAD_BYTES, 'the trailer section');
+          const empty = end === i;
+          i = end + 2;
+          if (empty) this.finish();
+          break;
+        }
+        case 'until-close':
+          this.events.body(buf.subarray(i));
+          i = buf.length;
+          break;
+      }
+    }
+    return used + i;
+  }
+
+  /** The connection ended: completes a body that runs until the end; false if the answer was cut. */
+  end(): boolean {
+    if (this.state === 'until-close') {
+      this.state = 'done';
+      this.events.done(false);
+    }
+    return this.state === 'done';
+  }
+
+  private keep(buf: Buffer, from: number, used: number, limit: number, what: string): number {
+    if (buf.length - from > limit) throw new Http1ProtocolError(`${what} is longer than ${limit} bytes`);
+    // a copy: the input may be a view of memory that is reused
+    this.pending = Buffer.from(buf.subarray(from));
+    return used + buf.length;
+  }
+
+  private readHead(text: string): void {
+    const lines = text.split('\r\n');
+    const m = /^HTTP\/1\.([01]) (\d{3})(?: |$)/.exec(lines[0]!);
+    if (!m) throw new Http1ProtocolError(`bad status line ${JSON.stringify(lines[0]!.slice(0, 60))}`);
+    const status = Number(m[2]);
+    const headers: Record<string, string> = {};
+    for (let k = 1; k < lines.length; k++) {
+      const line = lines[k]!;
+      const colon = line.indexOf(':');
+      if (colon <= 0) throw new Http1ProtocolError(`bad header line ${JSON.stringify(line.slice(0, 60))}`);
+      const name = line.slice(0, colon).trim().toLowerCase();
+      const value = line.slice(colon + 1).trim();
+      headers[name] = headers[name] === undefined ? value : `${headers[name]}, ${value}`;
+    }
+    if (status >= 100 && status < 200 && status !== 101) return; // interim: the real head follows
+    const connection = (headers.connection ?? '').toLowerCase();
+    this.reusable = m[1] === '1' ? !/\bclose\b/.test(connection) : /\bkeep-alive\b/.test(connection);
+    this.events.head({ status, headers });
+    if (this.noBody || status === 204 || status === 304 || status === 101) return this.finish();
+    const te = headers['transfer-encoding'];
+    if (te !== undefined) {
+      if (!/(?:^|,)\s*chunked\s*$/i.test(te)) throw new Http1ProtocolError(`unsupported transfer-encoding ${JSON.stringify(te)}`);
+      this.state = 'chunk-size';
+      return;
+    }
+    const cl = headers['content-length'];
+    if (cl !== undefined) {
+      const values = new Set(cl.split(',').map((v) => v.trim()));
+      const only = [...values][0]!;
+      if (values.size !== 1 || !/^\d{1,15}$/.test(only)) throw new Http1ProtocolError(`bad content-length ${JSON.stringify(cl)}`);
+      this.remaining = Number(only);
+      this.state = 'length';
+      if (this.remaining === 0) this.finish();
+      return;
+    }
+    this.reusable = false;
+    this.state = 'until-close';
+  }
+
+  private finish(): void {
+    this.state = 'done';
+    this.events.done(this.reusable);
+  }
+}
