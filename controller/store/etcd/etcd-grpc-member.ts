@@ -1,16 +1,18 @@
 /**
- * A unary gRPC call to one etcd member over node:http2 — one HTTP/2 connection per member, one
- * stream per call, the message framed as gRPC requires (1 flag byte, 4 length bytes, the
- * protobuf). This replaces @grpc/grpc-js for the store's hot calls (Range, Txn): grpc-js cost about
- * 0.5 ms of API-server CPU per call, most of it in its channel, call and interceptor machinery,
- * not in the bytes.
+ * A unary gRPC call to one etcd member over our own HTTP/2 client (h2/h2-connection.ts) — one
+ * connection per member, one stream per call, the message framed as gRPC requires (1 flag byte,
+ * 4 length bytes, the protobuf). It replaced node:http2 for the store's hot calls (Range, Txn):
+ * node's per-stream objects, header objects and async-resource binding cost about as much API
+ * server CPU per create as the rest of the etcd path (bench ha, test/bench/ha.bench.ts), and
+ * node:http2 had replaced @grpc/grpc-js (about 0.5 ms per call in its channel machinery).
  *
  * Failures come back as `EtcdRpcError`: a gRPC status from etcd (code + message, e.g. 14
  * "etcdserver: no leader"), or `unreachable` when the member could not be asked — with `sent`
- * false when the request never left this process (no connection), so even a write can safely be
- * made again on another member.
+ * false when the request certainly was not processed (no connection, refused, or above a GOAWAY's
+ * last stream), so even a write can safely be made again on another member.
  */
-import http2 from 'node:http2';
+import { H2Connection, type H2Stream, type H2StreamHandler } from './h2/h2-connection.js';
+import { encodeHeaders, type HeaderList } from './h2/hpack.js';
 
 export interface MemberTls {
   ca: Buffer;
@@ -36,46 +38,56 @@ export class EtcdRpcError extends Error {
   }
 }
 
-const { HTTP2_HEADER_STATUS } = http2.constants;
+const GRPC_TIMEOUT_NAME = Buffer.from('grpc-timeout', 'latin1');
 
 /** A connection to one member (opened on first use and again after it closes). */
 export class GrpcMember {
-  private session: http2.ClientHttp2Session | undefined;
-  private connected = false;
+  private conn: H2Connection | undefined;
+  private readonly parsed: URL;
+  /** The request header block of each path, without grpc-timeout (HPACK literals, stateless). */
+  private readonly blocks = new Map<string, Buffer>();
 
   constructor(
     readonly url: string,
     private readonly tls?: MemberTls,
-  ) {}
+  ) {
+    this.parsed = new URL(url);
+  }
 
-  private connect(): http2.ClientHttp2Session {
-    if (this.session && !this.session.closed && !this.session.destroyed) return this.session;
-    this.connected = false;
-    const s = http2.connect(this.url, {
-      ...(this.tls ? { ca: this.tls.ca, ...(this.tls.cert ? { cert: this.tls.cert } : {}), ...(this.tls.key ? { key: this.tls.key } : {}) } : {}),
-      settings: { initialWindowSize: 4 << 20 },
+  private connection(): H2Connection {
+    if (this.conn?.usable) return this.conn;
+    const c = new H2Connection(this.parsed, this.tls, (retired) => {
+      if (this.conn === retired) this.conn = undefined;
     });
-    s.on('connect', () => {
-      if (this.session === s) this.connected = true;
-      if (!s.destroyed) s.setLocalWindowSize(8 << 20);
-    });
-    // Errors reach each pending stream too; the session is dropped and the next call reconnects.
-    s.on('error', () => undefined);
-    const drop = () => {
-      if (this.session === s) {
-        this.session = undefined;
-        this.connected = false;
-      }
-    };
-    s.on('close', drop);
-    s.on('goaway', () => {
-      drop();
-      s.close();
-    });
-    // The connection never keeps the process alive; a pending call's timer does.
-    s.unref();
-    this.session = s;
-    return s;
+    this.conn = c;
+    return c;
+  }
+
+  private headerBlock(path: string, timeoutMs: number): Buffer {
+    let fixed = this.blocks.get(path);
+    if (!fixed) {
+      const fields: HeaderList = [
+        [':method', 'POST'],
+        [':scheme', this.parsed.protocol === 'https:' ? 'https' : 'http'],
+        [':path', path],
+        [':authority', this.parsed.host],
+        ['content-type', 'application/grpc'],
+        ['te', 'trailers'],
+      ];
+      fixed = encodeHeaders(fields);
+      this.blocks.set(path, fixed);
+    }
+    // grpc-timeout as a literal without indexing, new name (RFC 7541 §6.2.2): 0x00, name, value.
+    const value = `${Math.max(1, Math.ceil(timeoutMs))}m`;
+    const block = Buffer.allocUnsafe(fixed.length + 2 + GRPC_TIMEOUT_NAME.length + 1 + value.length);
+    fixed.copy(block, 0);
+    let at = fixed.length;
+    block[at++] = 0x00;
+    block[at++] = GRPC_TIMEOUT_NAME.length;
+    at += GRPC_TIMEOUT_NAME.copy(block, at);
+    block[at++] = value.length;
+    block.write(value, at, 'latin1');
+    return block;
   }
 
   /**
@@ -85,103 +97,99 @@ export class GrpcMember {
    */
   unary(path: string, message: Buffer, timeoutMs: number): Promise<Buffer> {
     return new Promise<Buffer>((resolve, reject) => {
-      let session: http2.ClientHttp2Session;
-      try {
-        session = this.connect();
-      } catch (err) {
-        reject(new EtcdRpcError(`etcd ${this.url}: ${(err as Error).message}`, -1, false));
-        return;
-      }
-      const wasConnected = this.connected;
+      const conn = this.connection();
       const frame = Buffer.allocUnsafe(5 + message.length);
       frame[0] = 0;
       frame.writeUInt32BE(message.length, 1);
       message.copy(frame, 5);
-      let req: http2.ClientHttp2Stream;
-      try {
-        req = session.request({
-          ':method': 'POST',
-          ':path': path,
-          'content-type': 'application/grpc',
-          te: 'trailers',
-          'grpc-timeout': `${Math.max(1, Math.ceil(timeoutMs))}m`,
-        });
-      } catch (err) {
-        // The session died between connect() and here (its close event not handled yet).
-        if (this.session === session) this.session = undefined;
-        reject(new EtcdRpcError(`etcd ${this.url}: ${(err as Error).message}`, -1, false));
-        return;
-      }
-      const chunks: Buffer[] = [];
-      let size = 0;
-      let status: string | undefined;
-      let grpcMessage = '';
-      let settled = false;
-      const finish = (err: EtcdRpcError | undefined, body?: Buffer) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        if (err) reject(err);
-        else resolve(body!);
-      };
-      const timer = setTimeout(() => {
-        if (!req.destroyed) req.close(http2.constants.NGHTTP2_CANCEL);
-        finish(new EtcdRpcError(`etcd ${this.url}: ${path} timed out after ${timeoutMs} ms`, 4, true));
+      const call = new UnaryCall(this.url, path, resolve, reject);
+      const stream = conn.request(this.headerBlock(path, timeoutMs), frame, call);
+      call.timer = setTimeout(() => {
+        conn.cancel(stream);
+        call.finish(new EtcdRpcError(`etcd ${this.url}: ${path} timed out after ${timeoutMs} ms`, 4, stream.id !== 0));
       }, timeoutMs);
-      const takeStatus = (headers: http2.IncomingHttpHeaders) => {
-        const st = headers['grpc-status'];
-        if (typeof st === 'string') {
-          status = st;
-          const m = headers['grpc-message'];
-          if (typeof m === 'string') grpcMessage = safeDecode(m);
-        }
-      };
-      req.on('response', (headers) => {
-        const code = headers[HTTP2_HEADER_STATUS];
-        if (Number(code) !== 200) {
-          if (!req.destroyed) req.close(http2.constants.NGHTTP2_CANCEL);
-          finish(new EtcdRpcError(`etcd ${this.url}: HTTP ${String(code)} for ${path}`, 14, true));
-          return;
-        }
-        takeStatus(headers);
-      });
-      req.on('trailers', takeStatus);
-      req.on('data', (c: Buffer) => {
-        chunks.push(c);
-        size += c.length;
-      });
-      req.on('error', (err: Error) => {
-        finish(new EtcdRpcError(`etcd ${this.url}: ${err.message}`, -1, wasConnected || this.connected));
-      });
-      req.on('close', () => {
-        if (status === undefined) {
-          finish(new EtcdRpcError(`etcd ${this.url}: stream closed without a status (${req.rstCode ?? 0})`, -1, wasConnected || this.connected));
-          return;
-        }
-        if (status !== '0') {
-          finish(new EtcdRpcError(grpcMessage || `gRPC status ${status}`, Number(status), true));
-          return;
-        }
-        const all = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
-        if (all.length < 5) {
-          finish(new EtcdRpcError(`etcd ${this.url}: empty response to ${path}`, 13, true));
-          return;
-        }
-        if (all[0] !== 0) {
-          finish(new EtcdRpcError(`etcd ${this.url}: compressed response to ${path}`, 13, true));
-          return;
-        }
-        const len = all.readUInt32BE(1);
-        finish(undefined, all.subarray(5, 5 + len));
-      });
-      req.end(frame);
+      call.stream = stream;
     });
   }
 
   close(): void {
-    const s = this.session;
-    this.session = undefined;
-    s?.destroy();
+    const c = this.conn;
+    this.conn = undefined;
+    c?.destroy('etcd client closed');
+  }
+}
+
+/** One call's response: headers, the message, the trailers' grpc-status. */
+class UnaryCall implements H2StreamHandler {
+  timer: NodeJS.Timeout | undefined;
+  stream: H2Stream | undefined;
+  private headersSeen = false;
+  private status: string | undefined;
+  private grpcMessage = '';
+  private readonly chunks: Buffer[] = [];
+  private size = 0;
+  private settled = false;
+
+  constructor(
+    private readonly url: string,
+    private readonly path: string,
+    private readonly resolve: (b: Buffer) => void,
+    private readonly reject: (e: EtcdRpcError) => void,
+  ) {}
+
+  finish(err: EtcdRpcError | undefined, body?: Buffer): void {
+    if (this.settled) return;
+    this.settled = true;
+    clearTimeout(this.timer);
+    if (err) this.reject(err);
+    else this.resolve(body!);
+  }
+
+  onHeaders(fields: HeaderList): void {
+    if (!this.headersSeen) {
+      this.headersSeen = true;
+      const code = fields.find((f) => f[0] === ':status')?.[1];
+      if (code !== '200') {
+        this.finish(new EtcdRpcError(`etcd ${this.url}: HTTP ${String(code)} for ${this.path}`, 14, true));
+        return;
+      }
+    }
+    for (const [name, value] of fields) {
+      if (name === 'grpc-status') this.status = value;
+      else if (name === 'grpc-message') this.grpcMessage = safeDecode(value);
+    }
+  }
+
+  onData(chunk: Buffer): void {
+    this.chunks.push(chunk);
+    this.size += chunk.length;
+  }
+
+  onEnd(): void {
+    const status = this.status;
+    if (status === undefined) {
+      this.finish(new EtcdRpcError(`etcd ${this.url}: stream closed without a status`, -1, true));
+      return;
+    }
+    if (status !== '0') {
+      this.finish(new EtcdRpcError(this.grpcMessage || `gRPC status ${status}`, Number(status), true));
+      return;
+    }
+    const all = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.size);
+    if (all.length < 5) {
+      this.finish(new EtcdRpcError(`etcd ${this.url}: empty response to ${this.path}`, 13, true));
+      return;
+    }
+    if (all[0] !== 0) {
+      this.finish(new EtcdRpcError(`etcd ${this.url}: compressed response to ${this.path}`, 13, true));
+      return;
+    }
+    const len = all.readUInt32BE(1);
+    this.finish(undefined, all.subarray(5, 5 + len));
+  }
+
+  onFail(reason: string, sent: boolean): void {
+    this.finish(new EtcdRpcError(`etcd ${this.url}: ${reason}`, -1, sent));
   }
 }
 
