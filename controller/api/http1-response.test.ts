@@ -81,6 +81,8 @@ test('http1 response: bytes after a complete answer are not used, a cut answer i
 test('http1 response: framing errors are Http1ProtocolError', () => {
   const bad = [
     'HTTP/2 200\r\n\r\n',
+    'HTTP/1.1 1e2 Odd\r\n\r\n',
+    'HTTP/1.1 2000 Long\r\n\r\n',
     'HTTP/1.1 200 OK\r\nno colon here\r\n\r\n',
     'HTTP/1.1 200 OK\r\nContent-Length: 1, 2\r\n\r\n',
     'HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n',

@@ -146,36 +146,41 @@ export class Http1ResponseReader {
   }
 
   private readHead(text: string): void {
-    const lines = text.split('\r\n');
-    const m = /^HTTP\/1\.([01]) (\d{3})(?: |$)/.exec(lines[0]!);
-    if (!m) throw new Http1ProtocolError(`bad status line ${JSON.stringify(lines[0]!.slice(0, 60))}`);
-    const status = Number(m[2]);
+    let eol = text.indexOf('\r\n');
+    if (eol < 0) eol = text.length;
+    const status = statusOf(text, eol);
     const headers: Record<string, string> = {};
-    for (let k = 1; k < lines.length; k++) {
-      const line = lines[k]!;
-      const colon = line.indexOf(':');
-      if (colon <= 0) throw new Http1ProtocolError(`bad header line ${JSON.stringify(line.slice(0, 60))}`);
-      const name = line.slice(0, colon).trim().toLowerCase();
-      const value = line.slice(colon + 1).trim();
-      headers[name] = headers[name] === undefined ? value : `${headers[name]}, ${value}`;
+    let connection = '';
+    let te: string | undefined;
+    let cl: string | undefined;
+    while (eol < text.length) {
+      const from = eol + 2;
+      eol = text.indexOf('\r\n', from);
+      if (eol < 0) eol = text.length;
+      const colon = text.indexOf(':', from);
+      if (colon <= from || colon > eol) throw new Http1ProtocolError(`bad header line ${JSON.stringify(text.slice(from, Math.min(eol, from + 60)))}`);
+      const name = text.slice(from, colon).trim().toLowerCase();
+      const value = text.slice(colon + 1, eol).trim();
+      const prev = headers[name];
+      const joined = prev === undefined ? value : `${prev}, ${value}`;
+      headers[name] = joined;
+      if (name === 'content-length') cl = joined;
+      else if (name === 'transfer-encoding') te = joined;
+      else if (name === 'connection') connection = joined.toLowerCase();
     }
     if (status >= 100 && status < 200 && status !== 101) return; // interim: the real head follows
-    const connection = (headers.connection ?? '').toLowerCase();
-    this.reusable = m[1] === '1' ? !/\bclose\b/.test(connection) : /\bkeep-alive\b/.test(connection);
+    this.reusable = text.charCodeAt(7) === 49 /* HTTP/1.1 */ ? !/\bclose\b/.test(connection) : /\bkeep-alive\b/.test(connection);
     this.events.head({ status, headers });
     if (this.noBody || status === 204 || status === 304 || status === 101) return this.finish();
-    const te = headers['transfer-encoding'];
     if (te !== undefined) {
       if (!/(?:^|,)\s*chunked\s*$/i.test(te)) throw new Http1ProtocolError(`unsupported transfer-encoding ${JSON.stringify(te)}`);
       this.state = 'chunk-size';
       return;
     }
-    const cl = headers['content-length'];
     if (cl !== undefined) {
-      const values = new Set(cl.split(',').map((v) => v.trim()));
-      const only = [...values][0]!;
-      if (values.size !== 1 || !/^\d{1,15}$/.test(only)) throw new Http1ProtocolError(`bad content-length ${JSON.stringify(cl)}`);
-      this.remaining = Number(only);
+      const length = contentLength(cl);
+      if (length < 0) throw new Http1ProtocolError(`bad content-length ${JSON.stringify(cl)}`);
+      this.remaining = length;
       this.state = 'length';
       if (this.remaining === 0) this.finish();
       return;
@@ -188,4 +193,25 @@ export class Http1ResponseReader {
     this.state = 'done';
     this.events.done(this.reusable);
   }
+}
+
+/** The status code of `HTTP/1.x NNN reason` (the status line is text[0, eol)). */
+function statusOf(text: string, eol: number): number {
+  const ok = text.startsWith('HTTP/1.') && (text.charCodeAt(7) === 48 || text.charCodeAt(7) === 49) && text.charCodeAt(8) === 32 && (eol === 12 || text.charCodeAt(12) === 32);
+  const digits = text.slice(9, 12);
+  const status = ok && /^[1-9]\d\d$/.test(digits) ? Number(digits) : NaN;
+  if (Number.isNaN(status)) throw new Http1ProtocolError(`bad status line ${JSON.stringify(text.slice(0, Math.min(eol, 60)))}`);
+  return status;
+}
+
+/** A Content-Length value (repeats must agree), or -1 when it is not one. */
+function contentLength(value: string): number {
+  const first = value.indexOf(',') < 0 ? value : value.split(',')[0]!.trim();
+  if (first !== value && value.split(',').some((v) => v.trim() !== first)) return -1;
+  if (first.length === 0 || first.length > 15) return -1;
+  for (let i = 0; i < first.length; i++) {
+    const c = first.charCodeAt(i);
+    if (c < 48 || c > 57) return -1;
+  }
+  return Number(first);
 }
