@@ -6,6 +6,7 @@
  * (server-pool.ts): reads and watches move to the next server on a connection failure or a 503.
  */
 import { readFileSync, statSync } from 'node:fs';
+import { apiErrorFromStatus, bodyText, HttpAnswer, joinChunks, jsonOrText, LocalAnswer } from './answer.js';
 import { ApiError } from './errors.js';
 import { headerLines } from './http1-pool.js';
 import type { ExchangeTransport } from './in-process-transport.js';
@@ -14,7 +15,6 @@ import { loadKubeconfig } from './kubeconfig.js';
 import type { List, WatchEvent } from './list.js';
 import type { ResponseSink } from './local-http.js';
 import { connectionFailure, ConnectionFailure, ServerPool, type ServerEndpoint } from './server-pool.js';
-import { statusSchema, type Status } from './status.js';
 import { WatchLineReader } from './watch-lines.js';
 
 export interface ApiClientOptions {
@@ -100,23 +100,7 @@ const PATCH_CONTENT_TYPES: Record<PatchType, string> = {
   apply: 'application/apply-patch+yaml',
 };
 
-const REASONS: Record<number, string> = {
-  400: 'BadRequest', 401: 'Unauthorized', 403: 'Forbidden', 404: 'NotFound', 405: 'MethodNotAllowed',
-  406: 'NotAcceptable', 409: 'Conflict', 410: 'Expired', 413: 'RequestEntityTooLarge', 415: 'UnsupportedMediaType',
-  422: 'Invalid', 429: 'TooManyRequests', 500: 'InternalError', 503: 'ServiceUnavailable', 504: 'Timeout',
-};
-
-/** An ApiError from a Status object (or from a bare HTTP code when the body is not a Status). */
-export function apiErrorFromStatus(code: number, body: unknown): ApiError {
-  const r = statusSchema.safeParse(body);
-  if (r.success && (r.data.kind === 'Status' || r.data.reason !== undefined || r.data.message !== undefined)) {
-    const s: Status = r.data;
-    const c = s.code ?? code;
-    return new ApiError(c, s.reason ?? REASONS[c] ?? 'Unknown', s.message ?? `HTTP ${c}`, s.details?.causes ?? [], s);
-  }
-  const text = typeof body === 'string' ? body.trim().slice(0, 500) : '';
-  return new ApiError(code, REASONS[code] ?? 'Unknown', text || `the server answered HTTP ${code}`);
-}
+export { apiErrorFromStatus };
 
 type Meta = { metadata?: { name?: string; namespace?: string } };
 
@@ -210,58 +194,18 @@ export class ApiClient {
 
   /** One exchange on one server's keep-alive connections (http1-pool.ts). */
   private requestOn<T>(ep: ServerEndpoint, method: string, path: string, target: string, payload: string | undefined, headers: string, timeoutMs: number | undefined): Promise<T> {
+    const ms = timeoutMs ?? this.opts.requestTimeoutMs ?? 30_000;
     return new Promise<T>((resolve, reject) => {
-      let status = 0;
-      let contentType: string | undefined;
-      const pieces: Buffer[] = [];
-      ep.http.send({
-        method, target, headers, body: payload,
-        timeoutMs: timeoutMs ?? this.opts.requestTimeoutMs ?? 30_000,
-        onHead: (h) => {
-          status = h.status;
-          contentType = h.headers['content-type'];
-        },
-        onBody: (p) => pieces.push(p),
-        onDone: () => settle(status, contentType, bodyText(pieces), resolve, reject),
-        onError: (err) => reject(connectionFailure(`api: ${method} ${path}`, err, err.connected)),
-      });
+      ep.http.send(new HttpAnswer<T>(method, path, target, headers, payload, ms, resolve, reject));
     });
   }
 
   /** requestOn through an in-process transport: the answer arrives as written, no HTTP in between. */
   private exchangeOn<T>(transport: ExchangeTransport, method: string, path: string, target: string, payload: Buffer | undefined, headers: Record<string, string>, timeoutMs: number | undefined): Promise<T> {
+    const ms = timeoutMs ?? this.opts.requestTimeoutMs ?? 30_000;
     return new Promise<T>((resolve, reject) => {
-      let status = 0;
-      let contentType: string | undefined;
-      const chunks: (string | Buffer)[] = [];
-      let done = false;
-      const ms = timeoutMs ?? this.opts.requestTimeoutMs ?? 30_000;
-      const timer = setTimeout(() => {
-        if (done) return;
-        done = true;
-        ex.abort();
-        reject(new ConnectionFailure(`api: ${method} ${path}: timed out after ${ms} ms`, false));
-      }, ms);
-      const sink: ResponseSink = {
-        head: (code, h) => {
-          status = code;
-          contentType = h['content-type'];
-        },
-        data: (c) => chunks.push(c),
-        end: () => {
-          if (done) return;
-          done = true;
-          clearTimeout(timer);
-          settle(status, contentType, joinChunks(chunks), resolve, reject);
-        },
-        fail: (err) => {
-          if (done) return;
-          done = true;
-          clearTimeout(timer);
-          reject(connectionFailure(`api: ${method} ${path}`, err, status !== 0));
-        },
-      };
-      const ex = transport.exchange({ method, url: target, headers: lowerCased(headers), body: payload }, sink);
+      const answer = new LocalAnswer<T>(method, path, ms, resolve, reject);
+      answer.exchange = transport.exchange({ method, url: target, headers: lowerCased(headers), body: payload }, answer);
     });
   }
 
@@ -468,20 +412,7 @@ export class ApiClient {
   }
 }
 
-/** A refused watch's body: its JSON (usually a Status) or, when it is not JSON, the text itself. */
-function jsonOrText(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return text;
-  }
-}
 
-/** An answer's body pieces as one string (one piece, the usual case, without a copy). */
-function bodyText(pieces: Buffer[]): string {
-  if (pieces.length === 1) return pieces[0]!.toString('utf8');
-  return Buffer.concat(pieces).toString('utf8');
-}
 
 /** `path` with the defined query values appended (form-encoded as URLSearchParams does). */
 function withQuery(path: string, query: Record<string, string | number | boolean | undefined> | undefined): string {
@@ -493,11 +424,6 @@ function withQuery(path: string, query: Record<string, string | number | boolean
   return q ? `${path}${path.includes('?') ? '&' : '?'}${q.toString()}` : path;
 }
 
-/** An in-process answer's pieces as one string (one string piece, the usual case, as it is). */
-function joinChunks(chunks: (string | Buffer)[]): string {
-  if (chunks.length === 1 && typeof chunks[0] === 'string') return chunks[0];
-  return chunks.map((c) => (typeof c === 'string' ? c : c.toString('utf8'))).join('');
-}
 
 /** The stream ended: the last (unterminated) line is an event too; a bad one closes with its error. */
 function endWatch<T>(lines: WatchLineReader<T>, close: (err?: Error) => void): void {
@@ -509,12 +435,6 @@ function endWatch<T>(lines: WatchLineReader<T>, close: (err?: Error) => void): v
   }
 }
 
-/** A finished answer: the parsed JSON body of a 2xx, else an ApiError from its Status. */
-function settle<T>(code: number, contentType: string | undefined, text: string, resolve: (v: T) => void, reject: (e: Error) => void): void {
-  const body = text !== '' && /json/.test(contentType ?? 'application/json') ? jsonOrText(text) : text;
-  if (code >= 200 && code < 300) resolve(body as T);
-  else reject(apiErrorFromStatus(code, body));
-}
 
 const lowerCased = (h: Record<string, string>): Record<string, string> => {
   const out: Record<string, string> = {};

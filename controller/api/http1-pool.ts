@@ -9,7 +9,7 @@
  */
 import net from 'node:net';
 import tls from 'node:tls';
-import { Http1ResponseReader, type Http1Head } from './http1-response.js';
+import { Http1ResponseReader, type Http1Head, type Http1ResponseEvents } from './http1-response.js';
 
 export interface Http1Tls {
   ca?: string | Buffer | undefined;
@@ -64,7 +64,11 @@ export function headerLines(headers: Record<string, string>): string {
   return out;
 }
 
-class Connection {
+/**
+ * One socket and the exchange it carries. It is its own reader's event sink and the pool's
+ * callbacks are methods: nothing is allocated per request beyond the reader and the head string.
+ */
+class Connection implements Http1ResponseEvents {
   readonly socket: net.Socket;
   connected = false;
   exchange: Http1Exchange | undefined;
@@ -74,7 +78,8 @@ class Connection {
 
   constructor(
     socket: net.Socket,
-    private readonly release: (c: Connection, reusable: boolean) => void,
+    private readonly pool: Http1Pool,
+    readonly dedicated: boolean,
   ) {
     this.socket = socket;
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -90,14 +95,7 @@ class Connection {
   start(x: Http1Exchange, host: string): void {
     this.exchange = x;
     this.reusable = false;
-    this.reader = new Http1ResponseReader(
-      {
-        head: (h) => this.exchange?.onHead(h),
-        body: (p) => this.exchange?.onBody(p),
-        done: (reusable) => (this.reusable = reusable),
-      },
-      x.method === 'HEAD',
-    );
+    this.reader = new Http1ResponseReader(this, x.method === 'HEAD');
     this.socket.ref();
     this.socket.setTimeout(x.timeoutMs);
     const body = x.body ?? '';
@@ -109,12 +107,26 @@ class Connection {
   /** Stops the current exchange without telling it anything more, and closes the connection. */
   abort(): void {
     this.exchange = undefined;
+    this.reader = undefined;
     this.socket.destroy();
+  }
+
+  head(h: Http1Head): void {
+    this.exchange?.onHead(h);
+  }
+
+  body(piece: Buffer): void {
+    this.exchange?.onBody(piece);
+  }
+
+  done(reusable: boolean): void {
+    this.reusable = reusable;
   }
 
   private onData(chunk: Buffer): void {
     const reader = this.reader;
-    if (!reader || !this.exchange) {
+    const x = this.exchange;
+    if (!reader || !x) {
       // bytes nobody asked for: the connection is out of step
       this.socket.destroy();
       return;
@@ -127,15 +139,16 @@ class Connection {
       this.socket.destroy();
       return;
     }
+    // aborted by one of its own callbacks: nothing more to do
+    if (this.exchange !== x) return;
     if (!reader.complete) return;
-    const x = this.exchange;
     this.exchange = undefined;
     this.reader = undefined;
     this.socket.setTimeout(0);
-    const keep = this.reusable && used === chunk.length && !x?.dedicated;
+    const keep = this.reusable && used === chunk.length && !this.dedicated;
     if (!keep) this.socket.destroy();
-    this.release(this, keep);
-    x?.onDone();
+    this.pool.release(this, keep);
+    x.onDone();
   }
 
   private onClose(): void {
@@ -143,7 +156,7 @@ class Connection {
     const reader = this.reader;
     this.exchange = undefined;
     this.reader = undefined;
-    this.release(this, false);
+    this.pool.release(this, false);
     if (!x) return;
     if (reader && !this.failure && reader.end()) {
       x.onDone();
@@ -153,6 +166,15 @@ class Connection {
     if (f instanceof Http1Error) x.onError(f);
     else if (f) x.onError(new Http1Error(f.message, f.code, this.connected));
     else x.onError(new Http1Error('socket hang up', 'ECONNRESET', this.connected));
+  }
+}
+
+/** The handle of one exchange. */
+class PendingExchange implements Http1Handle {
+  constructor(private readonly pool: Http1Pool, private readonly x: Http1Exchange) {}
+
+  abort(): void {
+    this.pool.abort(this.x);
   }
 }
 
@@ -178,38 +200,30 @@ export class Http1Pool {
 
   /** Starts an exchange; its callbacks run later, never inside this call. */
   send(x: Http1Exchange): Http1Handle {
-    let conn: Connection | undefined;
-    let aborted = false;
-    const wrapped: Http1Exchange = {
-      ...x,
-      onHead: (h) => !aborted && x.onHead(h),
-      onBody: (p) => !aborted && x.onBody(p),
-      onDone: () => !aborted && x.onDone(),
-      onError: (e) => !aborted && x.onError(e),
-    };
-    const handle: Http1Handle = {
-      abort: () => {
-        if (aborted) return;
-        aborted = true;
-        const i = this.waiting.indexOf(wrapped);
-        if (i >= 0) this.waiting.splice(i, 1);
-        for (const c of this.all) if (c.exchange === wrapped) conn = c;
-        conn?.abort();
-      },
-    };
+    const handle = new PendingExchange(this, x);
     if (x.dedicated) {
-      this.connect(true).start(wrapped, this.hostHeader);
+      this.connect(true).start(x, this.hostHeader);
       return handle;
     }
     let free = this.idle.pop();
     // a socket that ended while idle is on its way out (its 'close' has not run yet)
     while (free && (free.socket.destroyed || !free.socket.writable)) free = this.idle.pop();
-    if (free) free.start(wrapped, this.hostHeader);
+    if (free) free.start(x, this.hostHeader);
     else if (this.pooled < this.maxSockets) {
       this.pooled++;
-      this.connect(false).start(wrapped, this.hostHeader);
-    } else this.waiting.push(wrapped);
+      this.connect(false).start(x, this.hostHeader);
+    } else this.waiting.push(x);
     return handle;
+  }
+
+  /** Cuts `x` wherever it is: still waiting (it never starts) or on its connection (closed). */
+  abort(x: Http1Exchange): void {
+    const i = this.waiting.indexOf(x);
+    if (i >= 0) {
+      this.waiting.splice(i, 1);
+      return;
+    }
+    for (const c of this.all) if (c.exchange === x) c.abort();
   }
 
   /**
@@ -240,12 +254,13 @@ export class Http1Pool {
     }
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 1000);
-    const conn: Connection = new Connection(socket, (c, reusable) => this.release(c, reusable, dedicated));
+    const conn: Connection = new Connection(socket, this, dedicated);
     this.all.add(conn);
     return conn;
   }
 
-  private release(c: Connection, reusable: boolean, dedicated: boolean): void {
+  /** A connection finished its exchange (`reusable`: it may take the next) or is gone. */
+  release(c: Connection, reusable: boolean): void {
     if (!this.all.has(c)) return;
     if (reusable) {
       const next = this.waiting.shift();
@@ -261,7 +276,7 @@ export class Http1Pool {
     this.all.delete(c);
     const i = this.idle.indexOf(c);
     if (i >= 0) this.idle.splice(i, 1);
-    if (dedicated) return;
+    if (c.dedicated) return;
     this.pooled--;
     const next = this.waiting.shift();
     if (next) {

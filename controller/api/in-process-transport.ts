@@ -27,6 +27,16 @@ class ConnectionRefused extends Error {
   readonly code = 'ECONNREFUSED';
 }
 
+/** A started exchange; aborting it is the client closing its connection. */
+class LocalCall implements LocalExchange {
+  constructor(private readonly req: LocalRequest, private readonly res: LocalResponse) {}
+
+  abort(): void {
+    this.res.abort();
+    this.req.destroy();
+  }
+}
+
 export class InProcessTransport implements ExchangeTransport {
   /** The URL to give ApiClient as `server` together with this transport. */
   readonly url = IN_PROCESS_URL;
@@ -46,7 +56,7 @@ export class InProcessTransport implements ExchangeTransport {
   exchange(init: LocalRequestInit, sink: ResponseSink): LocalExchange {
     if (this.closed) {
       process.nextTick(() => sink.fail(new ConnectionRefused('in-process API transport is closed')));
-      return { abort: () => undefined };
+      return { abort() {} };
     }
     const req = new LocalRequest(init, this.connection);
     const res = new LocalResponse(sink);
@@ -58,12 +68,7 @@ export class InProcessTransport implements ExchangeTransport {
     } catch (err) {
       res.destroy(err instanceof Error ? err : new Error(String(err)));
     }
-    return {
-      abort: () => {
-        res.abort();
-        req.destroy();
-      },
-    };
+    return new LocalCall(req, res);
   }
 
   /** Cuts every open exchange (their clients see a connection error); later ones are refused. */
