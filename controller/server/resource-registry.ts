@@ -7,6 +7,7 @@
  */
 import type { KindInfo } from '../api/kinds.js';
 import { isStoreError, StoreError } from '../store/errors.js';
+import { storedJson } from '../store/core/serialized.js';
 import type { Store, StoredObject, Watch } from '../store/store.js';
 import { runAdmission, type AdmissionHook } from './admission.js';
 import { ApiServerError, errors, toApiServerError, type ResourceRef } from './errors.js';
@@ -95,6 +96,19 @@ export class ResourceRegistry {
 
   async get(kind: KindInfo, namespace: string | undefined, name: string): Promise<StoredObject> {
     const obj = await this.store.get(storeKey(kind, namespace, name)).catch((e: unknown) => {
+      throw toApiServerError(e, { ref: refOf(kind), name });
+    });
+    if (!obj) throw errors.notFound(refOf(kind), name);
+    return obj;
+  }
+
+  /**
+   * The current object for a read-modify-write, shared with the store where it offers that
+   * (`Store.getShared`: frozen, so `update` copies whatever it changes).
+   */
+  private async current(kind: KindInfo, namespace: string | undefined, name: string): Promise<StoredObject> {
+    if (!this.store.getShared) return this.get(kind, namespace, name);
+    const obj = await this.store.getShared(storeKey(kind, namespace, name)).catch((e: unknown) => {
       throw toApiServerError(e, { ref: refOf(kind), name });
     });
     if (!obj) throw errors.notFound(refOf(kind), name);
@@ -219,7 +233,8 @@ export class ResourceRegistry {
   ): Promise<StoredObject> {
     const key = storeKey(kind, namespace, name);
     for (let attempt = 0; ; attempt++) {
-      const current = await this.get(kind, namespace, name);
+      // Read-only here (possibly shared and frozen): compute gets a copy, the merge copies.
+      const current = await this.current(kind, namespace, name);
       const currentRv = String(metaOf(current).resourceVersion ?? '');
       if (opts.precondition !== undefined && opts.precondition !== currentRv)
         throw errors.conflict(refOf(kind), name, 'the object has been modified; please apply your changes to the latest version and try again');
@@ -264,8 +279,11 @@ export class ResourceRegistry {
   private mergeForUpdate(kind: KindInfo, current: StoredObject, proposed: StoredObject, subresource?: string, markDeletion?: boolean): StoredObject {
     let next: StoredObject;
     if (subresource === 'status') {
-      const { status: _old, ...rest } = current;
-      next = structuredClone(rest);
+      // A private copy of the stored object: parsed again from the text the store read it from
+      // (cheaper than a structured clone), status replaced.
+      const text = storedJson(current);
+      next = text !== undefined ? (JSON.parse(text) as StoredObject) : structuredClone(current);
+      delete next.status;
       if (proposed.status !== undefined) next.status = proposed.status;
     } else {
       next = proposed;

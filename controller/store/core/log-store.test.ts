@@ -78,7 +78,8 @@ test('close() commits writes already queued before refusing new ones', async () 
 
 test('rows kept from get follow every committed write and ignore a failed one', async () => {
   const engine = new FlakyEngine();
-  const s = new LogStore(engine, { history: { intervalMs: 0 } });
+  // A budget of a few hundred rows, so the loops below run past it.
+  const s = new LogStore(engine, { history: { intervalMs: 0 }, recentBytes: 64 * 1024 });
   await s.create('/a/x', { metadata: { name: 'x' }, data: { v: 1 } });
   assert.deepEqual((await s.get('/a/x'))?.data, { v: 1 });
   const u = await s.update('/a/x', { metadata: { name: 'x' }, data: { v: 2 } });
@@ -100,6 +101,66 @@ test('rows kept from get follow every committed write and ignore a failed one', 
   for (let i = 0; i < 1500; i++) assert.deepEqual((await s.get(`/a/k${i}`))?.data, { i });
   for (let i = 0; i < 1500; i += 7) await s.update(`/a/k${i}`, { metadata: { name: `k${i}` }, data: { i: i + 10_000 } });
   for (let i = 0; i < 1500; i++) assert.deepEqual((await s.get(`/a/k${i}`))?.data, { i: i % 7 === 0 ? i + 10_000 : i });
+  await s.close();
+});
+
+test('a key written or read lately is read and checked without the engine, until the byte budget pushes it out', async () => {
+  class CountingEngine extends MemoryEngine {
+    reads = 0;
+    override current(key: string) {
+      this.reads++;
+      return super.current(key);
+    }
+    override currentRev(key: string) {
+      this.reads++;
+      return super.currentRev(key);
+    }
+  }
+  const engine = new CountingEngine();
+  const s = new LogStore(engine, { history: { intervalMs: 0 }, recentBytes: 8 * 1024 });
+  await s.create('/a/x', { metadata: { name: 'x' }, data: { v: 1 } });
+  const created = engine.reads;
+  const u = await s.update('/a/x', { metadata: { name: 'x' }, data: { v: 2 } }, { expectedRevision: 1 });
+  assert.deepEqual((await s.get('/a/x'))?.data, { v: 2 });
+  assert.equal(engine.reads, created, 'the update and the read used the kept row');
+  for (let i = 0; i < 100; i++) await s.create(`/a/k${i}`, { metadata: { name: `k${i}` }, data: { i, pad: 'p'.repeat(200) } });
+  const before = engine.reads;
+  assert.equal((await s.get('/a/x'))?.metadata?.resourceVersion, u.metadata?.resourceVersion);
+  assert.equal(engine.reads, before + 1, 'pushed out by newer rows: read from the engine again');
+  await s.close();
+});
+
+test('getShared answers what get does, as one frozen object shared by every caller until the next write', async () => {
+  const s = new LogStore(new MemoryEngine(), { history: { intervalMs: 0 } });
+  const written = await s.create('/a/x', { metadata: { name: 'x' }, data: { v: 1, list: [{ a: 1 }] } });
+  const a = await s.getShared('/a/x');
+  assert.equal(a, written, 'the object the write answered is kept');
+  assert.deepEqual(a, await s.get('/a/x'));
+  assert.equal(await s.getShared('/a/x'), a);
+  assert.ok(Object.isFrozen(a) && Object.isFrozen((a!.data as { list: object[] }).list[0]), 'deeply frozen');
+  assert.throws(() => {
+    (a!.data as { v: number }).v = 2;
+  }, TypeError);
+  assert.equal(storedJson(a!), JSON.stringify(a));
+  const b = await s.update('/a/x', { metadata: { name: 'x' }, data: { v: 2 } });
+  assert.deepEqual(await s.getShared('/a/x'), b);
+  assert.notEqual(await s.getShared('/a/x'), a);
+  await s.delete('/a/x');
+  assert.equal(await s.getShared('/a/x'), null);
+  await s.close();
+});
+
+test('getShared of a row not kept parses it once and keeps the object with it', async () => {
+  const engine = new MemoryEngine();
+  const first = new LogStore(engine, { history: { intervalMs: 0 } });
+  await first.create('/a/y', { metadata: { name: 'y' }, data: { v: 1 } });
+  const s = new LogStore(engine, { history: { intervalMs: 0 } });
+  const a = await s.getShared('/a/y');
+  assert.deepEqual(a?.data, { v: 1 });
+  assert.ok(Object.isFrozen(a));
+  assert.equal(await s.getShared('/a/y'), a);
+  const copy = await s.get('/a/y');
+  assert.notEqual(copy, a, 'get still hands out a private copy');
   await s.close();
 });
 

@@ -18,11 +18,15 @@ import { assertObjectKey, keyRange, type KeyRange } from './keys.js';
 import { WatchHub } from './watch-hub.js';
 import { retryUpdateOnConflict } from './guaranteed-update.js';
 import { rememberEventJson, rememberJson } from './serialized.js';
+import { deepFreeze } from './frozen.js';
+import { RecentRows, type KeptRow } from './recent-rows.js';
 
 export interface LogStoreOptions {
   history?: HistoryWindow;
   /** Errors of background compaction (the store keeps serving; the next tick retries). */
   onBackgroundError?: (err: Error) => void;
+  /** Bytes of current rows kept in memory (default RECENT_BYTES). */
+  recentBytes?: number;
 }
 
 interface PendingWrite {
@@ -41,8 +45,13 @@ interface Accepted {
 }
 
 const EVENT: Record<RowType, WatchEventType> = { 0: 'ADDED', 1: 'MODIFIED', 2: 'DELETED' };
-/** Current rows `get` keeps in memory (see `remember`). */
-const RECENT_ROWS = 1024;
+/**
+ * Bytes of current rows kept in memory (see `recent`; a row with its parsed object counts 4× its
+ * text): enough for the working set of a busy cluster's writes (10,000 pods and 1,000
+ * EndpointSlices are ≈15 MB of text), so an update's read of the current state, its precondition
+ * check and the parse of the current object skip the engine and JSON.parse.
+ */
+const RECENT_BYTES = 64 * 1024 * 1024;
 /** Revisions dropped per compaction transaction, so one chunk never stalls writers for long. */
 const DROP_CHUNK = 2000;
 
@@ -94,7 +103,12 @@ export class LogStore implements Store {
   private readonly timer: NodeJS.Timeout | undefined;
   private compaction: Promise<number> = Promise.resolve(0);
   private pending: PendingWrite[] = [];
-  private readonly recent = new Map<string, CurrentRow>();
+  /**
+   * Current rows read or written lately, bounded by size: the API server reads the same objects
+   * it writes (an update's current state, a create's namespace). The store is the only writer,
+   * and `commitPending` refreshes or drops a kept key in the same step as its commit.
+   */
+  private readonly recent: RecentRows;
   private flushScheduled = false;
 
   constructor(
@@ -107,6 +121,7 @@ export class LogStore implements Store {
     this.compacted = s.compacted;
     this.dropped = s.dropped;
     this.policy = new CompactionPolicy(opts.history);
+    this.recent = new RecentRows(opts.recentBytes ?? RECENT_BYTES);
     const interval = opts.history?.intervalMs ?? DEFAULT_HISTORY.intervalMs;
     if (interval > 0) {
       this.timer = setInterval(() => {
@@ -119,27 +134,41 @@ export class LogStore implements Store {
   }
 
   async get(key: string): Promise<StoredObject | null> {
+    const c = await this.currentRow(key);
+    if (!c) return null;
+    const obj = decode(c.value, c.rev);
+    // The row's text is exactly this object's JSON (it was written with this resourceVersion).
+    rememberJson(obj, c.value);
+    return obj;
+  }
+
+  /**
+   * As `get`, the object shared and frozen (see `Store.getShared`): the one the store wrote when
+   * it still holds it, else parsed once and kept with the row.
+   */
+  async getShared(key: string): Promise<StoredObject | null> {
+    const c = await this.currentRow(key);
+    if (!c) return null;
+    if (c.obj) return c.obj;
+    const obj = decode(c.value, c.rev);
+    rememberJson(obj, c.value);
+    deepFreeze(obj);
+    this.recent.attach(c, obj);
+    return obj;
+  }
+
+  private async currentRow(key: string): Promise<KeptRow | undefined> {
     this.assertOpen();
     assertObjectKey(key);
     // A key written by a commit whose sync still runs is read once that commit is durable (the
     // state of other keys is read at once: they have no newer, undurable version).
     for (let d = this.dirty.get(key); d !== undefined && d > this.rev; d = this.dirty.get(key)) await this.durable(d);
-    let c = this.recent.get(key);
+    let c: KeptRow | undefined = this.recent.get(key);
     if (!c) {
       c = this.engine.current(key);
-      if (c) this.remember(c);
+      if (c) this.recent.put(c);
     }
-    return c ? decode(c.value, c.rev) : null;
-  }
-
-  /**
-   * Keeps a row read by `get` (FIFO, at most RECENT_ROWS): the API server reads the same few
-   * objects on every write (a create's namespace, an update's current state). The store is the
-   * only writer, and `flush` refreshes or drops a remembered key in the same step as its commit.
-   */
-  private remember(c: CurrentRow): void {
-    if (this.recent.size >= RECENT_ROWS) this.recent.delete(this.recent.keys().next().value!);
-    this.recent.set(c.key, c);
+    return c;
   }
 
   async list(prefix: string, opts: ListOptions = {}): Promise<ListResult> {
@@ -300,11 +329,8 @@ export class LogStore implements Store {
     this.rev = rev;
     for (const a of accepted) if (this.dirty.get(a.row.key) === a.row.rev) this.dirty.delete(a.row.key);
     for (const a of accepted) this.publish(a.row.key, a.row.type, a.row.value, a.row.rev);
-    for (const a of accepted) {
-      // A create's or update's row value is exactly the result's serialisation.
-      if (a.row.type !== 2) rememberJson(a.result, a.row.value);
-      a.w.resolve(a.result);
-    }
+    // A create's or update's result carries its row's text since its commit.
+    for (const a of accepted) a.w.resolve(a.result);
     if (this.durableWaiters.length > 0) {
       const ready = this.durableWaiters.filter((d) => d.rev <= rev);
       this.durableWaiters = this.durableWaiters.filter((d) => d.rev > rev);
@@ -421,12 +447,16 @@ export class LogStore implements Store {
     this.head = rev;
     // `recent` follows the committed state (later batches are checked against it); readers of a
     // key whose newest commit is not durable yet wait for it in `get`.
+    // The result objects are kept for `getShared`, so they are frozen from here on (the writer
+    // gets them back read-only) and carry their text.
     for (const a of accepted) {
       const { key, type, value } = a.row;
-      if (this.recent.has(key)) {
-        if (type === 2) this.recent.delete(key);
-        else this.recent.set(key, { key, rev: a.row.rev, value });
+      if (type === 2) {
+        this.recent.drop(key);
+        continue;
       }
+      rememberJson(a.result, value);
+      this.recent.put({ key, rev: a.row.rev, value, obj: deepFreeze(a.result) });
     }
     if (!this.engine.sync) {
       this.release(accepted, rev);
