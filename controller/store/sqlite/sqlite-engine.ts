@@ -1,4 +1,4 @@
-import { closeSync, fdatasync, openSync } from 'node:fs';
+import { closeSync, fdatasync, fdatasyncSync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { StoreError } from '../errors.js';
 import type { CurrentRow, LogEngine, LogRow } from '../core/engine.js';
@@ -67,10 +67,17 @@ function framesOf(rows: LogRow[], pageSize: number): number {
  * fdatasyncs the WAL file on libuv's thread pool; the LogStore acknowledges and publishes a batch
  * only after a sync that began after its commit has completed, and commits further batches
  * meanwhile. Checkpoints, which copy the WAL into the database file and later let SQLite reuse
- * the WAL from its start, are run here with `synchronous=FULL` (WAL synced before the copy, the
- * database file after it), so a WAL frame is never overwritten before its content is durable in
- * the database file; the same for the final checkpoint at close.
+ * the WAL from its start, run inside `sync()` once its fdatasync of the WAL has completed and
+ * nothing was written since it began (so every frame copied is durable): the copy runs with
+ * `synchronous=OFF` on the thread, and the fdatasync of the database file that makes the copy
+ * durable on the pool, before `sync()` resolves. SQLite reuses the WAL from its start at the next
+ * write after a complete checkpoint, so a write that comes while the database file's sync is still
+ * pending (the LogStore commits nothing while a sync runs; compaction might) first syncs the
+ * database file on the thread: a WAL frame is never overwritten before its copy is durable. The
+ * final checkpoint at close runs with `synchronous=FULL`.
  */
+const datasync = (fd: number): Promise<void> => new Promise((resolve, reject) => fdatasync(fd, (err) => (err ? reject(err) : resolve())));
+
 export class SqliteEngine implements LogEngine {
   private readonly db: Database.Database;
   private readonly q;
@@ -78,7 +85,14 @@ export class SqliteEngine implements LogEngine {
   private readonly dropTx: (from: number, to: number) => void;
   /** The WAL file, opened for fdatasync in FULL mode. */
   private readonly walFd: number | undefined;
+  /** The database file, opened for fdatasync of checkpoints in FULL mode. */
+  private readonly dbFd: number | undefined;
   private walFrames = 0;
+  /** Writes (transactions) made, so `sync` can tell whether any came while it ran. */
+  private writes = 0;
+  /** A checkpoint copied pages into the database file and their fdatasync has not completed. */
+  private dbUnsynced = false;
+  private checkpointCount = 0;
   private pageSize = 4096;
   readonly sync?: () => Promise<void>;
 
@@ -105,6 +119,7 @@ export class SqliteEngine implements LogEngine {
         guarded('open', () => db.prepare(`INSERT INTO kv_meta (name, value) VALUES ('opened', ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value`).run(Date.now()));
         try {
           this.walFd = openSync(`${opts.path}-wal`, 'r');
+          this.dbFd = openSync(opts.path, 'r');
         } catch (err) {
           throw new StoreError('Unavailable', `sqlite open: the write-ahead log ${opts.path}-wal: ${err instanceof Error ? err.message : String(err)}`);
         }
@@ -113,11 +128,20 @@ export class SqliteEngine implements LogEngine {
           db.pragma('synchronous = OFF');
         });
         this.pageSize = guarded('open', () => db.pragma('page_size', { simple: true }) as number);
-        const fd = this.walFd;
-        this.sync = () => new Promise<void>((resolve, reject) => fdatasync(fd, (err) => (err ? reject(err) : resolve())));
+        const walFd = this.walFd;
+        const dbFd = this.dbFd!;
+        this.sync = async () => {
+          const before = this.writes;
+          await datasync(walFd);
+          if (this.walFrames < CHECKPOINT_FRAMES || this.writes !== before) return;
+          this.checkpoint();
+          await datasync(dbFd);
+          this.dbUnsynced = false;
+        };
       }
     } catch (err) {
       if (this.walFd !== undefined) closeSync(this.walFd);
+      if (this.dbFd !== undefined) closeSync(this.dbFd);
       db.close();
       throw err;
     }
@@ -156,6 +180,7 @@ export class SqliteEngine implements LogEngine {
     };
     const q = this.q;
     this.appendTx = db.transaction((rows: LogRow[]) => {
+      this.beforeWrite();
       for (const row of rows) {
         q.insLog.run(row.rev, row.key, row.type, row.prev, row.value);
         if (row.type === 0) q.insLive.run(row.key, row.rev);
@@ -164,6 +189,7 @@ export class SqliteEngine implements LogEngine {
       }
     });
     this.dropTx = db.transaction((from: number, to: number) => {
+      this.beforeWrite();
       q.dropSuperseded.run(from, to);
       q.dropDeletes.run(from, to);
       q.setMeta.run('dropped', to);
@@ -193,27 +219,40 @@ export class SqliteEngine implements LogEngine {
     guarded('write', () => this.appendTx(rows));
     if (this.walFd === undefined) return;
     this.walFrames += framesOf(rows, this.pageSize);
-    if (this.walFrames >= CHECKPOINT_FRAMES) this.checkpoint();
+  }
+
+  /** Checkpoints run so far (for tests). */
+  checkpoints(): number {
+    return this.checkpointCount;
   }
 
   /**
-   * Copies the WAL into the database file with `synchronous=FULL`, so SQLite syncs the WAL before
-   * and the database file after the copy (with OFF it would do neither, and the next commit could
-   * overwrite WAL frames whose copy is not on disk yet). Synchronous, every ~1000 WAL frames (estimated), as
-   * SQLite's automatic checkpoint was. Never throws: the append it follows has committed.
+   * Inside every write transaction: a checkpoint's copy whose fdatasync is still pending is made
+   * durable first, since this write may restart the WAL over the frames it copied.
+   */
+  private beforeWrite(): void {
+    this.writes++;
+    if (!this.dbUnsynced) return;
+    fdatasyncSync(this.dbFd!);
+    this.dbUnsynced = false;
+  }
+
+  /**
+   * Copies the WAL into the database file, every ~1000 WAL frames (estimated), as SQLite's
+   * automatic checkpoint did; called by `sync` when every frame is durable. Without syncing
+   * (`synchronous=OFF`): the caller fdatasyncs the database file (`dbUnsynced` until then). A
+   * checkpoint that could not write the database file (disk full) is tried again after another
+   * half interval, as SQLite's own automatic checkpoint would be on a later commit; what it did
+   * copy is synced all the same.
    */
   private checkpoint(): void {
     this.walFrames = 0;
-    this.db.pragma('synchronous = FULL');
+    this.checkpointCount++;
+    this.dbUnsynced = true;
     try {
       this.db.pragma('wal_checkpoint(PASSIVE)');
     } catch {
-      // The commit before it stands (it is in the WAL); a checkpoint that could not write the
-      // database file (disk full) is tried again after another half interval, as SQLite's own
-      // automatic checkpoint would be on a later commit.
       this.walFrames = CHECKPOINT_FRAMES / 2;
-    } finally {
-      this.db.pragma('synchronous = OFF');
     }
   }
 
@@ -234,7 +273,10 @@ export class SqliteEngine implements LogEngine {
   }
 
   markCompacted(to: number): void {
-    guarded('compact', () => this.q.setMeta.run('compacted', to));
+    guarded('compact', () => {
+      this.beforeWrite();
+      this.q.setMeta.run('compacted', to);
+    });
   }
 
   dropHistory(from: number, to: number): void {
@@ -248,6 +290,7 @@ export class SqliteEngine implements LogEngine {
         if (this.walFd !== undefined && this.db.open) this.db.pragma('synchronous = FULL');
       } finally {
         if (this.walFd !== undefined) closeSync(this.walFd);
+        if (this.dbFd !== undefined) closeSync(this.dbFd);
         this.db.close();
       }
     });
