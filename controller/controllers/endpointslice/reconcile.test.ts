@@ -202,3 +202,19 @@ test('several full slices: one flipped pod rewrites only its slice, a new pod fi
   assert.equal(b.update.length, 1);
   assert.deepEqual(b.update[0]!.endpoints.map((e) => e.targetRef?.name).sort(), ['p7', 'p8']);
 });
+
+test('endpoints follow the service and pod objects given, also when a sync repeats with some of them unchanged', () => {
+  const p1 = pod('p1', { ready: false });
+  const p2 = pod('p2');
+  const plain = svc();
+  const publish = svc({ publishNotReadyAddresses: true });
+  const ready = (s: Service, pods: Pod[]) =>
+    Object.fromEntries(reconcileSlices(s, pods, []).create[0]!.endpoints.map((e) => [e.targetRef?.name, e.conditions?.ready]));
+  assert.deepEqual(ready(plain, [p1, p2]), { p1: false, p2: true });
+  assert.deepEqual(ready(publish, [p1, p2]), { p1: true, p2: true }, 'another service object: worked out again');
+  assert.deepEqual(ready(plain, [p1, p2]), { p1: false, p2: true });
+  assert.deepEqual(ready(plain, [pod('p1'), p2]), { p1: true, p2: true }, 'a new pod object: worked out again');
+  const named = svc({ ports: [{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }] });
+  const a = reconcileSlices(named, [pod('p3', { port: 8080 }), pod('p4', { port: 9090 })], []);
+  assert.deepEqual(a.create.map((s) => s.ports?.[0]?.port).sort(), [8080, 9090], 'named ports resolve per pod');
+});

@@ -8,6 +8,7 @@
 import type { Endpoint, EndpointPort, EndpointSlice, OwnerReference, Pod, Service } from '../../api/index.js';
 import { jsonEqual } from '../../api/json-equal.js';
 import {
+  type AddressType,
   addressTypeOf,
   endpointFor,
   endpointKey,
@@ -50,16 +51,55 @@ export function serviceOwnerRef(svc: Service): OwnerReference {
   return { apiVersion: 'v1', kind: 'Service', name: svc.metadata.name ?? '', uid: svc.metadata.uid ?? '', controller: true, blockOwnerDeletion: true };
 }
 
-const sortEndpoints = (eps: Endpoint[]): Endpoint[] => {
-  const keyed = eps.map((ep) => ({ ep, key: endpointKey(ep) }));
-  keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  for (let i = 0; i < eps.length; i++) eps[i] = keyed[i]!.ep;
-  return eps;
-};
-const isSorted = (eps: readonly Endpoint[]): boolean => {
-  for (let i = 1; i < eps.length; i++) if (endpointKey(eps[i - 1]!) > endpointKey(eps[i]!)) return false;
+/** An endpoint with its key (`endpointKey`), computed once per reconcile. */
+interface Keyed {
+  key: string;
+  ep: Endpoint;
+}
+const byKey = (a: Keyed, b: Keyed) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+const keyedOf = (eps: readonly Endpoint[]): Keyed[] => eps.map((ep) => ({ key: endpointKey(ep), ep }));
+const isSorted = (eps: readonly Keyed[]): boolean => {
+  for (let i = 1; i < eps.length; i++) if (eps[i - 1]!.key > eps[i]!.key) return false;
   return true;
 };
+
+/** What every slice of one reconcile shares. */
+interface SliceContext {
+  svc: Service;
+  type: EndpointSlice['addressType'];
+  labels: Record<string, string>;
+  owner: OwnerReference;
+}
+
+/** The slice to write: `base`'s metadata (or a new generated name), endpoints sorted by key (`eps` is sorted in place). */
+function buildSlice(c: SliceContext, base: EndpointSlice | undefined, ports: EndpointPort[], eps: Keyed[]): EndpointSlice {
+  eps.sort(byKey);
+  return {
+    apiVersion: 'discovery.k8s.io/v1',
+    kind: 'EndpointSlice',
+    metadata: base
+      ? { ...base.metadata, labels: c.labels, ownerReferences: [c.owner] }
+      : { generateName: `${(c.svc.metadata.name ?? '').slice(0, 57)}-`, namespace: c.svc.metadata.namespace, labels: c.labels, ownerReferences: [c.owner] },
+    addressType: c.type,
+    endpoints: eps.map((e) => e.ep),
+    ports,
+  };
+}
+
+/**
+ * Whether writing `want` over `have` would change nothing; `haveKeyed` is `have.endpoints` with
+ * their keys when the caller has them. Endpoint order does not count (a slice written by someone
+ * else may be unsorted).
+ */
+function sameSlice(have: EndpointSlice, want: EndpointSlice, haveKeyed?: readonly Keyed[]): boolean {
+  if (have.addressType !== want.addressType || have.endpoints.length !== want.endpoints.length) return false;
+  if (!jsonEqual(have.metadata.labels ?? {}, want.metadata.labels ?? {})) return false;
+  if (!jsonEqual(have.metadata.ownerReferences ?? [], want.metadata.ownerReferences ?? [])) return false;
+  if (!jsonEqual(have.ports ?? [], want.ports ?? [])) return false;
+  const keyed = haveKeyed ?? keyedOf(have.endpoints);
+  if (isSorted(keyed)) return jsonEqual(have.endpoints, want.endpoints);
+  return jsonEqual([...keyed].sort(byKey).map((e) => e.ep), want.endpoints);
+}
 
 /** Whether some port of the service targets a container port by name (resolved per pod). */
 function hasNamedTargetPort(svc: Service): boolean {
@@ -68,6 +108,32 @@ function hasNamedTargetPort(svc: Service): boolean {
 
 const keyedPorts = (ports: EndpointPort[]): { ports: EndpointPort[]; key: string } => ({ ports, key: portsKey(ports) });
 
+/** What one pod contributes to one service's slices (undefined: it backs none of them). */
+interface PodEntry {
+  svc: Service;
+  entry: { key: string; ep: Endpoint; ports?: { ports: EndpointPort[]; key: string } } | undefined;
+}
+
+/**
+ * The last entry worked out per pod object, for the service object it was worked out for. The
+ * informers replace an object on every change and never modify one, so an entry stays right
+ * while both objects are the ones it was made from: a sync after one pod changed recomputes
+ * that pod's entry only. Endpoints handed out are shared between syncs and never modified.
+ */
+const podEntries = new WeakMap<Pod, PodEntry>();
+
+function podEntry(svc: Service, pod: Pod, type: AddressType, perPod: boolean): PodEntry['entry'] {
+  const known = podEntries.get(pod);
+  if (known?.svc === svc) return known.entry;
+  let entry: PodEntry['entry'];
+  if (pod.metadata.namespace === svc.metadata.namespace && podBacksService(pod, type)) {
+    const ep = endpointFor(svc, pod, type);
+    if (ep) entry = { key: endpointKey(ep), ep, ...(perPod ? { ports: keyedPorts(resolvePorts(svc, pod)) } : {}) };
+  }
+  podEntries.set(pod, { svc, entry });
+  return entry;
+}
+
 /** The endpoints each distinct port mapping gets (pods resolving named ports differently split). */
 export function desiredEndpointGroups(svc: Service, pods: readonly Pod[]): Map<string, { ports: EndpointPort[]; endpoints: Map<string, Endpoint> }> {
   const type = addressTypeOf(svc);
@@ -75,17 +141,16 @@ export function desiredEndpointGroups(svc: Service, pods: readonly Pod[]): Map<s
   // Without named target ports every pod resolves the same ports: resolve and key them once.
   let shared: { ports: EndpointPort[]; key: string } | undefined;
   const perPod = hasNamedTargetPort(svc);
+  const wantsPorts = (svc.spec.ports?.length ?? 0) > 0;
   for (const pod of pods) {
-    if (pod.metadata.namespace !== svc.metadata.namespace || !podBacksService(pod, type)) continue;
-    const ep = endpointFor(svc, pod, type);
-    if (!ep) continue;
-    const resolved = perPod || !shared ? keyedPorts(resolvePorts(svc, pod)) : shared;
-    if (!perPod) shared = resolved;
+    const e = podEntry(svc, pod, type, perPod);
+    if (!e) continue;
+    const resolved = e.ports ?? (shared ??= keyedPorts(resolvePorts(svc, pod)));
     const { ports, key } = resolved;
-    if ((svc.spec.ports?.length ?? 0) > 0 && ports.length === 0) continue;
+    if (wantsPorts && ports.length === 0) continue;
     let g = groups.get(key);
     if (!g) groups.set(key, (g = { ports, endpoints: new Map() }));
-    g.endpoints.set(endpointKey(ep), ep);
+    g.endpoints.set(e.key, e.ep);
   }
   return groups;
 }
@@ -97,37 +162,18 @@ export function desiredEndpointGroups(svc: Service, pods: readonly Pod[]): Map<s
 export function reconcileSlices(svc: Service, pods: readonly Pod[], existing: readonly EndpointSlice[], opts: ReconcileOptions = {}): SliceActions {
   const max = opts.maxEndpointsPerSlice ?? MAX_ENDPOINTS_PER_SLICE;
   const type = addressTypeOf(svc);
-  const labels = sliceLabels(svc);
-  const owner = serviceOwnerRef(svc);
+  const c: SliceContext = { svc, type, labels: sliceLabels(svc), owner: serviceOwnerRef(svc) };
   const actions: SliceActions = { create: [], update: [], delete: [] };
   const mine = existing.filter((s) => isManagedSliceOf(s, svc));
   const groups = desiredEndpointGroups(svc, pods);
-
-  const build = (base: EndpointSlice | undefined, ports: EndpointPort[], endpoints: Endpoint[]): EndpointSlice => ({
-    apiVersion: 'discovery.k8s.io/v1',
-    kind: 'EndpointSlice',
-    metadata: base
-      ? { ...base.metadata, labels, ownerReferences: [owner] }
-      : { generateName: `${(svc.metadata.name ?? '').slice(0, 57)}-`, namespace: svc.metadata.namespace, labels, ownerReferences: [owner] },
-    addressType: type,
-    endpoints: sortEndpoints(endpoints),
-    ports,
-  });
-  const same = (a: EndpointSlice, b: EndpointSlice) =>
-    a.addressType === b.addressType &&
-    a.endpoints.length === b.endpoints.length &&
-    jsonEqual(a.metadata.labels ?? {}, b.metadata.labels ?? {}) &&
-    jsonEqual(a.metadata.ownerReferences ?? [], b.metadata.ownerReferences ?? []) &&
-    jsonEqual(a.ports ?? [], b.ports ?? []) &&
-    jsonEqual(isSorted(a.endpoints) ? a.endpoints : sortEndpoints([...a.endpoints]), b.endpoints);
 
   if (groups.size === 0) {
     // One placeholder: an empty slice tells consumers the service has no endpoints.
     const keep = mine.find((s) => s.endpoints.length === 0 && s.addressType === type) ?? mine[0];
     for (const s of mine) if (s !== keep) actions.delete.push(s);
-    const want = build(keep, [], []);
+    const want = buildSlice(c, keep, [], []);
     if (!keep) actions.create.push(want);
-    else if (!same(keep, want)) actions.update.push(want);
+    else if (!sameSlice(keep, want)) actions.update.push(want);
     return actions;
   }
 
@@ -151,40 +197,38 @@ export function reconcileSlices(svc: Service, pods: readonly Pod[], existing: re
     const slices = byPorts.get(k) ?? [];
     const remaining = new Map(g.endpoints);
     const plans = slices.map((s) => {
-      const kept: Endpoint[] = [];
-      for (const ep of s.endpoints) {
-        const key = endpointKey(ep);
+      const baseKeyed = keyedOf(s.endpoints);
+      const kept: Keyed[] = [];
+      for (const { key } of baseKeyed) {
         const want = remaining.get(key);
         if (want && kept.length < max) {
-          kept.push(want);
+          kept.push({ key, ep: want });
           remaining.delete(key);
         }
       }
-      return { base: s, endpoints: kept };
+      const want = buildSlice(c, s, g.ports, [...kept]);
+      // The first verdict, before fresh endpoints are added.
+      return { base: s, endpoints: kept, want, unchanged: sameSlice(s, want, baseKeyed), size: kept.length };
     });
-    const fresh = [...remaining.values()];
+    const fresh: Keyed[] = [];
+    for (const [key, ep] of remaining) fresh.push({ key, ep });
     // Fill slices that were going to be written anyway, then any with room, then new ones.
-    const first = new Map(plans.map((p) => {
-      const want = build(p.base, g.ports, [...p.endpoints]);
-      return [p, { want, unchanged: same(p.base, want), size: p.endpoints.length }];
-    }));
-    const order = [...plans].sort((a, b) => Number(first.get(a)!.unchanged) - Number(first.get(b)!.unchanged));
+    const order = [...plans].sort((a, b) => Number(a.unchanged) - Number(b.unchanged));
     for (const p of order) while (fresh.length > 0 && p.endpoints.length < max) p.endpoints.push(fresh.shift()!);
     for (const p of plans) {
       if (p.endpoints.length === 0) {
         actions.delete.push(p.base);
         continue;
       }
-      const f = first.get(p)!;
       // nothing was added to it: the first verdict (and slice) stands
-      if (f.size === p.endpoints.length) {
-        if (!f.unchanged) actions.update.push(f.want);
+      if (p.size === p.endpoints.length) {
+        if (!p.unchanged) actions.update.push(p.want);
         continue;
       }
-      const want = build(p.base, g.ports, p.endpoints);
-      if (!same(p.base, want)) actions.update.push(want);
+      const want = buildSlice(c, p.base, g.ports, p.endpoints);
+      if (!sameSlice(p.base, want)) actions.update.push(want);
     }
-    while (fresh.length > 0) actions.create.push(build(undefined, g.ports, fresh.splice(0, max)));
+    while (fresh.length > 0) actions.create.push(buildSlice(c, undefined, g.ports, fresh.splice(0, max)));
   }
   return actions;
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { WriteCache } from './write-cache.js';
+import { newer, WriteCache } from './write-cache.js';
 import { LabelIndex } from './label-index.js';
 import { Expectations } from './expectations.js';
 import { FakeClock } from './clock.js';
@@ -23,6 +23,22 @@ test('write cache: own writes win until the informer catches up; deletes hide ob
   w.deleted(o('a', '9'));
   assert.equal(w.view(o('a', '9')), undefined);
   assert.equal(w.isOwn(o('a', '9'), true), true);
+});
+
+test('write cache: which resourceVersion is newer', () => {
+  const cases: [string | undefined, string | undefined, boolean][] = [
+    ['10', '9', true],
+    ['9', '10', false],
+    ['10', '10', false],
+    ['123456789012345678901234567890', '123456789012345678901234567889', true],
+    ['007', '8', false], // not canonical: compared as numbers
+    ['08', '7', true],
+    [undefined, '1', false],
+    ['1', undefined, true],
+    ['abc', 'abd', true], // opaque versions: the written one wins until the cache shows it
+    ['abc', 'abc', false],
+  ];
+  for (const [a, b, want] of cases) assert.equal(newer(a, b), want, `${a} vs ${b}`);
 });
 
 test('write cache: per-group overlay sees only its group\'s pending writes', () => {

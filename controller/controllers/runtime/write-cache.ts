@@ -10,11 +10,17 @@ import { keyOf } from './informers.js';
 
 type Obj = { metadata: { namespace?: string; name?: string; resourceVersion?: string } };
 
-const newer = (a: string | undefined, b: string | undefined): boolean => {
+const DIGITS = /^(0|[1-9]\d*)$/;
+
+/** Whether `a` is a newer resourceVersion than `b` (numbers compared as such, of any length). */
+export const newer = (a: string | undefined, b: string | undefined): boolean => {
   if (a === undefined) return false;
   if (b === undefined) return true;
+  if (a === b) return false;
+  // Canonical decimals (no leading zeros): the longer is the larger, equal lengths compare as text.
+  if (DIGITS.test(a) && DIGITS.test(b)) return a.length !== b.length ? a.length > b.length : a > b;
   if (/^\d+$/.test(a) && /^\d+$/.test(b)) return BigInt(a) > BigInt(b);
-  return a !== b;
+  return true;
 };
 
 export class WriteCache<T extends Obj> {
@@ -76,7 +82,12 @@ export class WriteCache<T extends Obj> {
 
   /** The freshest view of `cached` (undefined = deleted). */
   view(cached: T): T | undefined {
-    const w = this.written.get(keyOf(cached));
+    return this.viewAt(keyOf(cached), cached);
+  }
+
+  private viewAt(key: string, cached: T): T | undefined {
+    if (this.written.size === 0) return cached;
+    const w = this.written.get(key);
     if (!w) return cached;
     if (w.obj === undefined) return undefined;
     return newer(w.rv, cached.metadata.resourceVersion) ? w.obj : cached;
@@ -87,8 +98,9 @@ export class WriteCache<T extends Obj> {
     const out: T[] = [];
     const seen = new Set<string>();
     for (const c of cached) {
-      seen.add(keyOf(c));
-      const v = this.view(c);
+      const k = keyOf(c);
+      seen.add(k);
+      const v = this.viewAt(k, c);
       if (v && pick(v)) out.push(v);
     }
     for (const [k, w] of this.written) if (!seen.has(k) && w.obj && pick(w.obj)) out.push(w.obj);
@@ -101,10 +113,16 @@ export class WriteCache<T extends Obj> {
    */
   mergeGroup(cached: Iterable<T>, group: string): T[] {
     const out: T[] = [];
+    if (this.written.size === 0) {
+      // Nothing in flight: the cached objects as they are.
+      for (const c of cached) out.push(c);
+      return out;
+    }
     const seen = new Set<string>();
     for (const c of cached) {
-      seen.add(keyOf(c));
-      const v = this.view(c);
+      const k = keyOf(c);
+      seen.add(k);
+      const v = this.viewAt(k, c);
       if (v) out.push(v);
     }
     for (const k of this.byGroup.get(group) ?? []) {
