@@ -59,7 +59,19 @@ function nodeOf(schema: z.ZodType): Node {
   return n;
 }
 
-function walk(schema: z.ZodType, value: unknown, path: string, out: string[]): void {
+/**
+ * The path of the field being walked, as segments (keys and `[i]`/`[key]` parts): joined into
+ * text only for an unknown field, so a walk of a well-formed object builds no strings.
+ */
+type Segments = string[];
+
+const pathText = (at: Segments, key: string): string => {
+  let out = '';
+  for (const s of at) out += s.startsWith('[') || out === '' ? s : `.${s}`;
+  return out === '' ? key : `${out}.${key}`;
+};
+
+function walk(schema: z.ZodType, value: unknown, at: Segments, out: string[]): void {
   if (typeof value !== 'object' || value === null) return;
   const n = nodeOf(schema);
   switch (n.t) {
@@ -67,22 +79,39 @@ function walk(schema: z.ZodType, value: unknown, path: string, out: string[]): v
       if (Array.isArray(value)) return;
       for (const key in value) {
         const child = Object.hasOwn(n.shape, key) ? n.shape[key] : undefined;
-        if (child) walk(child, (value as Record<string, unknown>)[key], path === '' ? key : `${path}.${key}`, out);
-        else if (!n.loose) out.push(path === '' ? key : `${path}.${key}`);
+        if (child) {
+          const v = (value as Record<string, unknown>)[key];
+          if (typeof v !== 'object' || v === null) continue;
+          at.push(key);
+          walk(child, v, at, out);
+          at.pop();
+        } else if (!n.loose) out.push(pathText(at, key));
       }
       return;
     }
     case 'array':
       if (!Array.isArray(value)) return;
-      for (let i = 0; i < value.length; i++) walk(n.element, value[i], `${path}[${i}]`, out);
+      for (let i = 0; i < value.length; i++) {
+        const v: unknown = value[i];
+        if (typeof v !== 'object' || v === null) continue;
+        at.push(`[${i}]`);
+        walk(n.element, v, at, out);
+        at.pop();
+      }
       return;
     case 'record':
       if (!isPlainObject(value)) return;
-      for (const key in value) walk(n.value, (value as Record<string, unknown>)[key], `${path}[${key}]`, out);
+      for (const key in value) {
+        const v = (value as Record<string, unknown>)[key];
+        if (typeof v !== 'object' || v === null) continue;
+        at.push(`[${key}]`);
+        walk(n.value, v, at, out);
+        at.pop();
+      }
       return;
     case 'union': {
       const structural = Array.isArray(value) ? n.arrayLike : n.objectLike;
-      if (structural) walk(structural, value, path, out);
+      if (structural) walk(structural, value, at, out);
       return;
     }
     case 'leaf':
@@ -93,7 +122,7 @@ function walk(schema: z.ZodType, value: unknown, path: string, out: string[]): v
 /** The paths of fields `value` carries that `schema` does not know, e.g. `spec.containers[0].imagee`. */
 export function unknownFieldsOf(schema: z.ZodType, value: unknown): string[] {
   const out: string[] = [];
-  walk(schema, value, '', out);
+  walk(schema, value, [], out);
   return out;
 }
 

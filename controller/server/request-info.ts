@@ -69,7 +69,9 @@ const namespaceSubresources = new Set(['status', 'finalize']);
 const truthy = (v: string | null) => v === 'true' || v === '1';
 
 export function resolveRequest(method: string, path: string, query: URLSearchParams): RequestInfo {
-  const parts = path.split('/').filter((p) => p !== '').map(decodeURIComponent);
+  const split = path.split('/').filter((p) => p !== '');
+  // Only a segment with a percent-escape changes when decoded (most paths have none).
+  const parts = path.includes('%') ? split.map(decodeURIComponent) : split;
   let group: string;
   let version: string;
   let rest: string[];
