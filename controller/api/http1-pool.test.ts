@@ -204,3 +204,33 @@ test('http1 pool: TLS verifies the server against the CA, presents the client ce
   assert.equal((await send(skip, { target: '/' })).body, 'none resumed=false');
   assert.equal(seen.length, 3);
 });
+
+test('http1 pool: an idle connection the server closed is not reused, close() cuts connections but the pool stays usable, an aborted waiting request never starts', async () => {
+  const server = http.createServer();
+  const held: http.ServerResponse[] = [];
+  const { url, seen } = await serve(server, (s, res) => {
+    if (s.url === '/hold') held.push(res);
+    else res.end(s.url);
+  });
+  const pool = new Http1Pool(url, noTls, 1);
+  cleanups.push(() => pool.close());
+  assert.equal((await send(pool, { target: '/one' })).body, '/one');
+  seen[0]!.socket.end(); // the server closes the idle connection (as its keep-alive timeout would)
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal((await send(pool, { target: '/two' })).body, '/two');
+  assert.notEqual(seen[0]!.socket, seen[1]!.socket);
+
+  const holding = send(pool, { target: '/hold' });
+  const got: string[] = [];
+  const waiting = pool.send({
+    method: 'GET', target: '/never', headers: '', timeoutMs: 5000,
+    onHead: () => got.push('head'), onBody: () => got.push('body'), onDone: () => got.push('done'), onError: () => got.push('error'),
+  });
+  waiting.abort();
+  while (held.length === 0) await new Promise((r) => setTimeout(r, 5));
+  pool.close();
+  await assert.rejects(holding, (err: unknown) => err instanceof Http1Error && /socket hang up/.test(err.message));
+  assert.equal((await send(pool, { target: '/after-close' })).body, '/after-close');
+  assert.deepEqual(got, []);
+  assert.equal(seen.some((s) => s.url === '/never'), false);
+});
