@@ -61,6 +61,9 @@ test('ApiClient: create, get, update, patch, list, delete against the HTTP API',
   const list = await client.list(KINDS.Pod, { namespace: 'default', labelSelector: 'v=2' });
   assert.deepEqual(list.items.map((p) => p.metadata.name), ['a']);
   assert.equal(list.items[0]?.spec.nodeName, 'n1');
+  await client.request('GET', '/api/v1/namespaces/default/pods/with space/é', { query: { labelSelector: 'a in (x, y)' } }).catch(() => undefined);
+  assert.equal(fake.requests.at(-1)!.path, '/api/v1/namespaces/default/pods/with%20space/%C3%A9');
+  assert.equal(fake.requests.at(-1)!.query.get('labelSelector'), 'a in (x, y)');
   await client.delete(KINDS.Pod, 'default', 'a', { propagationPolicy: 'Background' });
   assert.deepEqual(JSON.parse(fake.requests.at(-1)!.body), { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Background' });
   client.close();

@@ -414,14 +414,24 @@ export class ApiClient {
 
 
 
-/** `path` with the defined query values appended (form-encoded as URLSearchParams does). */
+/** A request target needs no escaping when it is visible ASCII only (no spaces, no controls). */
+const PLAIN_TARGET = /^[\x21-\x7e]*$/;
+
+/**
+ * `path` with the defined query values appended (form-encoded as URLSearchParams does); a path
+ * with spaces or non-ASCII characters is percent-encoded as a URL would (the request line must
+ * not carry them raw).
+ */
 function withQuery(path: string, query: Record<string, string | number | boolean | undefined> | undefined): string {
   let q: URLSearchParams | undefined;
   for (const k in query) {
     const v = query[k];
     if (v !== undefined) (q ??= new URLSearchParams()).set(k, String(v));
   }
-  return q ? `${path}${path.includes('?') ? '&' : '?'}${q.toString()}` : path;
+  const target = q ? `${path}${path.includes('?') ? '&' : '?'}${q.toString()}` : path;
+  if (PLAIN_TARGET.test(target)) return target;
+  const u = new URL(target, 'http://target.invalid');
+  return u.pathname + u.search;
 }
 
 
