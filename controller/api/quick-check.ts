@@ -128,17 +128,25 @@ function build(def: Def): Check | null {
         if (!check) return null;
         entries.push({ key, check, optional: defOf(child).type === 'optional' });
       }
-      const known = new Set(entries.map((e) => e.key));
+      // One pass over the keys the value has (Kubernetes objects leave most optional fields
+      // out): each known key's check, unknown keys refused unless kept, required ones counted.
+      const byKey = new Map(entries.map((e) => [e.key, e]));
+      const required = entries.filter((e) => !e.optional).length;
       return (v) => {
         if (!isPlainObject(v)) return false;
-        for (const e of entries) {
-          const x = v[e.key];
-          if (x === undefined) {
-            if (!e.optional) return false;
-          } else if (!e.check(x)) return false;
+        let present = 0;
+        for (const k in v) {
+          const e = byKey.get(k);
+          if (e === undefined) {
+            if (unknownKeysOk) continue;
+            return false;
+          }
+          const x = v[k];
+          if (x === undefined) continue;
+          if (!e.check(x)) return false;
+          if (!e.optional) present++;
         }
-        if (!unknownKeysOk) for (const k in v) if (!known.has(k)) return false;
-        return true;
+        return present === required;
       };
     }
     default:
