@@ -29,7 +29,7 @@ function unwrap(schema: z.ZodType): z.ZodType {
  * object; children resolved on first use, so recursive `z.lazy` schemas are fine).
  */
 type Node =
-  | { t: 'object'; shape: Record<string, z.ZodType>; loose: boolean }
+  | { t: 'object'; shape: Map<string, z.ZodType>; loose: boolean }
   | { t: 'array'; element: z.ZodType }
   | { t: 'record'; value: z.ZodType }
   | { t: 'union'; objectLike?: z.ZodType; arrayLike?: z.ZodType }
@@ -43,7 +43,7 @@ function nodeOf(schema: z.ZodType): Node {
   const s = unwrap(schema);
   if (s instanceof z.ZodObject) {
     const catchall = s.def.catchall as z.ZodType | undefined;
-    n = { t: 'object', shape: s.shape as Record<string, z.ZodType>, loose: catchall !== undefined && !(catchall instanceof z.ZodNever) };
+    n = { t: 'object', shape: new Map(Object.entries(s.shape as Record<string, z.ZodType>)), loose: catchall !== undefined && !(catchall instanceof z.ZodNever) };
   } else if (s instanceof z.ZodArray) n = { t: 'array', element: s.element as z.ZodType };
   else if (s instanceof z.ZodRecord) n = { t: 'record', value: s.valueType as z.ZodType };
   else if (s instanceof z.ZodUnion) {
@@ -78,7 +78,7 @@ function walk(schema: z.ZodType, value: unknown, at: Segments, out: string[]): v
     case 'object': {
       if (Array.isArray(value)) return;
       for (const key in value) {
-        const child = Object.hasOwn(n.shape, key) ? n.shape[key] : undefined;
+        const child = n.shape.get(key);
         if (child) {
           const v = (value as Record<string, unknown>)[key];
           if (typeof v !== 'object' || v === null) continue;
