@@ -205,7 +205,7 @@ async function main() {
       pods: N,
       clients: CLIENTS,
       sqlite: { durability: 'WAL, synchronous=FULL', ...sqlite },
-      etcd: { cluster: `3 members on loopback (etcd 3.4, fsync on, GOMAXPROCS=${GOMAXPROCS === '0' ? 'default' : GOMAXPROCS} each), one API server: KV calls over node:http2 to the raft leader, one shared etcd watch per key range, Namespaces from a watch-fed cache`, ...onEtcd },
+      etcd: { cluster: `3 members on loopback (etcd 3.4, fsync on, GOMAXPROCS=${GOMAXPROCS === '0' ? 'default' : GOMAXPROCS} each), one API server: KV calls over our own HTTP/2 client (etcd/h2) to the raft leader, one shared etcd watch per key range, Namespaces from a watch-fed cache`, ...onEtcd },
       etcd_store_only_no_api_server: storeOnly,
       etcd_one_etcd_watch_per_api_watch: { watch: unshared },
       etcd_vs_sqlite_creates_pct: round((onEtcd.creates_per_sec / sqlite.creates_per_sec) * 100, 1),
