@@ -135,11 +135,7 @@ export class LogStore implements Store {
 
   async get(key: string): Promise<StoredObject | null> {
     const c = await this.currentRow(key);
-    if (!c) return null;
-    const obj = decode(c.value, c.rev);
-    // The row's text is exactly this object's JSON (it was written with this resourceVersion).
-    rememberJson(obj, c.value);
-    return obj;
+    return c ? decode(c.value, c.rev) : null;
   }
 
   /**
@@ -151,6 +147,7 @@ export class LogStore implements Store {
     if (!c) return null;
     if (c.obj) return c.obj;
     const obj = decode(c.value, c.rev);
+    // The row's text is exactly this object's JSON (it was written with this resourceVersion).
     rememberJson(obj, c.value);
     deepFreeze(obj);
     this.recent.attach(c, obj);
