@@ -104,6 +104,7 @@ export class GrpcMember {
       message.copy(frame, 5);
       const call = new UnaryCall(this.url, path, resolve, reject);
       const stream = conn.request(this.headerBlock(path, timeoutMs), frame, call);
+      call.cancel = () => conn.cancel(stream);
       call.timer = setTimeout(() => {
         conn.cancel(stream);
         call.finish(new EtcdRpcError(`etcd ${this.url}: ${path} timed out after ${timeoutMs} ms`, 4, stream.id !== 0));
@@ -123,6 +124,8 @@ export class GrpcMember {
 class UnaryCall implements H2StreamHandler {
   timer: NodeJS.Timeout | undefined;
   stream: H2Stream | undefined;
+  /** Abandons the stream (an answer that is not gRPC: nothing more to wait for). */
+  cancel: (() => void) | undefined;
   private headersSeen = false;
   private status: string | undefined;
   private grpcMessage = '';
@@ -150,6 +153,7 @@ class UnaryCall implements H2StreamHandler {
       this.headersSeen = true;
       const code = fields.find((f) => f[0] === ':status')?.[1];
       if (code !== '200') {
+        this.cancel?.();
         this.finish(new EtcdRpcError(`etcd ${this.url}: HTTP ${String(code)} for ${this.path}`, 14, true));
         return;
       }

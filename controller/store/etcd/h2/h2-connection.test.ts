@@ -92,7 +92,8 @@ test('a response larger than our stream and connection windows arrives whole (we
   m.close();
 });
 
-test('gRPC errors carry the status code and the decoded message, from trailers, a trailers-only answer and a block in CONTINUATION frames', async () => {
+test('gRPC errors carry the status code and the decoded message, from trailers, a trailers-only answer and a block in CONTINUATION frames; a non-gRPC answer is cancelled', async () => {
+  const httpOpenResets: number[] = [];
   const { url } = await serve((stream, headers) => {
     if (headers[':path'] === '/only') {
       stream.respond({ ':status': 200, 'content-type': 'application/grpc', 'grpc-status': '14', 'grpc-message': 'etcdserver%3A no leader' }, { endStream: true });
@@ -105,6 +106,12 @@ test('gRPC errors carry the status code and the decoded message, from trailers, 
     }
     if (headers[':path'] === '/http') {
       stream.respond({ ':status': 503 }, { endStream: true });
+      return;
+    }
+    if (headers[':path'] === '/http-open') {
+      // Not gRPC and never ended: the client gives up on the stream at once.
+      stream.respond({ ':status': 502 });
+      stream.on('close', () => httpOpenResets.push(stream.rstCode));
       return;
     }
     stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
@@ -123,10 +130,15 @@ test('gRPC errors carry the status code and the decoded message, from trailers, 
     const h = await rpcError(m.unary('/http', Buffer.alloc(1), 5000));
     assert.equal(h.grpcCode, 14);
     assert.match(h.message, /HTTP 503/);
+    const open = await rpcError(m.unary('/http-open', Buffer.alloc(1), 5000));
+    assert.match(open.message, /HTTP 502/);
     const long = await rpcError(m.unary('/long', Buffer.alloc(1), 5000));
     assert.equal(long.grpcCode, 3);
     assert.equal(long.message, 'x'.repeat(40_000));
   }
+  const deadline = Date.now() + 2000;
+  while (httpOpenResets.length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  assert.deepEqual(httpOpenResets, [http2.constants.NGHTTP2_CANCEL, http2.constants.NGHTTP2_CANCEL, http2.constants.NGHTTP2_CANCEL]);
   m.close();
 });
 
