@@ -11,7 +11,7 @@
  * false when the request certainly was not processed (no connection, refused, or above a GOAWAY's
  * last stream), so even a write can safely be made again on another member.
  */
-import { H2Connection, type H2Stream, type H2StreamHandler } from './h2/h2-connection.js';
+import { H2Connection, type H2StreamHandler } from './h2/h2-connection.js';
 import { encodeHeaders, type HeaderList } from './h2/hpack.js';
 
 export interface MemberTls {
@@ -109,7 +109,6 @@ export class GrpcMember {
         conn.cancel(stream);
         call.finish(new EtcdRpcError(`etcd ${this.url}: ${path} timed out after ${timeoutMs} ms`, 4, stream.id !== 0));
       }, timeoutMs);
-      call.stream = stream;
     });
   }
 
@@ -123,7 +122,6 @@ export class GrpcMember {
 /** One call's response: headers, the message, the trailers' grpc-status. */
 class UnaryCall implements H2StreamHandler {
   timer: NodeJS.Timeout | undefined;
-  stream: H2Stream | undefined;
   /** Abandons the stream (an answer that is not gRPC: nothing more to wait for). */
   cancel: (() => void) | undefined;
   private headersSeen = false;

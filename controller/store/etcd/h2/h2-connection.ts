@@ -159,11 +159,6 @@ export class H2Connection {
     return this.state === 'connecting' || this.state === 'open';
   }
 
-  /** Whether the socket is connected (the preface written). */
-  get connected(): boolean {
-    return this.state === 'open' || this.state === 'draining';
-  }
-
   /** Starts a request: `headerBlock` (HPACK) then `body`, ending the stream. */
   request(headerBlock: Buffer, body: Buffer, handler: H2StreamHandler): H2Stream {
     const s: H2Stream = { handler, id: 0, headerBlock, body, bodySent: 0, sendWindow: 0, recvUnacked: 0, done: false };
