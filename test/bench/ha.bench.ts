@@ -32,6 +32,12 @@ const WATCH_CREATES = Number(process.env.SX_BENCH_WATCH_CREATES ?? 500);
  * mostly thread switches. creates/s was higher in only 6 of 10 pairs (loaded machine).
  */
 const GOMAXPROCS = process.env.SX_BENCH_ETCD_GOMAXPROCS ?? '1';
+/**
+ * etcd's own default heartbeat and election timeout (100 / 1000 ms), as an operator runs it,
+ * instead of the test helper's fast elections (50 / 500 ms, for the fault tests): an idle
+ * 3-member cluster spends 6-7 instead of 11-13 ms CPU per second per member on heartbeats.
+ */
+const ETCD_TIMING = ['--heartbeat-interval', '100', '--election-timeout', '1000'];
 
 /** The figures of etcd's /metrics the benchmark reads, summed over every member. */
 interface EtcdCounters {
@@ -175,7 +181,7 @@ async function main() {
   // The three members share this machine's cores: one Go scheduler thread each (GOMAXPROCS=1)
   // instead of one per core per member. Durability is untouched (fsync per raft Ready as before);
   // SX_BENCH_ETCD_GOMAXPROCS=0 leaves Go's default (one per core).
-  const etcd = await startEtcdCluster(3, GOMAXPROCS === '0' ? {} : { env: { GOMAXPROCS } });
+  const etcd = await startEtcdCluster(3, { args: ETCD_TIMING, ...(GOMAXPROCS === '0' ? {} : { env: { GOMAXPROCS } }) });
   try {
     const sqliteServer = await startServer(join(dir, 'sqlite'), ['--store', 'sqlite', `--controllers=${NO_CONTROLLERS}`]);
     let sqlite;
@@ -205,7 +211,7 @@ async function main() {
       pods: N,
       clients: CLIENTS,
       sqlite: { durability: 'WAL, synchronous=FULL', ...sqlite },
-      etcd: { cluster: `3 members on loopback (etcd 3.4, fsync on, GOMAXPROCS=${GOMAXPROCS === '0' ? 'default' : GOMAXPROCS} each), one API server: KV calls over our own HTTP/2 client (etcd/h2) to the raft leader, one shared etcd watch per key range, Namespaces from a watch-fed cache`, ...onEtcd },
+      etcd: { cluster: `3 members on loopback (etcd 3.4, fsync on, heartbeat 100 ms, GOMAXPROCS=${GOMAXPROCS === '0' ? 'default' : GOMAXPROCS} each), one API server: KV calls over our own HTTP/2 client (etcd/h2) to the raft leader, one shared etcd watch per key range, Namespaces from a watch-fed cache`, ...onEtcd },
       etcd_store_only_no_api_server: storeOnly,
       etcd_one_etcd_watch_per_api_watch: { watch: unshared },
       etcd_vs_sqlite_creates_pct: round((onEtcd.creates_per_sec / sqlite.creates_per_sec) * 100, 1),
