@@ -104,7 +104,7 @@ test('rows kept from get follow every committed write and ignore a failed one', 
   await s.close();
 });
 
-test('a key written or read lately is read and checked without the engine, until the byte budget pushes it out', async () => {
+test('a key updated or read lately is read and checked without the engine, until the byte budget pushes it out', async () => {
   class CountingEngine extends MemoryEngine {
     reads = 0;
     override current(key: string) {
@@ -120,21 +120,27 @@ test('a key written or read lately is read and checked without the engine, until
   const s = new LogStore(engine, { history: { intervalMs: 0 }, recentBytes: 8 * 1024 });
   await s.create('/a/x', { metadata: { name: 'x' }, data: { v: 1 } });
   const created = engine.reads;
+  assert.deepEqual((await s.get('/a/x'))?.data, { v: 1 });
+  assert.equal(engine.reads, created + 1, 'a create is not kept: its first read goes to the engine');
   const u = await s.update('/a/x', { metadata: { name: 'x' }, data: { v: 2 } }, { expectedRevision: 1 });
   assert.deepEqual((await s.get('/a/x'))?.data, { v: 2 });
-  assert.equal(engine.reads, created, 'the update and the read used the kept row');
+  const u3 = await s.update('/a/x', { metadata: { name: 'x' }, data: { v: 3 } }, { expectedRevision: Number(u.metadata?.resourceVersion) });
+  assert.deepEqual((await s.getShared('/a/x'))?.data, { v: 3 });
+  assert.equal(engine.reads, created + 1, 'the updates and reads after it used the kept row');
   for (let i = 0; i < 100; i++) await s.create(`/a/k${i}`, { metadata: { name: `k${i}` }, data: { i, pad: 'p'.repeat(200) } });
+  for (let i = 0; i < 100; i += 2) await s.update(`/a/k${i}`, { metadata: { name: `k${i}` }, data: { i, pad: 'q'.repeat(200) } });
   const before = engine.reads;
-  assert.equal((await s.get('/a/x'))?.metadata?.resourceVersion, u.metadata?.resourceVersion);
+  assert.equal((await s.get('/a/x'))?.metadata?.resourceVersion, u3.metadata?.resourceVersion);
   assert.equal(engine.reads, before + 1, 'pushed out by newer rows: read from the engine again');
   await s.close();
 });
 
 test('getShared answers what get does, as one frozen object shared by every caller until the next write', async () => {
   const s = new LogStore(new MemoryEngine(), { history: { intervalMs: 0 } });
-  const written = await s.create('/a/x', { metadata: { name: 'x' }, data: { v: 1, list: [{ a: 1 }] } });
+  await s.create('/a/x', { metadata: { name: 'x' }, data: { v: 0 } });
+  const written = await s.update('/a/x', { metadata: { name: 'x' }, data: { v: 1, list: [{ a: 1 }] } });
   const a = await s.getShared('/a/x');
-  assert.equal(a, written, 'the object the write answered is kept');
+  assert.equal(a, written, 'the object the update answered is kept');
   assert.deepEqual(a, await s.get('/a/x'));
   assert.equal(await s.getShared('/a/x'), a);
   assert.ok(Object.isFrozen(a) && Object.isFrozen((a!.data as { list: object[] }).list[0]), 'deeply frozen');
