@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import { parse as parseYaml } from 'yaml';
+import { Http1Pool } from '../../controller/api/http1-pool.js';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -109,6 +110,35 @@ export function cpuMs(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
+/**
+ * Which client POSTs the creates: by default the HTTP/1.1 keep-alive pool every Sextant daemon's
+ * ApiClient uses (controller/api/http1-pool.ts, about a third of node:http's CPU per request, so
+ * the load generator takes less of the two cores from the server it measures);
+ * SX_BENCH_CLIENT=node-http uses node:http agents, as the benches did before 2026-12-03.
+ */
+const useNodeHttp = () => process.env.SX_BENCH_CLIENT === 'node-http';
+
+/** The client the creates go through, for the JSON output. */
+export const loadClientName = (): string => (useNodeHttp() ? 'node:http agents' : 'Sextant http1-pool (ApiClient transport)');
+
+/** POSTs `body` over `pool`; resolves with the status code once the answer is read. */
+function poolPost(pool: Http1Pool, path: string, body: string): Promise<number> {
+  return new Promise((resolveReq, reject) => {
+    let status = 0;
+    pool.send({
+      method: 'POST',
+      target: path,
+      headers: 'Content-Type: application/json\r\n',
+      body,
+      timeoutMs: 60_000,
+      onHead: (h) => (status = h.status),
+      onBody: () => undefined,
+      onDone: () => resolveReq(status),
+      onError: reject,
+    });
+  });
+}
+
 function post(agent: http.Agent, url: URL, path: string, body: string): Promise<number> {
   return new Promise((resolveReq, reject) => {
     const req = moduleFor(url).request(
@@ -134,6 +164,7 @@ export async function createStorm(agent: http.Agent, url: URL, clients: number, 
   const latencies: number[] = [];
   let next = 0;
   let failures = 0;
+  const pool = useNodeHttp() ? undefined : new Http1Pool(url, { ...tlsOf(agent), rejectUnauthorized: true }, clients);
   const t0 = performance.now();
   await Promise.all(
     Array.from({ length: clients }, async () => {
@@ -144,13 +175,16 @@ export async function createStorm(agent: http.Agent, url: URL, clients: number, 
         const body = JSON.stringify(podDoc(name));
         const start = performance.now();
         sent?.set(name, start);
-        const code = await post(agent, url, '/api/v1/namespaces/default/pods', body);
+        const path = '/api/v1/namespaces/default/pods';
+        const code = await (pool ? poolPost(pool, path, body) : post(agent, url, path, body));
         latencies.push(performance.now() - start);
         if (code !== 201) failures++;
       }
     }),
   );
-  return { secs: (performance.now() - t0) / 1000, latencies, failures };
+  const secs = (performance.now() - t0) / 1000;
+  pool?.close();
+  return { secs, latencies, failures };
 }
 
 function getJson(agent: http.Agent, url: URL, path: string): Promise<unknown> {

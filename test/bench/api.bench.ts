@@ -19,7 +19,7 @@ import http from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { NO_CONTROLLERS, benchTransport, cpuMs, createStorm, measureWatch, podDoc, round, pct, startServer } from './api-load.js';
+import { NO_CONTROLLERS, loadClientName, benchTransport, cpuMs, createStorm, measureWatch, podDoc, round, pct, startServer } from './api-load.js';
 
 const N = Number(process.env.SX_BENCH_PODS ?? 10_000);
 const CLIENTS = 4;
@@ -64,6 +64,7 @@ async function main() {
       machine: { cpus: cpus().length, node: process.version },
       pods: N,
       clients: CLIENTS,
+      load_client: loadClientName(),
       controllers: CONTROLLERS,
       transport:
         server.transport === 'https'

@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { startEtcdCluster } from '../../controller/store/etcd/etcd-cluster.test-helper.js';
 import { openEtcdStore } from '../../controller/store/etcd/index.js';
 import type { StoredObject } from '../../controller/store/store.js';
-import { NO_CONTROLLERS, cpuMs, createStorm, measureWatch, pct, podDoc, round, startServer } from './api-load.js';
+import { NO_CONTROLLERS, loadClientName, cpuMs, createStorm, measureWatch, pct, podDoc, round, startServer } from './api-load.js';
 
 const N = Number(process.env.SX_BENCH_PODS ?? 3000);
 const CLIENTS = 4;
@@ -210,6 +210,7 @@ async function main() {
       machine: { cpus: cpus().length, node: process.version, load_average_1m: round(loadavg()[0]!, 1) },
       pods: N,
       clients: CLIENTS,
+      load_client: loadClientName(),
       sqlite: { durability: 'WAL, synchronous=FULL', ...sqlite },
       etcd: { cluster: `3 members on loopback (etcd 3.4, fsync on, heartbeat 100 ms, GOMAXPROCS=${GOMAXPROCS === '0' ? 'default' : GOMAXPROCS} each), one API server: KV calls over our own HTTP/2 client (etcd/h2) to the raft leader, one shared etcd watch per key range, Namespaces from a watch-fed cache`, ...onEtcd },
       etcd_store_only_no_api_server: storeOnly,
