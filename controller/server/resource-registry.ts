@@ -102,19 +102,6 @@ export class ResourceRegistry {
     return obj;
   }
 
-  /**
-   * The current object for a read-modify-write, shared with the store where it offers that
-   * (`Store.getShared`: frozen, so `update` copies whatever it changes).
-   */
-  private async current(kind: KindInfo, namespace: string | undefined, name: string): Promise<StoredObject> {
-    if (!this.store.getShared) return this.get(kind, namespace, name);
-    const obj = await this.store.getShared(storeKey(kind, namespace, name)).catch((e: unknown) => {
-      throw toApiServerError(e, { ref: refOf(kind), name });
-    });
-    if (!obj) throw errors.notFound(refOf(kind), name);
-    return obj;
-  }
-
   /** A page of the objects selected; pages are filled across store pages when selectors filter. */
   async list(kind: KindInfo, namespace: string | undefined, q: ListQuery): Promise<{ items: StoredObject[]; revision: number; continue?: string }> {
     const prefix = storeKey(kind, namespace);
@@ -233,8 +220,7 @@ export class ResourceRegistry {
   ): Promise<StoredObject> {
     const key = storeKey(kind, namespace, name);
     for (let attempt = 0; ; attempt++) {
-      // Read-only here (possibly shared and frozen): compute gets a copy, the merge copies.
-      const current = await this.current(kind, namespace, name);
+      const current = await this.get(kind, namespace, name);
       const currentRv = String(metaOf(current).resourceVersion ?? '');
       if (opts.precondition !== undefined && opts.precondition !== currentRv)
         throw errors.conflict(refOf(kind), name, 'the object has been modified; please apply your changes to the latest version and try again');

@@ -96,13 +96,6 @@ export interface Store {
    * that tolerate this lag (the namespace check before a create), never for read-modify-write.
    */
   getCached?(key: string): Promise<StoredObject | null>;
-  /**
-   * Optional: exactly what `get` answers, but the object is shared with the store and every other
-   * caller, and deeply frozen: read it, never change it (copy first). Saves parsing the stored
-   * form again where the store still holds the object it wrote (the current state an update is
-   * checked against).
-   */
-  getShared?(key: string): Promise<StoredObject | null>;
   list(prefix: string, opts?: ListOptions): Promise<ListResult>;
   /** Fails with `AlreadyExists` when the key exists. Returns the object as stored. */
   create(key: string, obj: StoredObject): Promise<StoredObject>;

@@ -18,8 +18,7 @@ import { assertObjectKey, keyRange, type KeyRange } from './keys.js';
 import { WatchHub } from './watch-hub.js';
 import { retryUpdateOnConflict } from './guaranteed-update.js';
 import { rememberEventJson, rememberJson } from './serialized.js';
-import { deepFreeze } from './frozen.js';
-import { RecentRows, type KeptRow } from './recent-rows.js';
+import { RecentRows } from './recent-rows.js';
 
 export interface LogStoreOptions {
   history?: HistoryWindow;
@@ -46,12 +45,11 @@ interface Accepted {
 
 const EVENT: Record<RowType, WatchEventType> = { 0: 'ADDED', 1: 'MODIFIED', 2: 'DELETED' };
 /**
- * Bytes of current rows kept in memory (see `recent`; a row with its parsed object counts 4× its
- * text): enough for the working set of a busy cluster's writes (10,000 pods and 1,000
- * EndpointSlices are ≈15 MB of text), so an update's read of the current state, its precondition
- * check and the parse of the current object skip the engine and JSON.parse.
+ * Bytes of current rows kept in memory (see `recent`): enough for the working set of a busy
+ * cluster's writes (10,000 pods and 1,000 EndpointSlices are ≈15 MB), so an update's read of the
+ * current state and its precondition check do not go to the engine.
  */
-const RECENT_BYTES = 64 * 1024 * 1024;
+const RECENT_BYTES = 32 * 1024 * 1024;
 /** Revisions dropped per compaction transaction, so one chunk never stalls writers for long. */
 const DROP_CHUNK = 2000;
 
@@ -104,7 +102,7 @@ export class LogStore implements Store {
   private compaction: Promise<number> = Promise.resolve(0);
   private pending: PendingWrite[] = [];
   /**
-   * Current rows read or written lately, bounded by size: the API server reads the same objects
+   * Current rows read or updated lately, bounded by size: the API server reads the same objects
    * it writes (an update's current state, a create's namespace). The store is the only writer,
    * and `commitPending` refreshes or drops a kept key in the same step as its commit.
    */
@@ -135,32 +133,21 @@ export class LogStore implements Store {
 
   async get(key: string): Promise<StoredObject | null> {
     const c = await this.currentRow(key);
-    return c ? decode(c.value, c.rev) : null;
-  }
-
-  /**
-   * As `get`, the object shared and frozen (see `Store.getShared`): the one the store wrote when
-   * it still holds it, else parsed once and kept with the row.
-   */
-  async getShared(key: string): Promise<StoredObject | null> {
-    const c = await this.currentRow(key);
     if (!c) return null;
-    if (c.obj) return c.obj;
     const obj = decode(c.value, c.rev);
-    // The row's text is exactly this object's JSON (it was written with this resourceVersion).
+    // The row's text is exactly this object's JSON (it was written with this resourceVersion):
+    // the API server's status update copies the object by parsing it again.
     rememberJson(obj, c.value);
-    deepFreeze(obj);
-    this.recent.attach(c, obj);
     return obj;
   }
 
-  private async currentRow(key: string): Promise<KeptRow | undefined> {
+  private async currentRow(key: string): Promise<CurrentRow | undefined> {
     this.assertOpen();
     assertObjectKey(key);
     // A key written by a commit whose sync still runs is read once that commit is durable (the
     // state of other keys is read at once: they have no newer, undurable version).
     for (let d = this.dirty.get(key); d !== undefined && d > this.rev; d = this.dirty.get(key)) await this.durable(d);
-    let c: KeptRow | undefined = this.recent.get(key);
+    let c = this.recent.get(key);
     if (!c) {
       c = this.engine.current(key);
       if (c) this.recent.put(c);
@@ -326,8 +313,11 @@ export class LogStore implements Store {
     this.rev = rev;
     for (const a of accepted) if (this.dirty.get(a.row.key) === a.row.rev) this.dirty.delete(a.row.key);
     for (const a of accepted) this.publish(a.row.key, a.row.type, a.row.value, a.row.rev);
-    // A create's or update's result carries its row's text since its commit.
-    for (const a of accepted) a.w.resolve(a.result);
+    for (const a of accepted) {
+      // A create's or update's row value is exactly the result's serialisation.
+      if (a.row.type !== 2) rememberJson(a.result, a.row.value);
+      a.w.resolve(a.result);
+    }
     if (this.durableWaiters.length > 0) {
       const ready = this.durableWaiters.filter((d) => d.rev <= rev);
       this.durableWaiters = this.durableWaiters.filter((d) => d.rev > rev);
@@ -444,14 +434,11 @@ export class LogStore implements Store {
     this.head = rev;
     // `recent` follows the committed state (later batches are checked against it); readers of a
     // key whose newest commit is not durable yet wait for it in `get`.
-    // An update's result object is kept for `getShared`, so it is frozen from here on (the
-    // writer gets it back read-only). A create's is not kept: in a create storm nothing reads the
-    // new objects again, and keeping every one made the garbage collector promote and mark them
-    // all (bench api: +0.04 ms server CPU per create); its first update or read keeps the row.
+    // An update's row is kept (the next update of the key reads it); a create's is not (in a
+    // create storm nothing reads the new rows again): its first update or read keeps it.
     for (const a of accepted) {
       const { key, type, value } = a.row;
-      if (type !== 2) rememberJson(a.result, value);
-      if (type === 1) this.recent.put({ key, rev: a.row.rev, value, obj: deepFreeze(a.result) });
+      if (type === 1) this.recent.put({ key, rev: a.row.rev, value });
       else this.recent.drop(key);
     }
     if (!this.engine.sync) {
