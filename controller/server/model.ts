@@ -10,6 +10,7 @@ import type { KindInfo } from '../api/kinds.js';
 import { allKinds } from '../api/kinds.js';
 import { matchesLabels, parseLabelSelector } from '../api/label-selector.js';
 import { validateObject } from '../api/validate.js';
+import { validateStatusWrite } from '../api/validate-status.js';
 import { findUnknownFields } from '../api/unknown-fields.js';
 import type { StoredObject } from '../store/store.js';
 import type { StatusCause } from './errors.js';
@@ -31,6 +32,11 @@ export interface ApiModel {
   applyDefaults(kind: KindInfo, obj: StoredObject): StoredObject;
   /** Semantic problems of `obj` (and of the change from `old` on update); empty when valid. */
   validate(kind: KindInfo, obj: StoredObject, old?: StoredObject): StatusCause[];
+  /**
+   * `validate` for a write through `status`: `obj` is `old` (stored, validated when written)
+   * with only its status replaced, so the metadata and spec need no second look.
+   */
+  validateStatusWrite(kind: KindInfo, obj: StoredObject, old: StoredObject): StatusCause[];
   /** Paths of fields the schema does not know (`spec.foo`, `spec.ports[0].bar`). */
   findUnknownFields(kind: KindInfo, obj: StoredObject): string[];
   /** Parses a `labelSelector` query value; throws Error with a message on bad syntax. */
@@ -74,6 +80,7 @@ export function apiModel(): ApiModel {
       }
     },
     validate: (kind, obj, old) => validateObject(kind, obj, old ? { old } : {}),
+    validateStatusWrite: (kind, obj, old) => validateStatusWrite(kind, obj, old),
     findUnknownFields: unknownFields,
     labelSelector: (text) => {
       const sel = parseLabelSelector(text);

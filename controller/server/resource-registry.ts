@@ -138,8 +138,8 @@ export class ResourceRegistry {
       });
   }
 
-  private invalidIfNeeded(kind: KindInfo, obj: StoredObject, old?: StoredObject): void {
-    const causes = this.model.validate(kind, obj, old);
+  private invalidIfNeeded(kind: KindInfo, obj: StoredObject, old?: StoredObject, statusOnly = false): void {
+    const causes = statusOnly && old ? this.model.validateStatusWrite(kind, obj, old) : this.model.validate(kind, obj, old);
     if (causes.length > 0) throw errors.invalid(kind.kind, kind.group, String(metaOf(obj).name ?? ''), causes);
   }
 
@@ -227,8 +227,10 @@ export class ResourceRegistry {
       const proposed = this.decodeOrInvalid(kind, typeof compute === 'function' ? await compute(structuredClone(current)) : compute);
       const next = this.model.applyDefaults(kind, this.mergeForUpdate(kind, current, proposed, opts.subresource, opts.markDeletion));
       // A binding is the one write allowed to set a pod's spec.nodeName, so it skips the
-      // immutability checks of a user update.
-      this.invalidIfNeeded(kind, next, opts.subresource === 'binding' ? undefined : current);
+      // immutability checks of a user update. A status write carries the stored metadata and
+      // spec over (mergeForUpdate), so only its new status is checked.
+      if (opts.subresource === 'status') this.invalidIfNeeded(kind, next, current, true);
+      else this.invalidIfNeeded(kind, next, opts.subresource === 'binding' ? undefined : current);
       if (sameObject(current, next)) return current;
       const nm = metaOf(next);
       if (nm.deletionTimestamp && (!nm.finalizers || nm.finalizers.length === 0) && !waitsForNodeAgent(kind, next)) {
