@@ -40,7 +40,10 @@ export interface Guard {
 const statusBody = (code: number, reason: string, message: string) => ({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code });
 
 export function createGuard(o: GuardOptions): Guard {
-  const identities = new WeakMap<http.IncomingMessage, UserInfo | null>();
+  // The user authenticated for a request, carried on the request under a symbol of this guard
+  // (cheaper than a WeakMap entry per request).
+  const IDENTITY = Symbol('sextant.guard.identity');
+  type Carrier = http.IncomingMessage & { [IDENTITY]?: UserInfo | null };
   const watches = new Map<string, number>();
   const maxWatches = o.maxWatchesPerUser ?? 100;
   const timeoutMs = o.requestTimeoutMs ?? 60_000;
@@ -63,7 +66,7 @@ export function createGuard(o: GuardOptions): Guard {
     socket.on('error', () => socket.destroy());
     void (async () => {
       const user = await o.authenticate(req);
-      identities.set(req, user);
+      (req as Carrier)[IDENTITY] = user;
       if (user && !hold(user.name, socket)) {
         writeUpgradeAnswer(socket, 429, statusBody(429, 'TooManyRequests', `too many concurrent exec sessions and watches for user "${user.name}" (limit ${maxWatches})`), { 'Retry-After': '1' });
         return;
@@ -75,7 +78,7 @@ export function createGuard(o: GuardOptions): Guard {
   const wrap = (inner: http.RequestListener): http.RequestListener => (req, res) => {
     void (async () => {
       const user = await o.authenticate(req);
-      identities.set(req, user);
+      (req as Carrier)[IDENTITY] = user;
       let info;
       try {
         info = requestTarget(req).info;
@@ -108,7 +111,7 @@ export function createGuard(o: GuardOptions): Guard {
   return {
     wrap,
     wrapUpgrade,
-    authenticate: (req) => (identities.has(req) ? identities.get(req)! : o.authenticate(req)),
+    authenticate: (req) => (IDENTITY in req ? (req as Carrier)[IDENTITY]! : o.authenticate(req)),
     openWatches: (user) => watches.get(user) ?? 0,
   };
 }

@@ -219,9 +219,12 @@ export function createApiHandler(o: ApiHandlerOptions): ApiHandler {
       const target = requestTarget(req);
       const url = target.url;
       info = target.info;
-      const user = await authenticate(req);
+      // Awaited only when asynchronous: the guard and the default seams answer at once.
+      const who = authenticate(req);
+      const user = who instanceof Promise ? await who : who;
       if (!user) throw new ApiServerError('Unauthorized', 'Unauthorized');
-      const verdict = await authorize(user, info);
+      const allowed = authorize(user, info);
+      const verdict = allowed instanceof Promise ? await allowed : allowed;
       if (verdict !== true) throw new ApiServerError('Forbidden', verdict);
       if (info.kind === 'resource' && info.verb === 'watch') {
         const r = info.resource;

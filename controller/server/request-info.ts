@@ -34,7 +34,12 @@ export interface RequestTarget {
   info: RequestInfo;
 }
 
-const targets = new WeakMap<object, RequestTarget>();
+/**
+ * Where a request carries its worked-out target: a property under a private symbol (cheaper than
+ * a WeakMap entry per request, which also costs the garbage collector an ephemeron per request).
+ */
+const TARGET = Symbol('sextant.requestTarget');
+type TargetCarrier = { method?: string | undefined; url?: string | undefined; [TARGET]?: RequestTarget };
 
 /**
  * A path the WHATWG URL parser gives back unchanged: no query, fragment, percent-escape,
@@ -54,11 +59,12 @@ function parseUrl(raw: string): RequestUrl {
  * in front of the handler and the handler itself both need them.
  */
 export function requestTarget(req: { method?: string | undefined; url?: string | undefined }): RequestTarget {
-  let t = targets.get(req);
+  const carrier = req as TargetCarrier;
+  let t = carrier[TARGET];
   if (!t) {
     const url = parseUrl(req.url ?? '/');
     t = { url, info: resolveRequest(req.method ?? 'GET', url.pathname, url.searchParams) };
-    targets.set(req, t);
+    carrier[TARGET] = t;
   }
   return t;
 }
@@ -68,41 +74,58 @@ const namespaceSubresources = new Set(['status', 'finalize']);
 
 const truthy = (v: string | null) => v === 'true' || v === '1';
 
+/** The non-empty segments of a path, in one pass (no intermediate arrays). */
+function segments(path: string): string[] {
+  const out: string[] = [];
+  let start = 0;
+  for (let i = 0; i <= path.length; i++) {
+    if (i === path.length || path.charCodeAt(i) === 47 /* '/' */) {
+      if (i > start) out.push(path.slice(start, i));
+      start = i + 1;
+    }
+  }
+  return out;
+}
+
 export function resolveRequest(method: string, path: string, query: URLSearchParams): RequestInfo {
-  const split = path.split('/').filter((p) => p !== '');
+  const split = segments(path);
   // Only a segment with a percent-escape changes when decoded (most paths have none).
   const parts = path.includes('%') ? split.map(decodeURIComponent) : split;
+  const n = parts.length;
   let group: string;
   let version: string;
-  let rest: string[];
+  let r: number; // where the part after group/version starts
   if (parts[0] === 'api') {
-    if (parts.length === 1) return { kind: 'discovery-root', root: 'api' };
+    if (n === 1) return { kind: 'discovery-root', root: 'api' };
     group = '';
     version = parts[1]!;
-    rest = parts.slice(2);
+    r = 2;
   } else if (parts[0] === 'apis') {
-    if (parts.length === 1) return { kind: 'discovery-root', root: 'apis' };
-    if (parts.length === 2) return { kind: 'discovery-group', group: parts[1]! };
+    if (n === 1) return { kind: 'discovery-root', root: 'apis' };
+    if (n === 2) return { kind: 'discovery-group', group: parts[1]! };
     group = parts[1]!;
     version = parts[2]!;
-    rest = parts.slice(3);
+    r = 3;
   } else {
     return { kind: 'other', path };
   }
-  if (rest.length === 0) return { kind: 'discovery-version', group, version };
+  if (r >= n) return { kind: 'discovery-version', group, version };
 
   let watchPrefix = false;
-  if (rest[0] === 'watch') {
+  if (parts[r] === 'watch') {
     watchPrefix = true;
-    rest = rest.slice(1);
+    r++;
   }
   let namespace: string | undefined;
-  if (rest[0] === 'namespaces' && rest.length >= 3 && !(group === '' && rest.length === 3 && namespaceSubresources.has(rest[2]!))) {
-    namespace = rest[1];
-    rest = rest.slice(2);
+  const left = n - r;
+  if (parts[r] === 'namespaces' && left >= 3 && !(group === '' && left === 3 && namespaceSubresources.has(parts[r + 2]!))) {
+    namespace = parts[r + 1];
+    r += 2;
   }
-  const [resource, name, subresource, ...extra] = rest;
-  if (!resource || extra.length > 0) return { kind: 'other', path };
+  const resource = parts[r];
+  const name = parts[r + 1];
+  const subresource = parts[r + 2];
+  if (!resource || n - r > 3) return { kind: 'other', path };
 
   const m = method.toUpperCase();
   let verb: Verb;
