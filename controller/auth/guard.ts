@@ -39,6 +39,14 @@ export interface Guard {
 
 const statusBody = (code: number, reason: string, message: string) => ({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code });
 
+const TIMER = Symbol('sextant.guard.timer');
+type TimedResponse = http.ServerResponse & { [TIMER]?: NodeJS.Timeout };
+
+/** The request timer ends with its response ('close'); `this` is the response. */
+function clearRequestTimer(this: TimedResponse): void {
+  clearTimeout(this[TIMER]);
+}
+
 export function createGuard(o: GuardOptions): Guard {
   // The user authenticated for a request, carried on the request under a symbol of this guard
   // (cheaper than a WeakMap entry per request).
@@ -75,9 +83,18 @@ export function createGuard(o: GuardOptions): Guard {
     })().catch((err: unknown) => answerUpgrade(socket, toApiServerError(err)));
   };
 
-  const wrap = (inner: http.RequestListener): http.RequestListener => (req, res) => {
-    void (async () => {
-      const user = await o.authenticate(req);
+  /** A non-watch request past its time: 504, or a cut connection once the answer has begun. */
+  const timedOut = (res: http.ServerResponse): void => {
+    if (res.writableEnded) return;
+    if (!res.headersSent) sendJson(res, 504, statusBody(504, 'Timeout', `the request did not complete within ${Math.round(timeoutMs / 1000)}s`));
+    else res.destroy();
+  };
+
+  // One function per request, not an async closure, a timer closure and a 'close' closure each.
+  async function guarded(inner: http.RequestListener, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    try {
+      const who = o.authenticate(req);
+      const user = who instanceof Promise ? await who : who;
       (req as Carrier)[IDENTITY] = user;
       let info;
       try {
@@ -88,7 +105,7 @@ export function createGuard(o: GuardOptions): Guard {
       if (user && info?.kind === 'resource' && o.tokens && isTokenRequest(info)) {
         const verdict = await o.authorize(user, info);
         if (verdict !== true) throw new ApiServerError('Forbidden', verdict);
-        return serveTokenRequest(req, res, info, user, o.tokens);
+        return await serveTokenRequest(req, res, info, user, o.tokens);
       }
       if (user && info?.kind === 'resource' && info.verb === 'watch') {
         if (!hold(user.name, res)) {
@@ -97,15 +114,18 @@ export function createGuard(o: GuardOptions): Guard {
         }
         return inner(req, res);
       }
-      const timer = setTimeout(() => {
-        if (res.writableEnded) return;
-        if (!res.headersSent) sendJson(res, 504, statusBody(504, 'Timeout', `the request did not complete within ${Math.round(timeoutMs / 1000)}s`));
-        else res.destroy();
-      }, timeoutMs);
+      const timer = setTimeout(timedOut, timeoutMs, res);
       timer.unref();
-      res.once('close', () => clearTimeout(timer));
+      (res as TimedResponse)[TIMER] = timer;
+      res.on('close', clearRequestTimer);
       return inner(req, res);
-    })().catch((err: unknown) => sendError(res, toApiServerError(err)));
+    } catch (err) {
+      sendError(res, toApiServerError(err));
+    }
+  }
+
+  const wrap = (inner: http.RequestListener): http.RequestListener => (req, res) => {
+    void guarded(inner, req, res);
   };
 
   return {

@@ -79,6 +79,16 @@ export interface ApiHandler {
   openWatches(): number;
 }
 
+/** What the metrics of a request in flight need when its response finishes. */
+interface PendingRequest {
+  req: http.IncomingMessage;
+  started: bigint;
+  /** Set once the target is parsed (a malformed path leaves it unset). */
+  info: RequestInfo | undefined;
+}
+const PENDING = Symbol('sextant.handler.pending');
+type TrackedResponse = http.ServerResponse & { [PENDING]?: PendingRequest };
+
 const metricVerb = (info: RequestInfo | undefined, method: string) =>
   info?.kind === 'resource' ? info.verb.toUpperCase() : method.toUpperCase();
 
@@ -205,20 +215,24 @@ export function createApiHandler(o: ApiHandlerOptions): ApiHandler {
     return { req, res, info, kind, query: url.searchParams, user, registry: o.registry, table: o.table, watches, watch: o.watch };
   }
 
-  function handle(req: http.IncomingMessage, res: http.ServerResponse): void {
-    const started = process.hrtime.bigint();
-    let info: RequestInfo | undefined;
-    const finish = () => {
-      const resource = info?.kind === 'resource' ? info.resource + (info.subresource ? `/${info.subresource}` : '') : '';
-      const verb = metricVerb(info, req.method ?? 'GET');
-      o.metrics.requests.inc({ verb, resource, code: String(res.statusCode) });
-      if (verb !== 'WATCH') o.metrics.latency.observe({ verb, resource }, Number(process.hrtime.bigint() - started) / 1e9);
-    };
-    res.on('finish', finish);
-    (async () => {
+  /**
+   * Counts a finished request. One listener for every response (`this` is the response; its
+   * request's state rides on it), so a request allocates no closures for it.
+   */
+  function finish(this: TrackedResponse): void {
+    const p = this[PENDING]!;
+    const info = p.info;
+    const resource = info?.kind === 'resource' ? info.resource + (info.subresource ? `/${info.subresource}` : '') : '';
+    const verb = metricVerb(info, p.req.method ?? 'GET');
+    o.metrics.requests.inc({ verb, resource, code: String(this.statusCode) });
+    if (verb !== 'WATCH') o.metrics.latency.observe({ verb, resource }, Number(process.hrtime.bigint() - p.started) / 1e9);
+  }
+
+  async function serve(req: http.IncomingMessage, res: http.ServerResponse, p: PendingRequest): Promise<void> {
+    try {
       const target = requestTarget(req);
       const url = target.url;
-      info = target.info;
+      const info = (p.info = target.info);
       // Awaited only when asynchronous: the guard and the default seams answer at once.
       const who = authenticate(req);
       const user = who instanceof Promise ? await who : who;
@@ -230,7 +244,7 @@ export function createApiHandler(o: ApiHandlerOptions): ApiHandler {
         const r = info.resource;
         o.metrics.watches.inc({ resource: r });
         o.metrics.longRunning.inc({ verb: 'WATCH', resource: r });
-        o.metrics.latency.observe({ verb: 'WATCH', resource: r }, Number(process.hrtime.bigint() - started) / 1e9);
+        o.metrics.latency.observe({ verb: 'WATCH', resource: r }, Number(process.hrtime.bigint() - p.started) / 1e9);
         try {
           await route(req, res, url, info, user);
         } finally {
@@ -240,11 +254,18 @@ export function createApiHandler(o: ApiHandlerOptions): ApiHandler {
         return;
       }
       await route(req, res, url, info, user);
-    })().catch((err: unknown) => {
+    } catch (err) {
       const e = toApiServerError(err);
       if (e.code === 'InternalError') o.log.error('request failed', { method: req.method, url: req.url, error: err instanceof Error ? err.stack : String(err) });
       sendError(res, e);
-    });
+    }
+  }
+
+  function handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const p: PendingRequest = { req, started: process.hrtime.bigint(), info: undefined };
+    (res as TrackedResponse)[PENDING] = p;
+    res.on('finish', finish);
+    void serve(req, res, p);
   }
 
   return {
