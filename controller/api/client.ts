@@ -6,7 +6,7 @@
  * (server-pool.ts): reads and watches move to the next server on a connection failure or a 503.
  */
 import { readFileSync, statSync } from 'node:fs';
-import { apiErrorFromStatus, bodyText, HttpAnswer, joinChunks, jsonOrText, LocalAnswer } from './answer.js';
+import { apiErrorFromStatus, HttpAnswer, LocalAnswer } from './answer.js';
 import { ApiError } from './errors.js';
 import { headerLines } from './http1-pool.js';
 import type { ExchangeTransport } from './in-process-transport.js';
@@ -15,7 +15,7 @@ import { loadKubeconfig } from './kubeconfig.js';
 import type { List, WatchEvent } from './list.js';
 import type { ResponseSink } from './local-http.js';
 import { connectionFailure, ConnectionFailure, ServerPool, type ServerEndpoint } from './server-pool.js';
-import { WatchLineReader } from './watch-lines.js';
+import { WatchStream } from './watch-stream.js';
 
 export interface ApiClientOptions {
   /** `https://host:6443` or `http://127.0.0.1:6443`. */
@@ -283,61 +283,17 @@ export class ApiClient {
     if (this.opts.transport) return this.watchExchange(this.opts.transport, path, target, opts, idleMs);
     const headers = headerLines(this.headers({}));
     return new Promise<WatchHandle>((resolve, reject) => {
-      let stopped = false;
-      let closed = false;
-      let started = false;
-      let status = 0;
-      const errorPieces: Buffer[] = [];
-      const close = (err?: Error) => {
-        if (closed || stopped) return;
-        closed = true;
-        opts.onClose(err);
-      };
-      const lines = new WatchLineReader<T>(path, opts.onEvent, () => stopped || closed);
+      const ws = new WatchStream<T>(path, { onEvent: (e) => opts.onEvent(e), onClose: (err) => opts.onClose(err), resolve, reject, abort: () => handle.abort() });
       const handle = ep.http.send({
         method: 'GET', target, headers, timeoutMs: idleMs, dedicated: true,
-        onHead: (h) => {
-          status = h.status;
-          if (status !== 200) return;
-          started = true;
-          resolve({
-            stop: () => {
-              stopped = true;
-              handle.abort();
-            },
-          });
-        },
-        onBody: (piece) => {
-          if (!started) {
-            errorPieces.push(piece);
-            return;
-          }
-          if (stopped || closed) return;
-          try {
-            lines.write(piece);
-          } catch (err) {
-            close(err as Error);
-            handle.abort();
-          }
-        },
-        onDone: () => {
-          if (!started) {
-            closed = true;
-            reject(apiErrorFromStatus(status, jsonOrText(bodyText(errorPieces))));
-            return;
-          }
-          if (!stopped && !closed) endWatch(lines, close);
-        },
-        onError: (err) => {
-          if (closed || stopped) return;
-          // before the stream started: a rejected start; after it: a closed stream
-          if (!started) {
-            closed = true;
-            const e = err.code === 'ETIMEDOUT' ? Object.assign(new Error(`no data for ${idleMs} ms`), { code: err.code }) : err;
-            reject(connectionFailure(`api: watch ${path}`, e, err.connected));
-          } else if (err.code === 'ETIMEDOUT') close(new ConnectionFailure(`api: watch ${path}: no data for ${idleMs} ms`, false));
-          else close(new ConnectionFailure(`api: watch ${path}: connection closed mid-stream`, false));
-        },
+        onHead: (h) => ws.head(h.status),
+        onBody: (piece) => ws.data(piece),
+        onDone: () => ws.end(),
+        onError: (err) =>
+          ws.fail(
+            () => connectionFailure(`api: watch ${path}`, err.code === 'ETIMEDOUT' ? Object.assign(new Error(`no data for ${idleMs} ms`), { code: err.code }) : err, err.connected),
+            () => new ConnectionFailure(`api: watch ${path}: ${err.code === 'ETIMEDOUT' ? `no data for ${idleMs} ms` : 'connection closed mid-stream'}`, false),
+          ),
       });
     });
   }
@@ -345,67 +301,36 @@ export class ApiClient {
   /** The watch of watchOn through an in-process transport: event lines arrive as written. */
   private watchExchange<T>(transport: ExchangeTransport, path: string, target: string, opts: WatchOptions<T>, idleMs: number): Promise<WatchHandle> {
     return new Promise<WatchHandle>((resolve, reject) => {
-      let stopped = false;
-      let closed = false;
-      let started = false;
-      let status = 0;
-      const errorChunks: (string | Buffer)[] = [];
+      // The transport has no socket timeout: a stream silent for idleMs is cut here.
       let idle: NodeJS.Timeout | undefined;
-      const close = (err?: Error) => {
-        if (idle) clearTimeout(idle);
-        if (closed || stopped) return;
-        closed = true;
-        opts.onClose(err);
-      };
-      const lines = new WatchLineReader<T>(path, opts.onEvent, () => stopped || closed);
+      const ws = new WatchStream<T>(path, {
+        onEvent: (e) => opts.onEvent(e),
+        onClose: (err) => opts.onClose(err),
+        resolve,
+        reject,
+        abort: () => ex.abort(),
+        onFinish: () => {
+          if (idle) clearTimeout(idle);
+        },
+      });
       const sink: ResponseSink = {
         head: (code) => {
-          status = code;
-          if (code !== 200) return;
-          started = true;
+          if (!ws.head(code)) return;
           idle = setTimeout(() => {
             ex.abort();
-            close(new ConnectionFailure(`api: watch ${path}: no data for ${idleMs} ms`, false));
+            ws.close(new ConnectionFailure(`api: watch ${path}: no data for ${idleMs} ms`, false));
           }, idleMs);
-          resolve({
-            stop: () => {
-              stopped = true;
-              if (idle) clearTimeout(idle);
-              ex.abort();
-            },
-          });
         },
         data: (chunk) => {
-          if (!started) {
-            errorChunks.push(chunk);
-            return;
-          }
-          if (stopped || closed) return;
-          idle?.refresh();
-          try {
-            lines.write(chunk);
-          } catch (err) {
-            close(err as Error);
-            ex.abort();
-          }
+          if (ws.active) idle?.refresh();
+          ws.data(chunk);
         },
-        end: () => {
-          if (!started) {
-            closed = true;
-            reject(apiErrorFromStatus(status, jsonOrText(joinChunks(errorChunks))));
-            return;
-          }
-          if (!stopped && !closed) endWatch(lines, close);
-        },
-        fail: (err) => {
-          const e = connectionFailure(`api: watch ${path}`, err, status !== 0);
-          if (!started) {
-            if (!closed) {
-              closed = true;
-              reject(e);
-            }
-          } else close(new ConnectionFailure(`api: watch ${path}: connection closed mid-stream`, false));
-        },
+        end: () => ws.end(),
+        fail: (err) =>
+          ws.fail(
+            () => connectionFailure(`api: watch ${path}`, err, ws.answered),
+            () => new ConnectionFailure(`api: watch ${path}: connection closed mid-stream`, false),
+          ),
       };
       const ex = transport.exchange({ method: 'GET', url: target, headers: lowerCased(this.headers({})) }, sink);
     });
@@ -435,15 +360,6 @@ function withQuery(path: string, query: Record<string, string | number | boolean
 }
 
 
-/** The stream ended: the last (unterminated) line is an event too; a bad one closes with its error. */
-function endWatch<T>(lines: WatchLineReader<T>, close: (err?: Error) => void): void {
-  try {
-    lines.end();
-    close();
-  } catch (err) {
-    close(err as Error);
-  }
-}
 
 
 const lowerCased = (h: Record<string, string>): Record<string, string> => {
