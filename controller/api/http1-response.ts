@@ -73,14 +73,10 @@ export class Http1ResponseReader {
           i = end + 4;
           break;
         }
-        case 'length': {
-          const n = Math.min(this.remaining, buf.length - i);
-          this.events.body(buf.subarray(i, i + n));
-          i += n;
-          this.remaining -= n;
+        case 'length':
+          i = this.forward(buf, i);
           if (this.remaining === 0) this.finish();
           break;
-        }
         case 'chunk-size': {
           const end = buf.indexOf(CRLF, i);
           if (end < 0) return this.keep(buf, i, used, 1024, 'a chunk-size line');
@@ -92,17 +88,13 @@ export class Http1ResponseReader {
           i = end + 2;
           break;
         }
-        case 'chunk-data': {
-          const n = Math.min(this.remaining, buf.length - i);
-          this.events.body(buf.subarray(i, i + n));
-          i += n;
-          this.remaining -= n;
+        case 'chunk-data':
+          i = this.forward(buf, i);
           if (this.remaining === 0) {
             this.state = 'chunk-crlf';
             this.remaining = 2;
           }
           break;
-        }
         case 'chunk-crlf': {
           // the CRLF after a chunk's data, possibly split across reads
           const expected = this.remaining === 2 ? 13 : 10;
@@ -187,6 +179,14 @@ export class Http1ResponseReader {
     }
     this.reusable = false;
     this.state = 'until-close';
+  }
+
+  /** Hands on the body bytes from `i` that the current length or chunk still expects; returns where they end. */
+  private forward(buf: Buffer, i: number): number {
+    const n = Math.min(this.remaining, buf.length - i);
+    this.events.body(buf.subarray(i, i + n));
+    this.remaining -= n;
+    return i + n;
   }
 
   private finish(): void {
