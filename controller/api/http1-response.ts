@@ -46,11 +46,6 @@ export class Http1ResponseReader {
     return this.state === 'done';
   }
 
-  /** True when the body runs until the connection ends (no length, not chunked). */
-  get endsWithConnection(): boolean {
-    return this.state === 'until-close';
-  }
-
   /**
    * Feeds bytes. Returns how many were used: fewer than given only when the answer completed
    * and bytes followed it (which a client that does not pipeline never expects).
