@@ -2,7 +2,7 @@
  * The unary gRPC client (etcd-grpc-member.ts on h2-connection.ts) against a node:http2 server
  * (nghttp2: Huffman-coded, dynamically indexed headers): answers, gRPC errors with their message,
  * flow control both ways beyond the default windows, the peer's concurrency limit, timeouts
- * cancelling the stream, RST_STREAM and GOAWAY with the right `sent` flag, PING, lost and refused
+ * cancelling the stream, RST_STREAM and GOAWAY with the right `sent` flag, PING acks, lost and refused
  * connections, and a new connection after the old one closed.
  */
 import http2 from 'node:http2';
@@ -214,6 +214,21 @@ test('GOAWAY: streams above its last-stream-id fail as not sent, older ones comp
   assert.equal((await first).toString(), 'eno');
   assert.equal((await m.unary('/c', Buffer.from('three'), 5000)).toString(), 'eerht');
   assert.equal(sessions.length, 2);
+  m.close();
+});
+
+test('every PING is answered with an ACK carrying its payload, also several at once (acks are held briefly: ping-acks.ts)', async () => {
+  const { url, sessions } = await serve((stream, _h, body) => answer(stream, body));
+  const m = new GrpcMember(url);
+  assert.equal((await m.unary('/a', Buffer.from('one'), 5000)).toString(), 'eno');
+  const ping = (payload: string) =>
+    new Promise<string>((resolve, reject) => {
+      sessions[0]!.ping(Buffer.from(payload), (err, _ms, back) => (err ? reject(err) : resolve(back.toString('latin1'))));
+    });
+  assert.deepEqual(await Promise.all([ping('pingpin1'), ping('pingpin2'), ping('pingpin3')]), ['pingpin1', 'pingpin2', 'pingpin3']);
+  // Calls go on as before on the same connection.
+  assert.equal((await m.unary('/b', Buffer.from('two'), 5000)).toString(), 'owt');
+  assert.equal(sessions.length, 1);
   m.close();
 });
 

@@ -4,7 +4,8 @@
  * (stream objects, header objects, async resources) cost the etcd path about as much CPU as the
  * rest of a create; this keeps only what a unary call needs:
  *
- * - preface, SETTINGS (ours: no push, large windows) and SETTINGS ACK both ways, PING ack;
+ * - preface, SETTINGS (ours: no push, large windows) and SETTINGS ACK both ways, PING ack (held up
+ *   to `PING_ACK_DELAY_MS` and written together: ping-acks.ts);
  * - HEADERS (+ CONTINUATION when the block is larger than a frame) and DATA, split to the peer's
  *   SETTINGS_MAX_FRAME_SIZE;
  * - flow control both ways, per stream and per connection: our sends wait for the peer's
@@ -57,6 +58,7 @@ import {
   u32,
 } from './frames.js';
 import { HpackDecoder, type HeaderList } from './hpack.js';
+import { PingAcks } from './ping-acks.js';
 
 export interface H2Tls {
   ca: Buffer;
@@ -97,6 +99,8 @@ export interface H2Stream {
 const STREAM_WINDOW = 4 << 20;
 const CONNECTION_WINDOW = 8 << 20;
 const MAX_STREAM_ID = 2 ** 31 - 1;
+/** How long a PING's ACK may wait (ping-acks.ts: fewer bandwidth-estimation PINGs from grpc-go). */
+export const PING_ACK_DELAY_MS = 10;
 
 export class H2Connection {
   private readonly socket: net.Socket;
@@ -116,6 +120,7 @@ export class H2Connection {
   private connSendWindow = DEFAULT_WINDOW;
   private connRecvUnacked = 0;
   private error: string | undefined;
+  private readonly pingAcks: PingAcks;
 
   constructor(
     url: URL,
@@ -145,6 +150,9 @@ export class H2Connection {
       this.socket.once('connect', () => this.onConnected());
     }
     this.socket.setNoDelay(true);
+    this.pingAcks = new PingAcks((acks) => {
+      if (this.state === 'open' || this.state === 'draining') this.socket.write(acks);
+    }, PING_ACK_DELAY_MS);
     // The connection never keeps the process alive; a pending call's timer does.
     this.socket.unref();
     this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -211,6 +219,7 @@ export class H2Connection {
   }
 
   private onSocketClosed(): void {
+    this.pingAcks.close();
     this.retire();
     this.state = 'closed';
     const reason = this.error ?? 'connection closed';
@@ -342,7 +351,7 @@ export class H2Connection {
         return this.onSettings(flags, id, payload);
       case PING:
         if (id !== 0 || payload.length !== 8) return this.connectionError(PROTOCOL_ERROR, 'bad PING');
-        if ((flags & FLAG_ACK) === 0) this.socket.write(frame(PING, FLAG_ACK, 0, payload));
+        if ((flags & FLAG_ACK) === 0) this.pingAcks.add(payload);
         return;
       case GOAWAY:
         return this.onGoaway(id, payload);
