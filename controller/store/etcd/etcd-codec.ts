@@ -40,6 +40,32 @@ export const REVISION_MARK = `sx-rv-${randomBytes(12).toString('hex')}`;
 const MARK = REVISION_MARK;
 const MEMBER = `"resourceVersion":"${MARK}"`;
 
+/** The stamped text with the marker where the revision goes (no closures per write). */
+class MarkedWrite implements EncodedWrite {
+  constructor(
+    readonly value: Buffer,
+    private readonly text: string,
+    /** Where the marker starts in `text`. */
+    private readonly mark: number,
+  ) {}
+
+  textAt(rev: number): string {
+    return this.text.slice(0, this.mark) + String(rev) + this.text.slice(this.mark + MARK.length);
+  }
+}
+
+/** The plain way: the object serialised again, stamped, for the text. */
+class PlainWrite implements EncodedWrite {
+  readonly value: Buffer;
+  constructor(private readonly obj: StoredObject) {
+    this.value = encodeObject(obj);
+  }
+
+  textAt(rev: number): string {
+    return JSON.stringify(stampObject(this.obj, rev));
+  }
+}
+
 /**
  * `encodeObject(obj)` plus the text of `stampObject(obj, rev)` for the response, from one
  * serialisation: the object is serialised stamped with a marker as its resourceVersion (where
@@ -49,14 +75,12 @@ const MEMBER = `"resourceVersion":"${MARK}"`;
  */
 export function encodeWrite(obj: StoredObject): EncodedWrite {
   const md = obj.metadata;
-  const plain = (): EncodedWrite => ({ value: encodeObject(obj), textAt: (rev) => JSON.stringify(stampObject(obj, rev)) });
-  if (md === null || typeof md !== 'object' || Array.isArray(md)) return plain();
+  if (md === null || typeof md !== 'object' || Array.isArray(md)) return new PlainWrite(obj);
   const text = JSON.stringify({ ...obj, metadata: { ...md, resourceVersion: MARK } });
   const at = text.indexOf(MEMBER);
-  if (at < 0 || text.indexOf(MARK, at + MEMBER.length) >= 0) return plain();
+  if (at < 0 || text.indexOf(MARK, at + MEMBER.length) >= 0) return new PlainWrite(obj);
   const end = at + MEMBER.length;
   // Drop the member and one comma next to it: `{"a":1,M}` → `{"a":1}`, `{M,"b":2}` → `{"b":2}`, `{M}` → `{}`.
   const stored = text[at - 1] === ',' ? text.slice(0, at - 1) + text.slice(end) : text[end] === ',' ? text.slice(0, at) + text.slice(end + 1) : text.slice(0, at) + text.slice(end);
-  const mark = at + MEMBER.length - MARK.length - 1;
-  return { value: Buffer.from(stored), textAt: (rev) => text.slice(0, mark) + String(rev) + text.slice(mark + MARK.length) };
+  return new MarkedWrite(Buffer.from(stored), text, end - MARK.length - 1);
 }

@@ -11,7 +11,7 @@
  * false when the request certainly was not processed (no connection, refused, or above a GOAWAY's
  * last stream), so even a write can safely be made again on another member.
  */
-import { H2Connection, type H2StreamHandler } from './h2/h2-connection.js';
+import { H2Connection, type H2Stream, type H2StreamHandler } from './h2/h2-connection.js';
 import { encodeHeaders, type HeaderList } from './h2/hpack.js';
 
 export interface MemberTls {
@@ -39,13 +39,26 @@ export class EtcdRpcError extends Error {
 }
 
 const GRPC_TIMEOUT_NAME = Buffer.from('grpc-timeout', 'latin1');
+const EMPTY = Buffer.alloc(0);
+
+/** Bytes before each gRPC message: the compressed flag and the length (big-endian uint32). */
+export const GRPC_PREFIX = 5;
+
+/** A call's deadline passed: the stream is cancelled, the caller gets DEADLINE_EXCEEDED. */
+function timedOut(call: UnaryCall, timeoutMs: number): void {
+  call.cancel();
+  call.finish(new EtcdRpcError(`etcd ${call.url}: ${call.path} timed out after ${timeoutMs} ms`, 4, call.stream !== undefined && call.stream.id !== 0));
+}
 
 /** A connection to one member (opened on first use and again after it closes). */
 export class GrpcMember {
   private conn: H2Connection | undefined;
   private readonly parsed: URL;
-  /** The request header block of each path, without grpc-timeout (HPACK literals, stateless). */
-  private readonly blocks = new Map<string, Buffer>();
+  /**
+   * Per path: the request header block without grpc-timeout (HPACK literals, stateless), and the
+   * last whole block made from it with its grpc-timeout value.
+   */
+  private readonly blocks = new Map<string, { fixed: Buffer; timeout: string; block: Buffer }>();
 
   constructor(
     readonly url: string,
@@ -64,8 +77,8 @@ export class GrpcMember {
   }
 
   private headerBlock(path: string, timeoutMs: number): Buffer {
-    let fixed = this.blocks.get(path);
-    if (!fixed) {
+    let blocks = this.blocks.get(path);
+    if (!blocks) {
       const fields: HeaderList = [
         [':method', 'POST'],
         [':scheme', this.parsed.protocol === 'https:' ? 'https' : 'http'],
@@ -74,11 +87,14 @@ export class GrpcMember {
         ['content-type', 'application/grpc'],
         ['te', 'trailers'],
       ];
-      fixed = encodeHeaders(fields);
-      this.blocks.set(path, fixed);
+      blocks = { fixed: encodeHeaders(fields), timeout: '', block: EMPTY };
+      this.blocks.set(path, blocks);
     }
-    // grpc-timeout as a literal without indexing, new name (RFC 7541 §6.2.2): 0x00, name, value.
+    // Most calls carry the whole request timeout: the last block is used again (h2 only reads it).
     const value = `${Math.max(1, Math.ceil(timeoutMs))}m`;
+    if (value === blocks.timeout) return blocks.block;
+    // grpc-timeout as a literal without indexing, new name (RFC 7541 §6.2.2): 0x00, name, value.
+    const fixed = blocks.fixed;
     const block = Buffer.allocUnsafe(fixed.length + 2 + GRPC_TIMEOUT_NAME.length + 1 + value.length);
     fixed.copy(block, 0);
     let at = fixed.length;
@@ -87,6 +103,8 @@ export class GrpcMember {
     at += GRPC_TIMEOUT_NAME.copy(block, at);
     block[at++] = value.length;
     block.write(value, at, 'latin1');
+    blocks.timeout = value;
+    blocks.block = block;
     return block;
   }
 
@@ -96,19 +114,23 @@ export class GrpcMember {
    * deadline as grpc-timeout).
    */
   unary(path: string, message: Buffer, timeoutMs: number): Promise<Buffer> {
+    const framed = Buffer.allocUnsafe(GRPC_PREFIX + message.length);
+    message.copy(framed, GRPC_PREFIX);
+    return this.call(path, framed, timeoutMs);
+  }
+
+  /**
+   * `unary` for a message encoded after `GRPC_PREFIX` free bytes (etcd-proto.ts's `room`), which
+   * this fills in: the request goes out without copying the message into a frame of its own.
+   */
+  call(path: string, framed: Buffer, timeoutMs: number): Promise<Buffer> {
     return new Promise<Buffer>((resolve, reject) => {
       const conn = this.connection();
-      const frame = Buffer.allocUnsafe(5 + message.length);
-      frame[0] = 0;
-      frame.writeUInt32BE(message.length, 1);
-      message.copy(frame, 5);
-      const call = new UnaryCall(this.url, path, resolve, reject);
-      const stream = conn.request(this.headerBlock(path, timeoutMs), frame, call);
-      call.cancel = () => conn.cancel(stream);
-      call.timer = setTimeout(() => {
-        conn.cancel(stream);
-        call.finish(new EtcdRpcError(`etcd ${this.url}: ${path} timed out after ${timeoutMs} ms`, 4, stream.id !== 0));
-      }, timeoutMs);
+      framed[0] = 0;
+      framed.writeUInt32BE(framed.length - GRPC_PREFIX, 1);
+      const call = new UnaryCall(this.url, path, resolve, reject, conn);
+      call.stream = conn.request(this.headerBlock(path, timeoutMs), framed, call);
+      call.timer = setTimeout(timedOut, timeoutMs, call, timeoutMs);
     });
   }
 
@@ -122,8 +144,7 @@ export class GrpcMember {
 /** One call's response: headers, the message, the trailers' grpc-status. */
 class UnaryCall implements H2StreamHandler {
   timer: NodeJS.Timeout | undefined;
-  /** Abandons the stream (an answer that is not gRPC: nothing more to wait for). */
-  cancel: (() => void) | undefined;
+  stream: H2Stream | undefined;
   private headersSeen = false;
   private status: string | undefined;
   private grpcMessage = '';
@@ -132,11 +153,17 @@ class UnaryCall implements H2StreamHandler {
   private settled = false;
 
   constructor(
-    private readonly url: string,
-    private readonly path: string,
+    readonly url: string,
+    readonly path: string,
     private readonly resolve: (b: Buffer) => void,
     private readonly reject: (e: EtcdRpcError) => void,
+    private readonly conn: H2Connection,
   ) {}
+
+  /** Abandons the stream (timed out, or an answer that is not gRPC: nothing more to wait for). */
+  cancel(): void {
+    if (this.stream) this.conn.cancel(this.stream);
+  }
 
   finish(err: EtcdRpcError | undefined, body?: Buffer): void {
     if (this.settled) return;
@@ -151,7 +178,7 @@ class UnaryCall implements H2StreamHandler {
       this.headersSeen = true;
       const code = fields.find((f) => f[0] === ':status')?.[1];
       if (code !== '200') {
-        this.cancel?.();
+        this.cancel();
         this.finish(new EtcdRpcError(`etcd ${this.url}: HTTP ${String(code)} for ${this.path}`, 14, true));
         return;
       }

@@ -29,7 +29,7 @@ import {
   type TxnRequest,
   type TxnResponse,
 } from './etcd-proto.js';
-import { EtcdRpcError, GrpcMember, type MemberTls } from './etcd-grpc-member.js';
+import { EtcdRpcError, GRPC_PREFIX, GrpcMember, type MemberTls } from './etcd-grpc-member.js';
 
 export interface EtcdKvOptions {
   endpoints: string[];
@@ -84,18 +84,18 @@ export class EtcdKvClient {
   }
 
   range(req: RangeRequest, timeoutMs: number): Promise<RangeResponse> {
-    return this.call('/etcdserverpb.KV/Range', encodeRangeRequest(req), timeoutMs, decodeRangeResponse);
+    return this.call('/etcdserverpb.KV/Range', encodeRangeRequest(req, GRPC_PREFIX), timeoutMs, decodeRangeResponse);
   }
 
   /** The response; `ambiguous` when an earlier attempt of this write may have been applied. */
   async txn(req: TxnRequest, timeoutMs: number): Promise<TxnResponse & { ambiguous: boolean }> {
     const attempts = { maybeApplied: false };
-    const res = await this.call('/etcdserverpb.KV/Txn', encodeTxnRequest(req), timeoutMs, decodeTxnResponse, attempts);
+    const res = await this.call('/etcdserverpb.KV/Txn', encodeTxnRequest(req, GRPC_PREFIX), timeoutMs, decodeTxnResponse, attempts);
     return Object.assign(res, { ambiguous: attempts.maybeApplied });
   }
 
   compact(revision: number, physical: boolean, timeoutMs: number): Promise<ResponseHeader> {
-    return this.call('/etcdserverpb.KV/Compact', encodeCompactionRequest(revision, physical), timeoutMs, decodeHeaderOnly);
+    return this.call('/etcdserverpb.KV/Compact', encodeCompactionRequest(revision, physical, GRPC_PREFIX), timeoutMs, decodeHeaderOnly);
   }
 
   close(): void {
@@ -103,9 +103,10 @@ export class EtcdKvClient {
     for (const m of this.members) m.close();
   }
 
+  /** `framed`: the request message after GRPC_PREFIX free bytes (sent again as is on a retry). */
   private async call<T extends { header: ResponseHeader } | ResponseHeader>(
     path: string,
-    body: Buffer,
+    framed: Buffer,
     timeoutMs: number,
     decode: (b: Buffer) => T,
     attempts = { maybeApplied: false },
@@ -118,7 +119,7 @@ export class EtcdKvClient {
       const index = this.current;
       const member = this.members[index]!;
       try {
-        const res = decode(await member.unary(path, body, Math.max(1, deadline - Date.now())));
+        const res = decode(await member.call(path, framed, Math.max(1, deadline - Date.now())));
         this.noteTerm('header' in res ? res.header : res);
         return res;
       } catch (err) {

@@ -78,30 +78,49 @@ export interface StatusResponse {
 }
 
 // ---- encoding ----
+//
+// Each request is encoded in one pass into one buffer of its exact size: the sizes of the nested
+// messages are computed first (protobuf puts a message's length before it), so no message is
+// built apart and copied into its parent. `room` bytes are left free at the front for the caller's
+// framing (the 5-byte gRPC message prefix), so the message is not copied again to get it.
 
-/** An append-only protobuf writer (numbers up to 2^53, non-negative). */
-class Writer {
-  private buf = Buffer.allocUnsafe(256);
-  private pos = 0;
+/** Bytes of `n` as a varint (n ≥ 0, up to 2^53). */
+function varintSize(n: number): number {
+  let size = 1;
+  while (n >= 0x80) {
+    n = Math.floor(n / 0x80);
+    size++;
+  }
+  return size;
+}
 
-  private room(n: number): void {
-    if (this.pos + n <= this.buf.length) return;
-    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
-    this.buf.copy(next, 0, 0, this.pos);
-    this.buf = next;
+/** Bytes of a length-delimited field of `len` bytes (tag, length, body); field numbers < 16. */
+const lenField = (len: number): number => 1 + varintSize(len) + len;
+/** Bytes of a varint field (tag, value); field numbers < 16. */
+const uintField = (n: number): number => 1 + varintSize(n);
+
+/** Writes protobuf fields into a buffer sized beforehand. */
+class Out {
+  pos: number;
+  constructor(
+    readonly buf: Buffer,
+    start: number,
+  ) {
+    this.pos = start;
   }
 
   varint(n: number): void {
-    this.room(10);
+    const buf = this.buf;
     while (n >= 0x80) {
-      this.buf[this.pos++] = (n % 0x80) | 0x80;
+      buf[this.pos++] = (n % 0x80) | 0x80;
       n = Math.floor(n / 0x80);
     }
-    this.buf[this.pos++] = n;
+    buf[this.pos++] = n;
   }
 
+  /** Tag of a field with number < 16. */
   tag(field: number, wire: number): void {
-    this.varint(field * 8 + wire);
+    this.buf[this.pos++] = field * 8 + wire;
   }
 
   uint(field: number, n: number): void {
@@ -116,24 +135,33 @@ class Writer {
   bytes(field: number, b: Buffer): void {
     this.tag(field, 2);
     this.varint(b.length);
-    this.room(b.length);
-    b.copy(this.buf, this.pos);
-    this.pos += b.length;
+    this.pos += b.copy(this.buf, this.pos);
   }
 
-  /** A nested message written by `fn`. */
-  message(field: number, fn: (w: Writer) => void): void {
-    const inner = new Writer();
-    fn(inner);
-    this.bytes(field, inner.finish());
+  /** The tag and length of a nested message; its fields follow. */
+  open(field: number, len: number): void {
+    this.tag(field, 2);
+    this.varint(len);
   }
 
-  finish(): Buffer {
-    return this.buf.subarray(0, this.pos);
+  /** The buffer, which must be exactly full. */
+  done(): Buffer {
+    if (this.pos !== this.buf.length) throw new Error(`etcd request encoding: wrote ${this.pos} of ${this.buf.length} bytes`);
+    return this.buf;
   }
 }
 
-function writeRange(w: Writer, r: RangeRequest): void {
+function rangeSize(r: RangeRequest): number {
+  return (
+    lenField(r.key.length) +
+    (r.rangeEnd ? lenField(r.rangeEnd.length) : 0) +
+    (r.limit ? uintField(r.limit) : 0) +
+    (r.revision ? uintField(r.revision) : 0) +
+    (r.keysOnly ? 2 : 0)
+  );
+}
+
+function writeRange(w: Out, r: RangeRequest): void {
   w.bytes(1, r.key);
   if (r.rangeEnd) w.bytes(2, r.rangeEnd);
   if (r.limit) w.uint(3, r.limit);
@@ -141,50 +169,86 @@ function writeRange(w: Writer, r: RangeRequest): void {
   w.bool(8, r.keysOnly);
 }
 
-function writeOp(w: Writer, op: RequestOp): void {
-  if ('range' in op) w.message(1, (m) => writeRange(m, op.range));
-  else if ('put' in op)
-    w.message(2, (m) => {
-      m.bytes(1, op.put.key);
-      m.bytes(2, op.put.value);
-    });
-  else
-    w.message(3, (m) => {
-      m.bytes(1, op.deleteRange.key);
-      m.bool(3, op.deleteRange.prevKv);
-    });
+/** The size of the message inside a RequestOp (RangeRequest, PutRequest or DeleteRangeRequest). */
+function opBodySize(op: RequestOp): number {
+  if ('range' in op) return rangeSize(op.range);
+  if ('put' in op) return lenField(op.put.key.length) + lenField(op.put.value.length);
+  return lenField(op.deleteRange.key.length) + (op.deleteRange.prevKv ? 2 : 0);
+}
+
+/** A RequestOp's own size: its one oneof member, a nested message. */
+const opSize = (op: RequestOp): number => lenField(opBodySize(op));
+
+function writeOp(w: Out, op: RequestOp, size: number): void {
+  const body = opBodySize(op);
+  w.varint(size);
+  if ('range' in op) {
+    w.open(1, body);
+    writeRange(w, op.range);
+  } else if ('put' in op) {
+    w.open(2, body);
+    w.bytes(1, op.put.key);
+    w.bytes(2, op.put.value);
+  } else {
+    w.open(3, body);
+    w.bytes(1, op.deleteRange.key);
+    w.bool(3, op.deleteRange.prevKv);
+  }
 }
 
 const COMPARE_RESULT = { equal: 0, greater: 1 } as const;
 const COMPARE_TARGET = { create: 1, mod: 2 } as const;
 
-export function encodeRangeRequest(r: RangeRequest): Buffer {
-  const w = new Writer();
+function compareSize(c: Compare): number {
+  const result = COMPARE_RESULT[c.result];
+  return (result !== 0 ? uintField(result) : 0) + uintField(COMPARE_TARGET[c.target]) + lenField(c.key.length) + uintField(c.value);
+}
+
+function writeCompare(w: Out, c: Compare, size: number): void {
+  w.varint(size);
+  const result = COMPARE_RESULT[c.result];
+  if (result !== 0) w.uint(1, result);
+  w.uint(2, COMPARE_TARGET[c.target]);
+  w.bytes(3, c.key);
+  // A oneof member: written even when 0 (it says which number is compared).
+  w.uint(c.target === 'create' ? 5 : 6, c.value);
+}
+
+export function encodeRangeRequest(r: RangeRequest, room = 0): Buffer {
+  const w = new Out(Buffer.allocUnsafe(room + rangeSize(r)), room);
   writeRange(w, r);
-  return w.finish();
+  return w.done();
 }
 
-export function encodeTxnRequest(t: TxnRequest): Buffer {
-  const w = new Writer();
-  for (const c of t.compare) {
-    w.message(1, (m) => {
-      if (COMPARE_RESULT[c.result] !== 0) m.uint(1, COMPARE_RESULT[c.result]);
-      m.uint(2, COMPARE_TARGET[c.target]);
-      m.bytes(3, c.key);
-      // A oneof member: written even when 0 (it says which number is compared).
-      m.uint(c.target === 'create' ? 5 : 6, c.value);
-    });
+export function encodeTxnRequest(t: TxnRequest, room = 0): Buffer {
+  const compares = t.compare.map(compareSize);
+  const success = t.success.map(opSize);
+  const failure = t.failure.map(opSize);
+  let total = 0;
+  for (const n of compares) total += lenField(n);
+  for (const n of success) total += lenField(n);
+  for (const n of failure) total += lenField(n);
+  const w = new Out(Buffer.allocUnsafe(room + total), room);
+  for (let i = 0; i < compares.length; i++) {
+    w.tag(1, 2);
+    writeCompare(w, t.compare[i]!, compares[i]!);
   }
-  for (const op of t.success) w.message(2, (m) => writeOp(m, op));
-  for (const op of t.failure) w.message(3, (m) => writeOp(m, op));
-  return w.finish();
+  for (let i = 0; i < success.length; i++) {
+    w.tag(2, 2);
+    writeOp(w, t.success[i]!, success[i]!);
+  }
+  for (let i = 0; i < failure.length; i++) {
+    w.tag(3, 2);
+    writeOp(w, t.failure[i]!, failure[i]!);
+  }
+  return w.done();
 }
 
-export function encodeCompactionRequest(revision: number, physical: boolean): Buffer {
-  const w = new Writer();
+export function encodeCompactionRequest(revision: number, physical: boolean, room = 0): Buffer {
+  const w = new Out(Buffer.allocUnsafe(room + uintField(revision) + (physical ? 2 : 0)), room);
   w.uint(1, revision);
   w.bool(2, physical);
-  return w.finish();
+  return w.done();
 }
 
 // ---- decoding ----

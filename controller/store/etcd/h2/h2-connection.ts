@@ -259,13 +259,35 @@ export class H2Connection {
       this.nextId += 2;
       s.sendWindow = this.peerInitialWindow;
       this.streams.set(s.id, s);
-      out.push(this.headersFrames(s));
-      this.sendBody(s, out);
+      if (!this.startWhole(s, out)) {
+        out.push(this.headersFrames(s));
+        this.sendBody(s, out);
+      }
     }
     for (const s of this.streams.values()) if (s.bodySent < s.body.length) this.sendBody(s, out);
     if (out.length === 1) this.socket.write(out[0]!);
     else if (out.length > 1) this.socket.write(Buffer.concat(out));
     if (!this.usable && this.streams.size === 0) this.socket.destroy();
+  }
+
+  /**
+   * A request whose header block fits one frame and whose whole body the windows and the frame
+   * size allow now (every store call): HEADERS and the one DATA frame in one buffer.
+   */
+  private startWhole(s: H2Stream, out: Buffer[]): boolean {
+    const block = s.headerBlock;
+    const n = s.body.length;
+    if (n === 0 || block.length > this.peerMaxFrame || n > this.peerMaxFrame || n > this.connSendWindow || n > s.sendWindow) return false;
+    const buf = Buffer.allocUnsafe(18 + block.length + n);
+    let at = putFrameHeader(buf, 0, block.length, HEADERS, FLAG_END_HEADERS, s.id);
+    at += block.copy(buf, at);
+    at = putFrameHeader(buf, at, n, DATA, FLAG_END_STREAM, s.id);
+    s.body.copy(buf, at);
+    out.push(buf);
+    s.bodySent = n;
+    s.sendWindow -= n;
+    this.connSendWindow -= n;
+    return true;
   }
 
   private headersFrames(s: H2Stream): Buffer {
