@@ -6,6 +6,7 @@ import { REVISION_MARK, encodeObject, encodeWrite, stampObject } from './etcd-co
 const cases: [string, StoredObject][] = [
   ['pod without resourceVersion', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'a', namespace: 'default', labels: { app: 'x' } }, spec: { containers: [{ name: 'c', image: 'i' }] } }],
   ['resourceVersion in the middle of metadata', { kind: 'Pod', metadata: { name: 'a', resourceVersion: '7', uid: 'u' }, spec: {} }],
+  ['multi-byte characters before and after the resourceVersion member', { kind: 'Pod€', metadata: { name: 'ñ-😀', resourceVersion: '7', uid: 'ü' }, spec: { x: '\u2028' } }],
   ['resourceVersion first, metadata last', { kind: 'X', spec: { n: 1 }, metadata: { resourceVersion: '3' } }],
   ['empty metadata first', { metadata: {}, kind: 'X' }],
   ['undefined members dropped', { kind: 'X', extra: undefined, metadata: { name: 'n', gone: undefined, resourceVersion: undefined } } as unknown as StoredObject],
