@@ -29,7 +29,9 @@ const WATCH_CREATES = Number(process.env.SX_BENCH_WATCH_CREATES ?? 500);
  * Go scheduler threads per etcd member. Interleaved A/B, same API server, storms of 2,000 creates,
  * load 7-17: etcd members' CPU per create 0.99-1.70 (GOMAXPROCS=1) vs 1.08-1.86 ms (default, 2),
  * lower in 9 of 10 pairs (median about 15%); half of the members' CPU was kernel time (perf),
- * mostly thread switches. creates/s was higher in only 6 of 10 pairs (loaded machine).
+ * mostly thread switches. creates/s was higher in only 6 of 10 pairs (loaded machine). Two full
+ * bench pairs on a quieter machine (load 1.3-2.7): 981/1,013 creates/s with 1 vs 876/928 with
+ * the default, members 0.91/0.86 vs 1.12/1.00 ms per create.
  */
 const GOMAXPROCS = process.env.SX_BENCH_ETCD_GOMAXPROCS ?? '1';
 /**
