@@ -1,5 +1,5 @@
 /**
- * The store's unary etcd calls (Range, Txn, Compact) over node:http2 (etcd-grpc-member.ts), with
+ * The store's unary etcd calls (Range, Txn, Compact) over our own HTTP/2 client (etcd-grpc-member.ts), with
  * member choice and fail-over:
  *
  * - Calls go to one member at a time, by default the raft **leader** (found with Maintenance/Status

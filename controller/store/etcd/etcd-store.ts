@@ -1,5 +1,6 @@
 /**
- * The Store contract on etcd v3 (through the maintained `etcd3` client):
+ * The Store contract on etcd v3 (unary calls through our own HTTP/2 client, etcd-kv-client.ts;
+ * watches through the maintained `etcd3` client):
  *
  * - key `K` is the etcd key `<prefix>K`; the value is the object's JSON without resourceVersion;
  * - resourceVersion = etcd's revision: `mod_revision` of a key, the header revision of a read;
@@ -36,7 +37,7 @@ import type { Compare, KeyValue, RequestOp, TxnResponse } from './etcd-proto.js'
 export interface EtcdStoreConfig {
   /** etcd3's client of every member: watches. */
   client: Etcd3;
-  /** Unary calls (Range, Txn, Compact) over node:http2, to the leader by default (etcd-kv-client.ts). */
+  /** Unary calls (Range, Txn, Compact) over our own HTTP/2 client (h2/), to the leader by default (etcd-kv-client.ts). */
   kv: EtcdKvClient;
   prefix: string;
   requestTimeoutMs: number;

@@ -96,7 +96,7 @@ export async function openEtcdStore(opts: EtcdStoreOptions): Promise<Store> {
     preferred = o.preferredEndpoint.replace(/\/$/, '');
     if (!hosts.includes(preferred)) throw new StoreError('BadRequest', `etcd options preferredEndpoint: ${o.preferredEndpoint} is not one of the endpoints`);
   }
-  // etcd3 (@grpc/grpc-js) for watches; the unary calls go through EtcdKvClient (node:http2).
+  // etcd3 (@grpc/grpc-js) for watches; the unary calls go through EtcdKvClient (our own HTTP/2 client, h2/).
   const client = new Etcd3({
     hosts,
     ...(credentials ? { credentials } : {}),
