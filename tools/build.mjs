@@ -10,6 +10,8 @@ const external = ['better-sqlite3', 'netlink', 'etcd3', 'cpu-features', 'ssh2'];
 
 const bundles = [
   { entry: 'cli/main.ts', out: 'dist/sextant.mjs', format: 'esm' },
+  // `sextant server` runs its controllers in a worker thread started from this file, beside sextant.mjs.
+  { entry: 'controller/controllers/worker-main.ts', out: 'dist/controllers-worker.mjs', format: 'esm' },
 ];
 if (existsSync('cni/plugin/main.ts')) {
   // The CNI binary starts once per pod: ESM-first resolution lets esbuild tree-shake zod/mini,

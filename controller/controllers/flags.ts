@@ -23,6 +23,9 @@ export const CONTROLLER_NAMES = [
 ] as const;
 export type ControllerName = (typeof CONTROLLER_NAMES)[number];
 
+export const CONTROLLER_TRANSPORTS = ['worker', 'in-process', 'loopback'] as const;
+export type ControllerTransport = (typeof CONTROLLER_TRANSPORTS)[number];
+
 const validCidr = (what: string) =>
   z.string().superRefine((s, ctx) => {
     try {
@@ -73,8 +76,9 @@ export const controllerFlags = {
     schema: z.coerce.number().int('must be an integer').min(1, 'must be at least 1').max(1024, 'must be at most 1024').default(DEFAULT_ENDPOINTSLICE_WORKERS),
   },
   'controllers-transport': {
-    help: 'how the controllers reach this server: in-process (same request pipeline, no sockets or TLS) or loopback (HTTPS to the listen address, as a separate controller manager would)',
-    schema: z.enum(['in-process', 'loopback'], { message: 'must be in-process or loopback' }).default('in-process'),
+    help:
+      'how the controllers run and reach this server: worker (a thread of their own; requests take the in-process pipeline, no sockets or TLS), in-process (the same thread as the API), or loopback (HTTPS to the listen address, as a separate controller manager would)',
+    schema: z.enum(CONTROLLER_TRANSPORTS, { message: 'must be worker, in-process or loopback' }).default('worker'),
   },
 };
 

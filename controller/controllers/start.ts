@@ -16,7 +16,7 @@ import type { AllocationClaims } from './allocators/store-claims.js';
 import { IpAllocator } from './allocators/ip-allocator.js';
 import { startDeploymentController } from './deployment/controller.js';
 import { startEndpointSliceController } from './endpointslice/controller.js';
-import { enabledControllers, type ControllerName } from './flags.js';
+import { enabledControllers, type ControllerName, type ControllerTransport } from './flags.js';
 import { startGarbageCollector } from './gc/controller.js';
 import { startNodeIpamController } from './ipam/controller.js';
 import { parseAdvertised } from './kubernetes-service/desired.js';
@@ -28,6 +28,7 @@ import type { ControllerContext, StartedController } from './runtime/context.js'
 import { createEventRecorder } from './runtime/events.js';
 import { SharedInformers } from './runtime/informers.js';
 import { startScheduler } from './scheduler/controller.js';
+import { startControllerWorker } from './worker-host.js';
 
 export interface ControllersOptions {
   enabled?: ReadonlySet<ControllerName>;
@@ -100,6 +101,8 @@ export interface ControllerFlagValues {
   nodeMonitorGracePeriod: number;
   /** Services the EndpointSlice controller syncs at once (default DEFAULT_ENDPOINTSLICE_WORKERS). */
   concurrentServiceEndpointSyncs?: number;
+  /** `worker`: the loops run in a worker thread, their requests answered through `client.transport`. */
+  controllersTransport?: ControllerTransport;
 }
 
 export interface AttachedControllers {
@@ -152,22 +155,26 @@ export async function attachControllers(store: Store, flags: ControllerFlagValue
     repair = report;
     log.info('service allocations rebuilt', { ips: allocation.allocator.ips.allocated().size, nodePorts: allocation.allocator.ports.allocated().size, duplicates: report.duplicates.length });
   }
-  let running: RunningControllers | undefined;
+  let running: { stop(): Promise<void> } | undefined;
   let client: ApiClient | undefined;
   return {
     admission: allocation ? [allocation.hook] : [],
     async start(url, advertiseAddress, clientOptions = {}) {
       client = new ApiClient({ ...clientOptions, server: url, userAgent: 'sextant-controllers' });
-      running = await startControllers(client, {
-        enabled: on,
+      const options = {
         serviceCIDR: flags.serviceClusterIpRange,
         clusterCIDR: flags.clusterCidr,
         nodeCIDRMaskSize: flags.nodeCidrMaskSize,
         nodeGracePeriodMs: flags.nodeMonitorGracePeriod,
         advertiseAddress,
-        log,
         ...(flags.concurrentServiceEndpointSyncs ? { endpointSliceWorkers: flags.concurrentServiceEndpointSyncs } : {}),
-      });
+      };
+      if (flags.controllersTransport === 'worker') {
+        if (!clientOptions.transport) throw new Error('controllers: the worker transport needs the server\'s in-process transport');
+        running = await startControllerWorker(clientOptions.transport, { ...options, enabled: [...on] }, log);
+      } else {
+        running = await startControllers(client, { ...options, enabled: on, log });
+      }
       if (repair) {
         recordRepairEvents(client, repair, log);
         repair = undefined;

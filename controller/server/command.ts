@@ -79,7 +79,8 @@ export default defineCommand({
       writePlainKubeconfig: writeKubeconfig,
     });
     // The controllers' requests take the in-process transport (unless --controllers-transport=loopback):
-    // the same handler — identity, authorization, admission, validation, watches — without TLS and sockets.
+    // the same handler — identity, authorization, admission, validation, watches — without TLS and sockets;
+    // by default the loops run in a worker thread and their requests cross to this one (worker-host.ts).
     let inProcess: InProcessTransport | undefined;
     const server = await startApiServer({
       store,
@@ -115,7 +116,7 @@ export default defineCommand({
     const url = `${security.scheme}://${flags.advertiseAddress ?? `${host}:${server.address.port}`}`;
     const credentials = security.writeCredentials(url, flags.writeKubeconfig);
     const loopbackHost = host === '0.0.0.0' ? '127.0.0.1' : host === '[::]' ? '[::1]' : host;
-    if (flags.controllersTransport === 'in-process') inProcess = new InProcessTransport(server.handler.handle);
+    if (flags.controllersTransport !== 'loopback') inProcess = new InProcessTransport(server.handler.handle);
     const leading = inProcess
       ? await startControllersWhileLeading(flags, log, controllers, inProcess.url, url.replace(/^https?:\/\//, ''), { transport: inProcess })
       : await startControllersWhileLeading(flags, log, controllers, `${security.scheme}://${loopbackHost}:${server.address.port}`, url.replace(/^https?:\/\//, ''), security.loopbackClient);

@@ -1,8 +1,9 @@
 /**
- * How `sextant server`'s own controllers reach it: by default through the in-process transport
- * (no TCP connection of theirs to the listener, yet endpoints are programmed through the same
- * authenticated, authorized pipeline), and with `--controllers-transport=loopback` over HTTPS to
- * the listen address, as a separate controller manager would.
+ * How `sextant server`'s own controllers reach it: by default from a worker thread through the
+ * in-process transport (no TCP connection of theirs to the listener, yet endpoints are programmed
+ * through the same authenticated, authorized pipeline), with `--controllers-transport=in-process`
+ * the same from the server's own thread, and with `--controllers-transport=loopback` over HTTPS
+ * to the listen address, as a separate controller manager would.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -51,8 +52,9 @@ async function programEndpoints(client: ApiClient, name: string): Promise<void> 
   });
 }
 
-test('default: the controllers program endpoints through the in-process transport, with no TCP connection of their own', async () => {
-  const s = await startTestServer(['--controllers=endpointslice,service-allocation']);
+/** Programs endpoints with the server's controllers on `args`, and checks none of them used TCP. */
+async function noTcpOfTheirOwn(args: string[]): Promise<void> {
+  const s = await startTestServer(['--controllers=endpointslice,service-allocation', ...args]);
   try {
     const port = Number(new URL(s.url).port);
     const client = ApiClient.fromKubeconfig(s.kubeconfig);
@@ -63,6 +65,14 @@ test('default: the controllers program endpoints through the in-process transpor
   } finally {
     await s.cleanup();
   }
+}
+
+test('default: the controllers run in a worker thread and program endpoints through the in-process transport, with no TCP connection of their own', async () => {
+  await noTcpOfTheirOwn([]);
+});
+
+test('--controllers-transport=in-process: the controllers run on the server\'s thread, also with no TCP connection of their own', async () => {
+  await noTcpOfTheirOwn(['--controllers-transport=in-process']);
 });
 
 test('--controllers-transport=loopback: the controllers connect over HTTPS to the listener and program endpoints', async () => {
