@@ -10,7 +10,7 @@
  * Latency is measured from the moment the status write was sent (so it includes the write) and
  * also from its acknowledgement; throughput is flips / (last observation − first send).
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { ApiClient } from '../../controller/api/client.js';
 import { KINDS, type EndpointSlice, type Pod, type Service } from '../../controller/api/index.js';
 import { startTestServer } from '../server/harness.js';
@@ -40,6 +40,36 @@ function serverCpuMs(dir: string): number {
     }
   }
   return NaN;
+}
+
+/** utime+stime (ms) of each thread of the server process (by thread id; the main thread's id is the pid). */
+function serverThreadCpuMs(dir: string): { pid: string; threads: Map<string, number> } {
+  for (const pid of readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      if (!cmd.includes(dir) || !cmd.includes('server')) continue;
+      const threads = new Map<string, number>();
+      for (const tid of readdirSync(`/proc/${pid}/task`)) {
+        const f = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+        threads.set(tid, ((Number(f[11]) + Number(f[12])) * 1000) / 100);
+      }
+      return { pid, threads };
+    } catch {
+      // the process went away
+    }
+  }
+  return { pid: '', threads: new Map() };
+}
+
+/**
+ * CPU per transition of the server's main thread (the API) and of its busiest other thread (the
+ * controllers' worker thread when they run in one; else a GC or libuv thread).
+ */
+function threadSplit(before: ReturnType<typeof serverThreadCpuMs>, after: ReturnType<typeof serverThreadCpuMs>, n: number): { main: number; busiestOther: number } {
+  const delta = (tid: string) => (after.threads.get(tid) ?? 0) - (before.threads.get(tid) ?? 0);
+  let other = 0;
+  for (const tid of after.threads.keys()) if (tid !== after.pid) other = Math.max(other, delta(tid));
+  return { main: round(delta(after.pid) / n), busiestOther: round(other / n) };
 }
 
 /** apiserver_request_total by `VERB resource` (from the server's /metrics). */
@@ -160,6 +190,7 @@ async function main(): Promise<void> {
     const order = [...pods].sort(() => Math.random() - 0.5);
     const req0 = await requestCounts(client);
     const cpu0 = serverCpuMs(server.dir);
+    const threads0 = serverThreadCpuMs(server.dir);
     const clientCpu0 = process.cpuUsage();
     const mono0 = process.hrtime.bigint() / 1000n;
     const start = performance.now();
@@ -174,6 +205,7 @@ async function main(): Promise<void> {
     await Promise.race([allSeen, new Promise((r) => setTimeout(r, 120_000).unref())]);
     const end = Math.max(...seenAt.values());
     const cpuMs = serverCpuMs(server.dir) - cpu0;
+    const threadCpu = threadSplit(threads0, serverThreadCpuMs(server.dir), pods.length);
     const clientCpu = process.cpuUsage(clientCpu0);
     // For --cpu-prof analysis: the flip phase on CLOCK_MONOTONIC (what V8 profiles use), in µs.
     if (process.env.SX_BENCH_WINDOW) process.stderr.write(`flip window us: ${mono0} ${process.hrtime.bigint() / 1000n}\n`);
@@ -187,6 +219,8 @@ async function main(): Promise<void> {
     await server.cleanup();
     const reference = await referenceStatusWrites(Math.min(pods.length, Number(process.env.SX_BENCH_REFERENCE_PODS ?? 3000)));
     const fromSend = [...seenAt].map(([n, t]) => t - sentAt.get(n)!);
+    // SX_BENCH_DUMP=<file>: one line per pod, ms since the flip started: sent, acknowledged, seen ready in a slice
+    if (process.env.SX_BENCH_DUMP) writeFileSync(process.env.SX_BENCH_DUMP, [...seenAt].map(([n, t]) => `${(sentAt.get(n)! - start).toFixed(1)} ${(ackAt.get(n)! - start).toFixed(1)} ${(t - start).toFixed(1)}`).join('\n'));
     const fromAck = [...seenAt].map(([n, t]) => Math.max(0, t - (ackAt.get(n) ?? t)));
     const throughput = seenAt.size / ((end - start) / 1000);
     const p99 = pct(fromSend, 99);
@@ -205,6 +239,7 @@ async function main(): Promise<void> {
           transitionsPerSec: round(throughput),
           sliceWriteEvents: sliceEvents,
           serverCpuMsPerTransition: round(cpuMs / pods.length),
+          serverThreadCpuMsPerTransition: threadCpu,
           clientCpuMsPerTransition: round((clientCpu.user + clientCpu.system) / 1000 / pods.length),
           requestsDuringFlip: requests,
           writesPerTransition: { endpointslices: round(writesOf('endpointslices') / pods.length), endpoints: round(writesOf('endpoints') / pods.length) },
