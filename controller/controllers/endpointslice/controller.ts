@@ -17,11 +17,14 @@ import { isManagedSliceOf, reconcileSlices } from './reconcile.js';
 /**
  * Services synced at once. Each sync waits for its slice writes, so this bounds the controller's
  * share of a busy server: below the number of concurrent writers it competes with (the endpoints
- * bench runs 32 status writers), service keys wait in the queue for seconds. Bench endpoints
- * p99: 16 workers 7.2 s vs 64 workers 1.3 s at the same load (16-20); 8 workers 9.2 s vs 32
- * workers 0.65 s (load 7-11). Idle workers cost nothing.
+ * bench runs 32 status writers), service keys wait in the queue. Bench endpoints p99: 16 workers
+ * 7.2 s vs 64 workers 1.3 s at the same load (16-20); 8 workers 9.2 s vs 32 workers 0.65 s (load
+ * 7-11). Since the controllers run in a worker thread a write's answer takes one more turn of the
+ * server's event loop, and 64 queued again: three pairs, 64 vs 256 workers, p50 88-104 vs 43-58 ms,
+ * p99 194-264 vs 149-175 ms at the same 1,900-2,100 transitions/s (128: p50 56-89, p99 149-230).
+ * Idle workers cost nothing.
  */
-export const DEFAULT_ENDPOINTSLICE_WORKERS = 64;
+export const DEFAULT_ENDPOINTSLICE_WORKERS = 256;
 
 export interface EndpointSliceControllerOptions {
   workers?: number;
