@@ -35,20 +35,49 @@ export interface LocalConnection {
   readonly encrypted: false;
 }
 
+/**
+ * The body of a request that is already in memory, taken whole instead of read as a stream
+ * (`readBody` asks first); undefined for any other request, or once the body was taken or read.
+ */
+export function takeInMemoryBody(req: object): Buffer | undefined {
+  return req instanceof LocalRequest ? req.takeBody() : undefined;
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * The request as a readable stream of its body; the body stays a Buffer until someone reads the
+ * stream, so a reader that takes it whole (`takeInMemoryBody`) never pays for stream events.
+ */
 export class LocalRequest extends Readable {
   readonly method: string;
   readonly url: string;
   readonly headers: Record<string, string>;
   readonly httpVersion = '1.1';
   readonly complete = true;
+  private body: Buffer | undefined;
 
   constructor(init: LocalRequestInit, readonly socket: LocalConnection) {
-    super({ read() {} });
+    super();
     this.method = init.method;
     this.url = init.url;
     this.headers = init.body ? { ...init.headers, 'content-length': String(init.body.length) } : init.headers;
-    if (init.body && init.body.length > 0) this.push(init.body);
+    this.body = init.body ?? EMPTY;
+  }
+
+  override _read(): void {
+    const b = this.body;
+    this.body = undefined;
+    if (b && b.length > 0) this.push(b);
     this.push(null);
+  }
+
+  /** The whole body, once: the stream then reads as empty. Undefined once the stream was read. */
+  takeBody(): Buffer | undefined {
+    const b = this.body;
+    if (b === undefined) return undefined;
+    this.body = undefined;
+    return b;
   }
 }
 

@@ -4,12 +4,17 @@
  */
 import type http from 'node:http';
 import { parseDocument } from 'yaml';
+import { takeInMemoryBody } from '../api/local-http.js';
 import { ApiServerError, errors } from './errors.js';
 import { decodeProtobufObject, ProtobufError } from './protobuf/decode.js';
 
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
 
 export function readBody(req: http.IncomingMessage, limit = MAX_BODY_BYTES): Promise<Buffer> {
+  // An in-process request (controller/api/local-http.ts) holds its body already: taken whole,
+  // under the same limit, without stream events.
+  const held = takeInMemoryBody(req);
+  if (held !== undefined) return held.length > limit ? Promise.reject(tooLarge(limit)) : Promise.resolve(held);
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length'] ?? '0');
     if (declared > limit) {
