@@ -7,12 +7,12 @@
  */
 import type { KindInfo } from '../api/kinds.js';
 import { isStoreError, StoreError } from '../store/errors.js';
-import { storedJson } from '../store/core/serialized.js';
 import type { Store, StoredObject, Watch } from '../store/store.js';
 import { runAdmission, type AdmissionHook } from './admission.js';
 import { ApiServerError, errors, toApiServerError, type ResourceRef } from './errors.js';
 import type { UserInfo } from './identity.js';
 import type { ApiModel, ObjectPredicate } from './model.js';
+import { jsonCopy } from './json-copy.js';
 import { carryServerFields, metaOf, prepareForCreate, rfc3339, sameObject } from './object-meta.js';
 
 /** Namespaces the server creates at start and refuses to delete. */
@@ -224,7 +224,7 @@ export class ResourceRegistry {
       const currentRv = String(metaOf(current).resourceVersion ?? '');
       if (opts.precondition !== undefined && opts.precondition !== currentRv)
         throw errors.conflict(refOf(kind), name, 'the object has been modified; please apply your changes to the latest version and try again');
-      const proposed = this.decodeOrInvalid(kind, typeof compute === 'function' ? await compute(structuredClone(current)) : compute);
+      const proposed = this.decodeOrInvalid(kind, typeof compute === 'function' ? await compute(jsonCopy(current)) : compute);
       const next = this.model.applyDefaults(kind, this.mergeForUpdate(kind, current, proposed, opts.subresource, opts.markDeletion));
       // A binding is the one write allowed to set a pod's spec.nodeName, so it skips the
       // immutability checks of a user update. A status write carries the stored metadata and
@@ -267,16 +267,15 @@ export class ResourceRegistry {
   private mergeForUpdate(kind: KindInfo, current: StoredObject, proposed: StoredObject, subresource?: string, markDeletion?: boolean): StoredObject {
     let next: StoredObject;
     if (subresource === 'status') {
-      // A private copy of the stored object: parsed again from the text the store read it from
-      // (cheaper than a structured clone), status replaced.
-      const text = storedJson(current);
-      next = text !== undefined ? (JSON.parse(text) as StoredObject) : structuredClone(current);
+      // A private copy of the stored object (a JSON copy: cheaper than parsing its text again
+      // or a structured clone), status replaced.
+      next = jsonCopy(current);
       delete next.status;
       if (proposed.status !== undefined) next.status = proposed.status;
     } else {
       next = proposed;
       if (kind.subresources.includes('status')) {
-        if (current.status !== undefined) next.status = structuredClone(current.status);
+        if (current.status !== undefined) next.status = jsonCopy(current.status);
         else delete next.status;
       }
       const mark = markDeletion ? { ts: metaOf(next).deletionTimestamp, grace: metaOf(next).deletionGracePeriodSeconds } : undefined;

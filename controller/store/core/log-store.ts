@@ -134,11 +134,7 @@ export class LogStore implements Store {
   async get(key: string): Promise<StoredObject | null> {
     const c = await this.currentRow(key);
     if (!c) return null;
-    const obj = decode(c.value, c.rev);
-    // The row's text is exactly this object's JSON (it was written with this resourceVersion):
-    // the API server's status update copies the object by parsing it again.
-    rememberJson(obj, c.value);
-    return obj;
+    return decode(c.value, c.rev);
   }
 
   private async currentRow(key: string): Promise<CurrentRow | undefined> {
