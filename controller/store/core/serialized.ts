@@ -5,15 +5,35 @@
  * asks for it right after receiving the object, before changing anything (watch event objects are
  * shared read-only anyway).
  */
+const TEXT = Symbol('stored JSON');
+const EVENT_TEXT = Symbol('stored event JSON');
+/** Only for objects that cannot take a property (frozen, sealed). */
 const texts = new WeakMap<object, string>();
+const eventTexts = new WeakMap<object, string>();
+
+type Tagged = Record<symbol, string | undefined>;
+
+/**
+ * The text rides on the object under a private symbol, not enumerable (spread, Object.assign,
+ * JSON, structuredClone and key walks never see or copy it), instead of a WeakMap entry: a write
+ * remembers two texts, and every WeakMap entry also costs the collector an ephemeron.
+ */
+function tag(obj: object, key: symbol, map: WeakMap<object, string>, text: string): void {
+  if (Object.isExtensible(obj)) Object.defineProperty(obj, key, { value: text, writable: true, configurable: true, enumerable: false });
+  else map.set(obj, text);
+}
+
+function read(obj: object, key: symbol, map: WeakMap<object, string>): string | undefined {
+  return Object.prototype.hasOwnProperty.call(obj, key) ? (obj as Tagged)[key] : map.get(obj);
+}
 
 export function rememberJson(obj: object, text: string): void {
-  texts.set(obj, text);
+  tag(obj, TEXT, texts, text);
 }
 
 /** The stored serialisation of `obj`, when the store handed it out with one. */
 export function storedJson(obj: object): string | undefined {
-  return texts.get(obj);
+  return read(obj, TEXT, texts);
 }
 
 /**
@@ -21,13 +41,11 @@ export function storedJson(obj: object): string | undefined {
  * a consumer that only forwards the text (the API server's watch streams) asks here first and
  * never touches `event.object`, which then is never built.
  */
-const eventTexts = new WeakMap<object, string>();
-
 export function rememberEventJson(event: object, text: string): void {
-  eventTexts.set(event, text);
+  tag(event, EVENT_TEXT, eventTexts, text);
 }
 
 /** The stored serialisation of `event.object`, when the store published the event with one. */
 export function storedEventJson(event: object): string | undefined {
-  return eventTexts.get(event);
+  return read(event, EVENT_TEXT, eventTexts);
 }
