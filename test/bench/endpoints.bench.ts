@@ -69,7 +69,7 @@ function threadSplit(before: ReturnType<typeof serverThreadCpuMs>, after: Return
   const delta = (tid: string) => (after.threads.get(tid) ?? 0) - (before.threads.get(tid) ?? 0);
   let other = 0;
   for (const tid of after.threads.keys()) if (tid !== after.pid) other = Math.max(other, delta(tid));
-  return { main: round(delta(after.pid) / n), busiestOther: round(other / n) };
+  return { main: Math.round((delta(after.pid) / n) * 1000) / 1000, busiestOther: Math.round((other / n) * 1000) / 1000 };
 }
 
 /** apiserver_request_total by `VERB resource` (from the server's /metrics). */
