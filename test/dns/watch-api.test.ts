@@ -12,6 +12,8 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import readline from 'node:readline';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ApiClient } from '../../controller/api/client.js';
+import { KINDS } from '../../controller/api/index.js';
 import { startTestServer, type TestServer } from '../server/harness.js';
 import { lines, status } from './harness.js';
 
@@ -86,6 +88,14 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
 
 before(async () => {
   api = await startTestServer();
+  // The server's controllers (a worker thread of theirs) create default/kubernetes soon after it
+  // serves; the first test stops the server and expects that Service's record once DNS syncs.
+  const client = ApiClient.fromKubeconfig(api.kubeconfig);
+  try {
+    await until('default/kubernetes exists', () => client.get(KINDS.Service, 'default', 'kubernetes').then(() => true, () => undefined), 30_000);
+  } finally {
+    client.close();
+  }
   await api.stop();
 });
 after(async () => {
