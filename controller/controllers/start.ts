@@ -169,9 +169,13 @@ export async function attachControllers(store: Store, flags: ControllerFlagValue
         advertiseAddress,
         ...(flags.concurrentServiceEndpointSyncs ? { endpointSliceWorkers: flags.concurrentServiceEndpointSyncs } : {}),
       };
-      if (flags.controllersTransport === 'worker') {
+      const loops = [...on].filter((n) => n !== 'service-allocation');
+      if (loops.length === 0) {
+        // only admission (service-allocation) is on: no control loop, so no worker thread to start
+        running = undefined;
+      } else if (flags.controllersTransport === 'worker') {
         if (!clientOptions.transport) throw new Error('controllers: the worker transport needs the server\'s in-process transport');
-        running = await startControllerWorker(clientOptions.transport, { ...options, enabled: [...on] }, log);
+        running = await startControllerWorker(clientOptions.transport, { ...options, enabled: loops }, log);
       } else {
         running = await startControllers(client, { ...options, enabled: on, log });
       }
