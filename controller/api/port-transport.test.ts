@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { MessageChannel } from 'node:worker_threads';
 import { ApiError } from './errors.js';
 import { KINDS } from './kinds.js';
+import type { LocalRequestInit, ResponseSink } from './local-http.js';
 import { PortTransport, servePort } from './port-transport.js';
 import { pod, until, verbsAsOverTcp, watchAsOverTcp, withTransportServer, type TransportServer } from './transport-cases.test-helper.js';
 
@@ -65,3 +66,47 @@ for (const [end, close] of [
     });
   });
 }
+
+test('port: the bytes a side sends are copied, never taken from under their owner', async () => {
+  // A buffer with an ArrayBuffer of its own could be transferred as it is, which would empty it
+  // for whoever still holds it: a request body the client may send again, a chunk also written elsewhere.
+  const fill = (n: number) => {
+    const b = Buffer.allocUnsafeSlow(n);
+    for (let i = 0; i < n; i++) b[i] = i % 251;
+    return b;
+  };
+  const body = fill(16_384);
+  const chunk = fill(20_000);
+  let served: Buffer | undefined;
+  const answering = {
+    url: 'http://unused.invalid',
+    exchange(init: LocalRequestInit, sink: ResponseSink) {
+      served = init.body;
+      sink.head(200, {});
+      sink.data(chunk);
+      sink.end();
+      return { abort() {} };
+    },
+  };
+  const { port1, port2 } = new MessageChannel();
+  const server = servePort(port1, answering);
+  const client = new PortTransport(port2);
+  try {
+    const got: Buffer[] = [];
+    await new Promise<void>((resolve, reject) => {
+      client.exchange({ method: 'PUT', url: '/x', headers: {}, body }, {
+        head: () => undefined,
+        data: (c) => got.push(Buffer.isBuffer(c) ? c : Buffer.from(c)),
+        end: resolve,
+        fail: reject,
+      });
+    });
+    assert.equal(body.length, 16_384, 'the request body is still the client\'s');
+    assert.equal(chunk.length, 20_000, 'the answer chunk is still the server\'s');
+    assert.ok(served && served.equals(body), 'the server got the body byte for byte');
+    assert.ok(Buffer.concat(got).equals(chunk), 'the client got the chunk byte for byte');
+  } finally {
+    client.close();
+    server.close();
+  }
+});

@@ -32,10 +32,13 @@ class CrossedError extends Error {
   }
 }
 
-/** Bytes as a Uint8Array of their own, to transfer (a pooled Buffer would clone its whole pool). */
-function ownBytes(b: Uint8Array): Uint8Array {
-  return b.byteOffset === 0 && b.byteLength === b.buffer.byteLength && !(b.buffer instanceof SharedArrayBuffer) ? b : b.slice();
-}
+/**
+ * A copy of the bytes in a buffer of their own (not `Buffer#slice`, which is a view), to
+ * transfer: sending the caller's buffer would clone its whole pool (a small Buffer is a slice of
+ * a shared one), and transferring it would empty it under whoever still holds it (a retried
+ * request body, a chunk also written elsewhere).
+ */
+const ownCopy = (b: Uint8Array): Uint8Array => new Uint8Array(b);
 
 const asBuffer = (u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
 
@@ -93,7 +96,7 @@ export class PortTransport implements ExchangeTransport {
     this.sinks.set(id, sink);
     const { method, url, headers } = init;
     if (init.body) {
-      const body = ownBytes(init.body);
+      const body = ownCopy(init.body);
       this.out.send({ t: 'x', id, method, url, headers, body }, body);
     } else {
       this.out.send({ t: 'x', id, method, url, headers });
@@ -154,7 +157,7 @@ export function servePort(port: MessagePort, transport: ExchangeTransport): { cl
     data: (chunk) => {
       if (typeof chunk === 'string') out.send({ t: 'd', id, chunk });
       else {
-        const bytes = ownBytes(chunk);
+        const bytes = ownCopy(chunk);
         out.send({ t: 'd', id, chunk: bytes }, bytes);
       }
     },
