@@ -121,13 +121,17 @@ export async function startControllerWorker(
   let retry: NodeJS.Timeout | undefined;
   let delay = FIRST_RESTART_MS;
 
-  const onCrash = (why: string, ranMs: number) => {
-    if (stopped) return;
-    if (ranMs >= STABLE_MS) delay = FIRST_RESTART_MS;
-    log.error('controller worker thread died; starting it again', { error: why, inMs: delay });
+  /** Starts a thread again after `delay`, which doubles for the next time. */
+  const again = (message: string, error: string) => {
+    log.error(message, { error, inMs: delay });
     current = undefined;
     retry = setTimeout(restart, delay);
     delay = Math.min(delay * 2, MAX_RESTART_MS);
+  };
+  const onCrash = (why: string, ranMs: number) => {
+    if (stopped) return;
+    if (ranMs >= STABLE_MS) delay = FIRST_RESTART_MS;
+    again('controller worker thread died; starting it again', why);
   };
   const restart = () => {
     retry = undefined;
@@ -138,10 +142,7 @@ export async function startControllerWorker(
       () => log.info('controller worker thread running again'),
       (err: Error) => {
         if (stopped || current !== t) return;
-        current = undefined;
-        log.error('controller worker thread did not start; trying again', { error: err.message, inMs: delay });
-        retry = setTimeout(restart, delay);
-        delay = Math.min(delay * 2, MAX_RESTART_MS);
+        again('controller worker thread did not start; trying again', err.message);
         void t.kill();
       },
     );

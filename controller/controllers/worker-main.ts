@@ -20,16 +20,7 @@ export async function runControllerWorker(): Promise<void> {
   const client = new ApiClient({ server: transport.url, transport, userAgent: 'sextant-controllers' });
   let running: Awaited<ReturnType<typeof startControllers>>;
   try {
-    running = await startControllers(client, {
-      enabled: new Set(options.enabled),
-      serviceCIDR: options.serviceCIDR,
-      clusterCIDR: options.clusterCIDR,
-      nodeCIDRMaskSize: options.nodeCIDRMaskSize,
-      nodeGracePeriodMs: options.nodeGracePeriodMs,
-      advertiseAddress: options.advertiseAddress,
-      log,
-      ...(options.endpointSliceWorkers ? { endpointSliceWorkers: options.endpointSliceWorkers } : {}),
-    });
+    running = await startControllers(client, { ...options, enabled: new Set(options.enabled), log });
   } catch (err) {
     tell({ t: 'failed', message: err instanceof Error ? err.message : String(err) });
     transport.close();
@@ -37,11 +28,11 @@ export async function runControllerWorker(): Promise<void> {
   }
   host.on('message', (m: ToWorker) => {
     if (m.t !== 'stop') return;
+    // the host waits for the thread to end: once nothing of the loops is left and its last log
+    // lines are out, it does
     void running.stop().finally(() => {
       client.close();
       transport.close();
-      tell({ t: 'stopped' });
-      // nothing of the loops is left: the thread ends once its last log lines are out
       host.unref();
     });
   });

@@ -29,7 +29,7 @@ export interface WorkerInit {
 export type ToWorker = { t: 'stop' };
 
 /** Worker → host. */
-export type FromWorker = { t: 'started' } | { t: 'stopped' } | { t: 'failed'; message: string };
+export type FromWorker = { t: 'started' } | { t: 'failed'; message: string };
 
 export function isWorkerInit(v: unknown): v is WorkerInit {
   if (typeof v !== 'object' || v === null) return false;
