@@ -66,8 +66,7 @@ export class LocalRequest extends Readable {
   }
 
   override _read(): void {
-    const b = this.body;
-    this.body = undefined;
+    const b = this.takeBody();
     if (b && b.length > 0) this.push(b);
     this.push(null);
   }
