@@ -90,6 +90,12 @@ describe('service-account token mount (node agent → pod → API as the service
     s = await startSecureServer(['--listen-unix', '$DIR/api.sock', '--node-credentials', 'n1,n2']);
     const admin = s.credential('admin');
     for (const n of ['n1', 'n2']) assert.equal((await s.call(admin, 'POST', '/api/v1/nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name: n } })).code, 201);
+    // The coredns case lists Services and expects default/kubernetes, which the server's
+    // controllers (a worker thread of theirs) create shortly after it serves.
+    for (let i = 0; (await s.call(admin, 'GET', '/api/v1/namespaces/default/services/kubernetes')).code !== 200; i++) {
+      assert.ok(i < 300, 'default/kubernetes was not created within 30 s');
+      await new Promise((r) => setTimeout(r, 100));
+    }
     const c = s.credential('node-n1');
     n1 = new ApiClient({ server: s.url, ca: s.ca, cert: c.cert!, key: c.key! });
     mounts = new ServiceAccountMounts(n1, s.ca, createLogger('test', { silent: true }));
