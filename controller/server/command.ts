@@ -114,12 +114,14 @@ export default defineCommand({
     }
     const host = server.address.family === 'IPv6' ? `[${server.address.address}]` : server.address.address;
     const url = `${security.scheme}://${flags.advertiseAddress ?? `${host}:${server.address.port}`}`;
-    const credentials = security.writeCredentials(url, flags.writeKubeconfig);
     const loopbackHost = host === '0.0.0.0' ? '127.0.0.1' : host === '[::]' ? '[::1]' : host;
     if (flags.controllersTransport !== 'loopback') inProcess = new InProcessTransport(server.handler.handle);
     const leading = inProcess
       ? await startControllersWhileLeading(flags, log, controllers, inProcess.url, url.replace(/^https?:\/\//, ''), { transport: inProcess })
       : await startControllersWhileLeading(flags, log, controllers, `${security.scheme}://${loopbackHost}:${server.address.port}`, url.replace(/^https?:\/\//, ''), security.loopbackClient);
+    // The kubeconfig is what clients (and tests) wait for: written once the control loops run
+    // (with leader election: once the campaign started), so whoever reads it finds them started.
+    const credentials = security.writeCredentials(url, flags.writeKubeconfig);
     log.info('serving', { url, unix: flags.listenUnix ?? null, dataDir: flags.dataDir, kubeconfig: flags.writeKubeconfig ?? null, credentials });
     onShutdown(log, async () => {
       await leading.stop();
