@@ -30,6 +30,11 @@ export interface DnsServerOptions {
    * Needs `packetCache`.
    */
   udpThreads?: number;
+  /**
+   * Test seam: awaited with the port once UDP is bound, before TCP listens on it
+   * (server-listen.test.ts takes that port for TCP here to force a collision).
+   */
+  beforeTcpListen?: (port: number) => Promise<void>;
 }
 
 export interface DnsServer {
@@ -42,6 +47,8 @@ export interface DnsServer {
 
 const BADVERS = 16;
 const UDP_RECV_BUFFER = 4 * 1024 * 1024;
+/** Kernel-chosen UDP ports tried (listening on port 0) before giving up when each is taken for TCP. */
+const PORT_ZERO_ATTEMPTS = 20;
 
 /** Starts listening and resolves once both sockets are bound. */
 export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer> {
@@ -153,18 +160,15 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
 
   // A deep receive queue (capped by the kernel at net.core.rmem_max) rides out scheduling stalls
   // on a busy node instead of dropping the queries that arrive meanwhile.
-  let udp: dgram.Socket | undefined;
-  let threads: UdpThreads | undefined;
-  let port: number;
-  if (opts.udpThreads && opts.udpThreads > 0 && cache) {
-    threads = await startUdpThreads({
-      count: opts.udpThreads, host: opts.host, port: opts.port, family, recvBufferSize: UDP_RECV_BUFFER, plainLimit: PLAIN_UDP_LIMIT, log: opts.log,
-      cache, needNames, observe, handle: (buf, address, rport, respond) => handle(buf, 'udp', address, rport, respond),
-    });
-    port = threads.port;
-  } else {
+  const bindUdp = async (): Promise<UdpListener> => {
+    if (opts.udpThreads && opts.udpThreads > 0 && cache) {
+      const threads = await startUdpThreads({
+        count: opts.udpThreads, host: opts.host, port: opts.port, family, recvBufferSize: UDP_RECV_BUFFER, plainLimit: PLAIN_UDP_LIMIT, log: opts.log,
+        cache, needNames, observe, handle: (buf, address, rport, respond) => handle(buf, 'udp', address, rport, respond),
+      });
+      return { port: threads.port, threads, close: () => threads.close() };
+    }
     const sock = dgram.createSocket({ type: family === 6 ? 'udp6' : 'udp4', recvBufferSize: UDP_RECV_BUFFER, lookup: literalLookup });
-    udp = sock;
     sock.on('message', (buf, rinfo) => {
       try {
         handle(buf, 'udp', rinfo.address, rinfo.port, (out) => out && sock.send(out, rinfo.port, rinfo.address));
@@ -180,8 +184,8 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
         resolve();
       });
     });
-    port = sock.address().port;
-  }
+    return { port: sock.address().port, close: () => new Promise<void>((resolve) => sock.close(() => resolve())) };
+  };
 
   const sockets = new Set<net.Socket>();
   const tcp = net.createServer({ noDelay: true }, (sock) => {
@@ -220,33 +224,68 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
     });
   });
   tcp.maxConnections = maxConns + 16;
+  const udp = await listenBoth(opts.host, opts.port, bindUdp, async (port) => {
+    await opts.beforeTcpListen?.(port);
+    await listenTcp(tcp, opts.host, port);
+  });
   tcp.on('error', (err) => opts.log.error('tcp server error', { error: String(err) }));
-  try {
-    await new Promise<void>((resolve, reject) => {
-      tcp.once('error', reject);
-      tcp.listen({ host: opts.host, port, exclusive: false }, () => {
-        tcp.off('error', reject);
-        resolve();
-      });
-    });
-  } catch (err) {
-    await threads?.close();
-    udp?.close();
-    throw err;
-  }
 
   return {
     host: opts.host,
-    port,
-    flushObservations: async () => threads?.flushObservations(),
+    port: udp.port,
+    flushObservations: async () => udp.threads?.flushObservations(),
     close: async () => {
       // TCP first: with UDP threads, nothing should open a descriptor while they close theirs.
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => tcp.close(() => resolve()));
-      if (udp) await new Promise<void>((resolve) => udp!.close(() => resolve()));
-      await threads?.close();
+      await udp.close();
     },
   };
+}
+
+/** The bound UDP side: a socket of this thread, or the UDP threads sharing one. */
+interface UdpListener {
+  port: number;
+  threads?: UdpThreads;
+  close(): Promise<void>;
+}
+
+/**
+ * Binds UDP, then TCP on the port UDP got. With port 0 the kernel picks a port free for UDP only,
+ * and any process may hold it for TCP: then UDP is given back and another port tried, up to
+ * PORT_ZERO_ATTEMPTS times. A port the caller chose fails at once, as does any other error.
+ */
+async function listenBoth(host: string, port: number, bindUdp: () => Promise<UdpListener>, listenTcpOn: (port: number) => Promise<void>): Promise<UdpListener> {
+  for (let attempt = 1; ; attempt++) {
+    const udp = await bindUdp();
+    try {
+      await listenTcpOn(udp.port);
+      return udp;
+    } catch (err) {
+      await udp.close();
+      if (port !== 0 || (err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+      if (attempt === PORT_ZERO_ATTEMPTS) {
+        throw new Error(`no port on ${host} free for both UDP and TCP: the ${PORT_ZERO_ATTEMPTS} ports the kernel chose for UDP were all taken for TCP (last ${udp.port})`);
+      }
+    }
+  }
+}
+
+/** Listens once; a failed listen leaves no listener behind, so the server can be tried again. */
+function listenTcp(tcp: net.Server, host: string, port: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const listening = () => {
+      tcp.off('error', failed);
+      resolve();
+    };
+    const failed = (err: Error) => {
+      tcp.off('listening', listening);
+      reject(err);
+    };
+    tcp.once('error', failed);
+    tcp.once('listening', listening);
+    tcp.listen({ host, port, exclusive: false });
+  });
 }
 
 /**
