@@ -96,3 +96,53 @@ test('sqlite: a full database fails writes with StorageFull, takes no revision, 
       await s.close();
     }
   }));
+
+test('sqlite: writes committed after one that does not fit are taken back with it; the store goes on', () =>
+  withDir(async (dir) => {
+    const s = await openSqliteStore({ path: join(dir, 'state.db'), maxSizeBytes: 256 * 1024 });
+    try {
+      await s.create('/core/cm/ns/small', { metadata: { name: 'small' }, data: { v: '0' } });
+      const base = await s.currentRevision();
+      type Settled = { name: string; ok: boolean; rev?: number; err?: unknown };
+      const settle = (name: string, p: Promise<{ metadata?: { resourceVersion?: string } }>): Promise<Settled> =>
+        p.then((o) => ({ name, ok: true, rev: Number(o.metadata?.resourceVersion) }), (err: unknown) => ({ name, ok: false, err }));
+      const tick = () => new Promise((r) => setImmediate(r));
+      // Each write is its own batch (one per event-loop turn), handed to the writer thread without
+      // waiting for the one before. The writer cannot commit `huge` (300 KB over a 256 KB quota);
+      // the update of it was checked against the create if the create's failure had not come back
+      // yet (then it is taken back with it: StorageFull), else it finds nothing (NotFound).
+      const results: Promise<Settled>[] = [settle('huge', s.create('/core/cm/ns/huge', { metadata: { name: 'huge' }, data: { v: 'x'.repeat(300 * 1024) } }))];
+      await tick();
+      results.push(settle('huge-update', s.update('/core/cm/ns/huge', { metadata: { name: 'huge' }, data: { v: 'y' } })));
+      for (let i = 1; i <= 5; i++) {
+        await tick();
+        results.push(settle(`small-${i}`, s.update('/core/cm/ns/small', { metadata: { name: 'small' }, data: { v: String(i) } })));
+      }
+      const settled = await Promise.all(results);
+      const huge = settled.find((x) => x.name === 'huge')!;
+      assert.ok(!huge.ok && isStoreError(huge.err, 'StorageFull'), String(huge.err));
+      const hugeUpdate = settled.find((x) => x.name === 'huge-update')!;
+      assert.ok(!hugeUpdate.ok && (isStoreError(hugeUpdate.err, 'StorageFull') || isStoreError(hugeUpdate.err, 'NotFound')), String(hugeUpdate.err));
+      assert.equal(await s.get('/core/cm/ns/huge'), null);
+      // What succeeded took consecutive revisions from base + 1 on, in call order; what was taken
+      // back failed with StorageFull and took none.
+      const ok = settled.filter((x) => x.ok);
+      assert.deepEqual(ok.map((x) => x.rev), ok.map((_, i) => base + 1 + i));
+      for (const r of settled.filter((x) => !x.ok && x.name.startsWith('small'))) assert.ok(isStoreError(r.err, 'StorageFull'), `${r.name}: ${String(r.err)}`);
+      assert.equal(await s.currentRevision(), base + ok.length);
+      const lastOk = ok.at(-1);
+      const small = await s.get('/core/cm/ns/small');
+      assert.equal((small?.data as { v: string }).v, lastOk ? lastOk.name.replace('small-', '') : '0');
+      const after = await s.update('/core/cm/ns/small', { metadata: { name: 'small' }, data: { v: 'after' } });
+      assert.equal(after.metadata?.resourceVersion, String(base + ok.length + 1));
+    } finally {
+      await s.close();
+    }
+    const again = await openSqliteStore({ path: join(dir, 'state.db') });
+    try {
+      assert.equal(await again.get('/core/cm/ns/huge'), null);
+      assert.equal(((await again.get('/core/cm/ns/small'))?.data as { v: string }).v, 'after');
+    } finally {
+      await again.close();
+    }
+  }));
