@@ -12,8 +12,6 @@ const bundles = [
   { entry: 'cli/main.ts', out: 'dist/sextant.mjs', format: 'esm' },
   // `sextant server` runs its controllers in a worker thread started from this file, beside sextant.mjs.
   { entry: 'controller/controllers/worker-main.ts', out: 'dist/controllers-worker.mjs', format: 'esm' },
-  // The SQLite store's writer thread (controller/store/sqlite/sqlite-engine.ts), likewise.
-  { entry: 'controller/store/sqlite/sqlite-writer.ts', out: 'dist/sqlite-writer.mjs', format: 'esm' },
 ];
 if (existsSync('cni/plugin/main.ts')) {
   // The CNI binary starts once per pod: ESM-first resolution lets esbuild tree-shake zod/mini,

@@ -7,8 +7,7 @@
  * loops should run, after 1 s, doubling to 30 s while it keeps dying (back to 1 s once one ran a
  * minute); `stop()` lets the loops finish, then ends the thread.
  */
-import { MessageChannel, type Worker } from 'node:worker_threads';
-import { startWorker, workerEntry } from '../../daemon/worker-thread.js';
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import type { ExchangeTransport } from '../api/in-process-transport.js';
 import { servePort } from '../api/port-transport.js';
 import type { FromWorker, ToWorker, WorkerControllerOptions, WorkerInit } from './worker-protocol.js';
@@ -23,7 +22,17 @@ const STABLE_MS = 60_000;
 type Log = { info(m: string, meta?: object): void; error(m: string, meta?: object): void };
 
 /** The worker's entry: the bundle beside dist/sextant.mjs, or worker-main.ts when running from the sources. */
-const defaultEntry = (): URL => workerEntry(import.meta.url, './worker-main.ts', './controllers-worker.mjs');
+const defaultEntry = (): URL =>
+  import.meta.url.endsWith('.ts') ? new URL('./worker-main.ts', import.meta.url) : new URL('./controllers-worker.mjs', import.meta.url);
+
+function spawnWorker(entry: URL, init: WorkerInit, transferList: MessagePort[]): Worker {
+  if (!entry.pathname.endsWith('.ts')) return new Worker(entry, { workerData: init, transferList });
+  // From the TypeScript sources (tests and benches run them through tsx): Node 20 does not apply
+  // the parent's tsx hooks to a worker's entry, so the worker registers tsx, then imports it.
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); });`;
+  return new Worker(boot, { eval: true, workerData: init, transferList });
+}
 
 /** One worker thread, from start to exit. */
 class ControllerThread {
@@ -37,7 +46,7 @@ class ControllerThread {
     const { port1, port2 } = new MessageChannel();
     this.bridge = servePort(port1, transport);
     const init: WorkerInit = { role: 'sextant-controllers', options, api: port2 };
-    this.worker = startWorker(entry, { workerData: init, transferList: [port2] });
+    this.worker = spawnWorker(entry, init, [port2]);
     let running = false;
     let startedAt = 0;
     let failure: string | undefined;

@@ -1,4 +1,3 @@
-import { StoreError } from '../errors.js';
 import type { KeyRange } from './keys.js';
 
 /** What a log row records: 0 created (ADDED), 1 updated (MODIFIED), 2 deleted (DELETED). */
@@ -51,11 +50,6 @@ export interface LogEngine {
    * later batches commit meanwhile). A rejection means durability can no longer be promised.
    */
   sync?(): Promise<void>;
-  /**
-   * Runs `fn`'s reads as of one state (engines whose commits run elsewhere: a read transaction);
-   * absent, reads already are.
-   */
-  read?<T>(fn: () => T): T;
   /** Live objects in `range` with key > `after` and revision ≤ `maxRev`, by key, at most `limit` (-1: all). */
   listCurrent(range: KeyRange, after: string, maxRev: number, limit: number): CurrentRow[];
   /** For each key in `range` with key > `after` changed after `rev`: its first such row's `prev`. */
@@ -64,27 +58,12 @@ export interface LogEngine {
   /** Rows in `range` with revision > `rev`, by revision. */
   tail(range: KeyRange, rev: number): LogRow[];
   /** Persists that history up to `to` is gone (logical compaction, done before deleting rows). */
-  markCompacted(to: number): void | Promise<void>;
+  markCompacted(to: number): void;
   /**
    * Physically drops rows in (`from`, `to`] that no read at a revision ≥ `to` can need: rows
    * superseded by a row in (`from`, `to`], and deletes in (`from`, `to`]; records `to` as dropped.
    * Called in chunks, in order, so each transaction stays short.
    */
-  dropHistory(from: number, to: number): void | Promise<void>;
-  close(): void | Promise<void>;
-}
-
-/**
- * A sync's rejection saying that the commit of the rows from revision `from` on failed and none
- * of them, nor any row handed over after them, was written (`error` says why, e.g. StorageFull).
- * The engine goes on; the store takes those writes back.
- */
-export class BatchRejected extends Error {
-  constructor(
-    readonly from: number,
-    readonly error: StoreError,
-  ) {
-    super(error.message);
-    this.name = 'BatchRejected';
-  }
+  dropHistory(from: number, to: number): void;
+  close(): void;
 }

@@ -12,7 +12,7 @@ import type {
   WatchOptions,
 } from '../store.js';
 import { decodeContinue, encodeContinue } from './continue-token.js';
-import { BatchRejected, type CurrentRow, type LogEngine, type LogRow, type RowType } from './engine.js';
+import type { CurrentRow, LogEngine, LogRow, RowType } from './engine.js';
 import { CompactionPolicy, DEFAULT_HISTORY, type HistoryWindow } from './history.js';
 import { assertObjectKey, keyRange, type KeyRange } from './keys.js';
 import { WatchHub } from './watch-hub.js';
@@ -89,8 +89,7 @@ export class LogStore implements Store {
   private readonly dirty = new Map<string, number>();
   /** Committed batches waiting for their sync, in revision order. */
   private awaiting: { rev: number; accepted: Accepted[] }[] = [];
-  /** Engine syncs not completed yet (one per committed batch). */
-  private syncs = 0;
+  private syncing = false;
   private durableWaiters: { rev: number; resolve(): void; reject(err: unknown): void }[] = [];
   /** Set when a sync failed: nothing written since can be promised durable, so the store stops. */
   private failure: StoreError | undefined;
@@ -238,12 +237,12 @@ export class LogStore implements Store {
       this.assertOpen();
       const target = this.policy.target(this.rev);
       if (target > this.compacted) {
-        await this.engine.markCompacted(target);
+        this.engine.markCompacted(target);
         this.compacted = target;
       }
       while (this.dropped < this.compacted && !this.closed) {
         const to = Math.min(this.compacted, this.dropped + DROP_CHUNK);
-        await this.engine.dropHistory(this.dropped, to);
+        this.engine.dropHistory(this.dropped, to);
         this.dropped = to;
         if (to < this.compacted) await new Promise((r) => setImmediate(r));
       }
@@ -259,13 +258,13 @@ export class LogStore implements Store {
     if (this.timer) clearInterval(this.timer);
     // Writes queued before close are committed and acknowledged once durable (or rejected if a
     // sync fails); calls made from now on fail with Unavailable.
-    while (!this.failure && (this.pending.length > 0 || this.syncs > 0)) {
-      if (this.syncs > 0) await this.durable(this.head).catch(() => undefined);
+    while (!this.failure && (this.pending.length > 0 || this.syncing)) {
+      if (this.syncing) await this.durable(this.head).catch(() => undefined);
       else this.commitPending();
     }
     this.hub.failAll(new StoreError('Unavailable', 'store closed'));
     await this.compaction.catch(() => undefined);
-    await this.engine.close();
+    this.engine.close();
   }
 
   private assertOpen(): void {
@@ -281,51 +280,28 @@ export class LogStore implements Store {
   }
 
   /**
-   * Waits for the engine to report the batch committed up to `upto` durable, then releases every
-   * batch up to it in revision order. Each batch has its own sync, started at its commit: a
-   * batch's wait for the disk does not include the rest of an earlier batch's.
+   * Runs one engine sync for every batch committed so far; batches committed while it runs wait
+   * for the next one (so a sync covers everything that queued behind the previous one).
    */
-  private startSync(upto: number): void {
-    this.syncs++;
+  private startSync(): void {
+    if (this.syncing || this.awaiting.length === 0 || this.failure) return;
+    this.syncing = true;
+    const upto = this.head;
     this.engine.sync!().then(
       () => {
-        this.syncs--;
+        this.syncing = false;
         while (this.awaiting.length > 0 && this.awaiting[0]!.rev <= upto) {
           const b = this.awaiting.shift()!;
           this.release(b.accepted, b.rev);
         }
+        if (this.pending.length > 0) this.commitPending();
+        else this.startSync();
       },
       (err: unknown) => {
-        this.syncs--;
-        if (this.failure) return;
-        if (err instanceof BatchRejected) this.takeBack(err);
-        else this.fail(new StoreError('Unavailable', `store failed: syncing the log to disk failed: ${err instanceof Error ? err.message : String(err)}`));
+        this.syncing = false;
+        this.fail(new StoreError('Unavailable', `store failed: syncing the log to disk failed: ${err instanceof Error ? err.message : String(err)}`));
       },
     );
-  }
-
-  /**
-   * The engine could not commit the rows from `r.from` on (nor anything committed after them,
-   * which was checked against them): their writes fail with its error and take no revision, as
-   * if they had never been committed. The engine goes on; so does the store.
-   */
-  private takeBack(r: BatchRejected): void {
-    const kept = this.awaiting.filter((b) => b.rev < r.from);
-    const failed = this.awaiting.filter((b) => b.rev >= r.from);
-    if (failed.length === 0) return;
-    this.awaiting = kept;
-    this.head = r.from - 1;
-    for (const [key, rev] of this.dirty) if (rev >= r.from) this.dirty.delete(key);
-    for (const b of failed) {
-      for (const a of b.accepted) {
-        this.recent.drop(a.row.key);
-        a.w.reject(r.error);
-      }
-    }
-    // Readers waiting for a taken-back revision read again (the key's state is the committed one).
-    const waiting = this.durableWaiters.filter((d) => d.rev > this.head);
-    this.durableWaiters = this.durableWaiters.filter((d) => d.rev <= this.head);
-    for (const d of waiting) d.resolve();
   }
 
   /** Makes a durable batch visible: revision, watch events, then the writers' answers. */
@@ -380,7 +356,8 @@ export class LogStore implements Store {
         return;
       }
       this.pending.push({ ...w, resolve, reject });
-      if (!this.flushScheduled) {
+      // While a sync runs, its completion commits what queued meanwhile.
+      if (!this.flushScheduled && !this.syncing) {
         this.flushScheduled = true;
         setImmediate(() => this.flush());
       }
@@ -395,7 +372,7 @@ export class LogStore implements Store {
    */
   private flush(): void {
     this.flushScheduled = false;
-    this.commitPending();
+    if (!this.syncing) this.commitPending();
   }
 
   /**
@@ -466,7 +443,7 @@ export class LogStore implements Store {
     }
     for (const a of accepted) this.dirty.set(a.row.key, a.row.rev);
     this.awaiting.push({ rev, accepted });
-    this.startSync(rev);
+    this.startSync();
   }
 
   private publish(key: string, type: RowType, value: string, rev: number): void {
@@ -524,10 +501,6 @@ export class LogStore implements Store {
    * at `at` is the row their first later change superseded (gone or a delete: absent at `at`).
    */
   private readAt(range: KeyRange, after: string, at: number, want: number): CurrentRow[] {
-    return this.engine.read ? this.engine.read(() => this.readAtNow(range, after, at, want)) : this.readAtNow(range, after, at, want);
-  }
-
-  private readAtNow(range: KeyRange, after: string, at: number, want: number): CurrentRow[] {
     const base = this.engine.listCurrent(range, after, at, want);
     if (at === this.head) return base;
     const older: CurrentRow[] = [];

@@ -51,7 +51,7 @@ export async function openSqliteStore(opts: SqliteStoreOptions): Promise<Store> 
   }
   const o = parsed.data;
   mkdirSync(dirname(o.path), { recursive: true });
-  const engine = await SqliteEngine.open({
+  const engine = new SqliteEngine({
     path: o.path,
     synchronous: o.synchronous,
     ...(o.maxSizeBytes !== undefined ? { maxSizeBytes: o.maxSizeBytes } : {}),
