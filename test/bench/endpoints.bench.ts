@@ -187,7 +187,13 @@ async function main(): Promise<void> {
       },
       onClose: () => {},
     });
-    const order = [...pods].sort(() => Math.random() - 0.5);
+    // Fisher-Yates: every order equally likely (sorting with a random comparator is not, and
+    // leaves a service's pods closer together than chance would)
+    const order = [...pods];
+    for (let i = order.length - 1; i > 0; i--) {
+      const j = Math.floor(Math.random() * (i + 1));
+      [order[i], order[j]] = [order[j]!, order[i]!];
+    }
     const req0 = await requestCounts(client);
     const cpu0 = serverCpuMs(server.dir);
     const threads0 = serverThreadCpuMs(server.dir);
