@@ -10,6 +10,7 @@ import { parse as parseYaml } from 'yaml';
 import { Http1Pool } from '../../controller/api/http1-pool.js';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sextantCommand } from './sextant-binary.js';
 
 export const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -81,7 +82,7 @@ export async function startServer(dir: string, extraArgs: string[], transport: '
   const nodeArgs = (process.env.SX_BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
   const child = spawn(
     process.execPath,
-    [...nodeArgs, '--import', 'tsx', join(repo, 'cli/main.ts'), 'server', '--data-dir', join(dir, 'data'), '--listen', '127.0.0.1:0', '--write-kubeconfig', kubeconfig, ...(transport === 'http' ? ['--insecure-http'] : []), ...extraArgs],
+    [...nodeArgs, ...sextantCommand(), 'server', '--data-dir', join(dir, 'data'), '--listen', '127.0.0.1:0', '--write-kubeconfig', kubeconfig, ...(transport === 'http' ? ['--insecure-http'] : []), ...extraArgs],
     { cwd: repo, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, SX_LOG_LEVEL: 'warn' } },
   );
   for (let i = 0; i < 600 && !existsSync(kubeconfig); i++) {

@@ -20,6 +20,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { NO_CONTROLLERS, loadClientName, benchTransport, cpuMs, createStorm, measureWatch, podDoc, round, pct, startServer } from './api-load.js';
+import { sextantBinary } from './sextant-binary.js';
 
 const N = Number(process.env.SX_BENCH_PODS ?? 10_000);
 const CLIENTS = 4;
@@ -61,6 +62,7 @@ async function main() {
 
     const result = {
       benchmark: 'api',
+      binary: sextantBinary(),
       machine: { cpus: cpus().length, node: process.version },
       pods: N,
       clients: CLIENTS,

@@ -14,6 +14,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { ApiClient } from '../../controller/api/client.js';
 import { KINDS, type EndpointSlice, type Pod, type Service } from '../../controller/api/index.js';
 import { startTestServer } from '../server/harness.js';
+import { sextantBinary, sextantCommand } from './sextant-binary.js';
 
 const SERVICES = Number(process.env.SX_BENCH_SERVICES ?? 1000);
 const PODS_PER = Number(process.env.SX_BENCH_PODS_PER_SERVICE ?? 10);
@@ -97,7 +98,7 @@ async function pool<T>(items: T[], n: number, fn: (x: T) => Promise<void>): Prom
  * EndpointSlice machinery adds on top of it can be read off in the same run.
  */
 async function referenceStatusWrites(n: number): Promise<{ pods: number; serverCpuMsPerWrite: number; clientCpuMsPerWrite: number; writesPerSec: number }> {
-  const server = await startTestServer(['--controllers=service-allocation', ...SERVER_ARGS]);
+  const server = await startTestServer(['--controllers=service-allocation', ...SERVER_ARGS], sextantCommand());
   const client = ApiClient.fromKubeconfig(server.kubeconfig);
   try {
     const stored: Pod[] = [];
@@ -126,7 +127,7 @@ async function referenceStatusWrites(n: number): Promise<{ pods: number; serverC
 }
 
 async function main(): Promise<void> {
-  const server = await startTestServer(['--controllers=endpointslice,service-allocation', ...SERVER_ARGS]);
+  const server = await startTestServer(['--controllers=endpointslice,service-allocation', ...SERVER_ARGS], sextantCommand());
   const client = ApiClient.fromKubeconfig(server.kubeconfig);
   const t0 = Date.now();
   try {
@@ -234,6 +235,7 @@ async function main(): Promise<void> {
       JSON.stringify(
         {
           benchmark: 'endpoints',
+          binary: sextantBinary(),
           services: SERVICES,
           pods: pods.length,
           concurrency: CONCURRENCY,

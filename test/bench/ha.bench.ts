@@ -20,6 +20,7 @@ import { startEtcdCluster } from '../../controller/store/etcd/etcd-cluster.test-
 import { openEtcdStore } from '../../controller/store/etcd/index.js';
 import type { StoredObject } from '../../controller/store/store.js';
 import { NO_CONTROLLERS, loadClientName, cpuMs, createStorm, measureWatch, pct, podDoc, round, startServer } from './api-load.js';
+import { sextantBinary } from './sextant-binary.js';
 
 const N = Number(process.env.SX_BENCH_PODS ?? 3000);
 const CLIENTS = 4;
@@ -209,6 +210,7 @@ async function main() {
     }
     const result = {
       benchmark: 'ha',
+      binary: sextantBinary(),
       machine: { cpus: cpus().length, node: process.version, load_average_1m: round(loadavg()[0]!, 1) },
       pods: N,
       clients: CLIENTS,

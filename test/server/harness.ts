@@ -49,7 +49,11 @@ async function waitFor<T>(what: string, fn: () => T | undefined, timeoutMs: numb
   }
 }
 
-export async function startTestServer(extraArgs: string[] = []): Promise<TestServer> {
+/**
+ * `command`: the node arguments that start sextant; the sources through tsx by default (benches
+ * pass the bundle, test/bench/sextant-binary.ts).
+ */
+export async function startTestServer(extraArgs: string[] = [], command: string[] = ['--import', 'tsx', join(repo, 'cli/main.ts')]): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'sx-srv-'));
   const home = join(dir, 'home');
   mkdirSync(home);
@@ -69,7 +73,7 @@ export async function startTestServer(extraArgs: string[] = []): Promise<TestSer
     stderr = '';
     child = spawn(
       process.execPath,
-      [...nodeArgs, '--import', 'tsx', join(repo, 'cli/main.ts'), 'server', '--data-dir', join(dir, 'data'), '--listen', listen, '--write-kubeconfig', kubeconfig, ...extraArgs],
+      [...nodeArgs, ...command, 'server', '--data-dir', join(dir, 'data'), '--listen', listen, '--write-kubeconfig', kubeconfig, ...extraArgs],
       { cwd: repo, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, SX_LOG_LEVEL: 'warn' } },
     );
     child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
