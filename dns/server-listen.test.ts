@@ -9,9 +9,8 @@ import { DnsError } from './errors.js';
 import { PacketCache } from './packet-cache.js';
 import { decodeMessage, encodeMessage } from './codec.js';
 import { createLogger } from '../daemon/logger.js';
-import { RecordIndex } from './plugins/kubernetes/record-index.js';
 import { kubernetesPlugin } from './plugins/kubernetes/handler.js';
-import { fixtureServices, fixtureSlices } from './plugins/kubernetes/fixture.js';
+import { fixtureIndex } from './plugins/kubernetes/fixture.js';
 import { TypeCode, type DnsMessage } from './message.js';
 
 // Listening on port 0: UDP gets a kernel-chosen port and TCP must then take the same number, which
@@ -21,9 +20,7 @@ const log = createLogger('dns-test', { silent: true });
 const HOST = '127.0.0.1';
 
 function start(port: number, udpThreads: number, beforeTcpListen: (port: number) => Promise<void>): Promise<DnsServer> {
-  const index = new RecordIndex({ zone: 'cluster.local', ttl: 5 });
-  fixtureServices.forEach((s) => index.upsertService(s));
-  fixtureSlices.forEach((s) => index.upsertSlice(s));
+  const index = fixtureIndex();
   return startDnsServer({
     host: HOST, port, log, packetCache: new PacketCache(100), udpThreads, beforeTcpListen,
     plugins: [kubernetesPlugin({ index, reverseZones: [], fallthrough: [], pods: 'disabled', synced: () => true })],

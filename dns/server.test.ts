@@ -6,18 +6,15 @@ import { startDnsServer, type DnsServer } from './server.js';
 import { PacketCache } from './packet-cache.js';
 import { decodeMessage, encodeMessage } from './codec.js';
 import { createLogger } from '../daemon/logger.js';
-import { RecordIndex } from './plugins/kubernetes/record-index.js';
 import { kubernetesPlugin } from './plugins/kubernetes/handler.js';
 import { errorsPlugin } from './plugins/errors/handler.js';
-import { fixtureServices, fixtureSlices } from './plugins/kubernetes/fixture.js';
+import { fixtureIndex } from './plugins/kubernetes/fixture.js';
 import { TypeCode, type DnsMessage } from './message.js';
 
 let server: DnsServer;
 const log = createLogger('dns-test', { silent: true });
 before(async () => {
-  const index = new RecordIndex({ zone: 'cluster.local', ttl: 5 });
-  fixtureServices.forEach((s) => index.upsertService(s));
-  fixtureSlices.forEach((s) => index.upsertSlice(s));
+  const index = fixtureIndex();
   const cache = new PacketCache(100);
   index.onChange(() => cache.clear());
   server = await startDnsServer({

@@ -5,9 +5,9 @@ import { startDnsServer, type DnsServer } from './server.js';
 import { PacketCache } from './packet-cache.js';
 import { decodeMessage, encodeMessage } from './codec.js';
 import { createLogger } from '../daemon/logger.js';
-import { RecordIndex } from './plugins/kubernetes/record-index.js';
+import type { RecordIndex } from './plugins/kubernetes/record-index.js';
 import { kubernetesPlugin } from './plugins/kubernetes/handler.js';
-import { fixtureServices, fixtureSlices } from './plugins/kubernetes/fixture.js';
+import { fixtureIndex } from './plugins/kubernetes/fixture.js';
 import { TypeCode } from './message.js';
 import type { Observation } from './chain.js';
 import { answerMessage } from './udp-threads.js';
@@ -19,9 +19,7 @@ let index: RecordIndex;
 const seen: Observation[] = [];
 const log = createLogger('dns-test', { silent: true });
 before(async () => {
-  index = new RecordIndex({ zone: 'cluster.local', ttl: 5 });
-  fixtureServices.forEach((s) => index.upsertService(s));
-  fixtureSlices.forEach((s) => index.upsertSlice(s));
+  index = fixtureIndex();
   const cache = new PacketCache(100);
   index.onChange(() => cache.clear());
   server = await startDnsServer({

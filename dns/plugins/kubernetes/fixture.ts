@@ -1,5 +1,6 @@
 /** A small cluster used by the kubernetes and external plugin tests. */
 import type { EndpointSliceLike, ServiceLike } from './objects.js';
+import { RecordIndex } from './record-index.js';
 
 const svc = (ns: string, name: string, spec: ServiceLike['spec'], status?: ServiceLike['status']): ServiceLike => ({ metadata: { namespace: ns, name }, spec, ...(status ? { status } : {}) });
 const slice = (ns: string, svcName: string, name: string, addressType: string, endpoints: EndpointSliceLike['endpoints'], ports: EndpointSliceLike['ports']): EndpointSliceLike => ({
@@ -28,3 +29,11 @@ export const fixtureSlices: EndpointSliceLike[] = [
   slice('ns1', 'empty', 'empty-1', 'IPv4', [{ addresses: ['10.244.1.10'], conditions: { ready: false } }], []),
   slice('ns2', 'v6', 'v6-1', 'IPv6', [{ addresses: ['fd00:244::5'], conditions: { ready: true } }], null),
 ];
+
+/** A record index of zone cluster.local (TTL 5) holding the fixture Services and their slices. */
+export function fixtureIndex(): RecordIndex {
+  const index = new RecordIndex({ zone: 'cluster.local', ttl: 5 });
+  for (const s of fixtureServices) index.upsertService(s);
+  for (const s of fixtureSlices) index.upsertSlice(s);
+  return index;
+}

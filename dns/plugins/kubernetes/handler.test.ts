@@ -4,12 +4,10 @@ import { ask, fixedRcode } from '../../testing.js';
 import { Rcode } from '../../message.js';
 import { RecordIndex } from './record-index.js';
 import { kubernetesPlugin, type PodMode } from './handler.js';
-import { fixtureServices, fixtureSlices } from './fixture.js';
+import { fixtureIndex } from './fixture.js';
 
 function setup(pods: PodMode = 'insecure', synced = true) {
-  const index = new RecordIndex({ zone: 'cluster.local', ttl: 5 });
-  for (const s of fixtureServices) index.upsertService(s);
-  for (const s of fixtureSlices) index.upsertSlice(s);
+  const index = fixtureIndex();
   index.upsertPod({ metadata: { namespace: 'ns1', name: 'p' }, status: { podIP: '10.244.1.5' } });
   const plugin = kubernetesPlugin({ index, reverseZones: ['in-addr.arpa', 'ip6.arpa'], pods, fallthrough: ['in-addr.arpa', 'ip6.arpa'], synced: () => synced });
   return { index, plugins: [plugin, fixedRcode(Rcode.REFUSED)] };
