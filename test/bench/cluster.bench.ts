@@ -10,7 +10,8 @@
  * Targets (issue 8): up ≤ 20 s; convergence p99 ≤ 1 s after the last pod is Ready.
  * The cluster has a unique name and is always taken down.
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { BUNDLE, buildBundle } from './sextant-binary.js';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,7 +23,7 @@ import type { ClusterState } from '../../cluster/state.js';
 
 const execFileP = promisify(execFile);
 const REPO = resolve(fileURLToPath(import.meta.url), '../../..');
-const SEXTANT = join(REPO, 'dist/sextant.mjs');
+const SEXTANT = BUNDLE;
 const RUNS = Number(process.env.SX_BENCH_RUNS ?? 5);
 const REPLICAS = 30;
 const name = `bx${randomBytes(2).toString('hex')}`;
@@ -67,7 +68,7 @@ async function until(what: string, check: () => Promise<boolean>, timeoutMs: num
 }
 
 async function main() {
-  execFileSync(process.execPath, ['tools/build.mjs'], { cwd: REPO, stdio: 'ignore' });
+  buildBundle();
   const t0 = Date.now();
   const up = await execFileP(process.execPath, [SEXTANT, 'cluster', 'up', '--name', name, '--nodes', '3', '--kubeconfig', kubeconfig], { encoding: 'utf8' });
   const upMs = Date.now() - t0;

@@ -27,6 +27,7 @@
  * - the 1-minute load average is recorded around every measurement: the machine is shared.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { BUNDLE, buildBundle } from './sextant-binary.js';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -127,7 +128,7 @@ const VARIANTS: { name: string; workers?: number }[] = [
 async function startSextant(api: FakeApi, port: number, workers: number | undefined): Promise<ChildProcess> {
   const kc = join(dir, `kubeconfig-${port}`);
   writeFileSync(kc, api.kubeconfig);
-  const child = spawn(process.execPath, [...DNS_NODE_OPTIONS, 'dist/sextant.mjs', 'dns', '--kubeconfig', kc, '--listen', `127.0.0.1:${port}`, '--upstream', '127.0.0.1:9', ...(workers === undefined ? [] : ['--workers', String(workers)]),
+  const child = spawn(process.execPath, [...DNS_NODE_OPTIONS, BUNDLE, 'dns', '--kubeconfig', kc, '--listen', `127.0.0.1:${port}`, '--upstream', '127.0.0.1:9', ...(workers === undefined ? [] : ['--workers', String(workers)]),
     '--metrics-listen', '127.0.0.1:0', '--health-listen', '127.0.0.1:0', '--ready-listen', '127.0.0.1:0', '--lameduck', '0s'], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NODE_OPTIONS: '', ...DNS_ENV } });
   children.push(child);
   const serving = await new Promise<{ http: { ready: number } }>((resolve, reject) => {
@@ -157,8 +158,7 @@ async function stop(child: ChildProcess): Promise<void> {
 }
 
 async function main() {
-  const build = spawnSync(process.execPath, ['tools/build.mjs'], { encoding: 'utf8' });
-  if (build.status !== 0) throw new Error(`build failed: ${build.stderr}`);
+  buildBundle();
   const queries = queryFile();
   const base = 20000 + Math.floor(Math.random() * 20000);
   const results: Record<string, unknown> = {

@@ -10,16 +10,23 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+/** The bundle's path (build it first: `buildBundle`). */
+export const BUNDLE = join(repo, 'dist/sextant.mjs');
 let built = false;
 
-/** Node arguments that start `sextant` (the subcommand and its flags follow). */
-export function sextantCommand(): string[] {
-  if (process.env.SX_BENCH_SOURCE) return ['--import', 'tsx', join(repo, 'cli/main.ts')];
+/** Builds dist/ from the current sources, once per bench process; returns the bundle's path. */
+export function buildBundle(): string {
   if (!built) {
     execFileSync(process.execPath, ['tools/build.mjs'], { cwd: repo, stdio: ['ignore', 'ignore', 'inherit'] });
     built = true;
   }
-  return [join(repo, 'dist/sextant.mjs')];
+  return BUNDLE;
+}
+
+/** Node arguments that start `sextant` (the subcommand and its flags follow). */
+export function sextantCommand(): string[] {
+  if (process.env.SX_BENCH_SOURCE) return ['--import', 'tsx', join(repo, 'cli/main.ts')];
+  return [buildBundle()];
 }
 
 /** What the JSON says was measured. */
